@@ -1,0 +1,3 @@
+from guardtrail.cli import main
+
+raise SystemExit(main())

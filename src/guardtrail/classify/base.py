@@ -1,0 +1,20 @@
+"""The one interface every analyser implements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from guardtrail.model import FileChange, Finding
+
+
+class Blobs(Protocol):
+    """Reads file contents by blob id (``Repository`` is one)."""
+
+    def blob(self, blob_id: str) -> bytes: ...
+
+
+class Analyser(Protocol):
+    """Turns one file change into findings; pure apart from reading blobs."""
+
+    def __call__(self, change: FileChange, blobs: Blobs) -> Iterable[Finding]: ...

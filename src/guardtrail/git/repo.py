@@ -1,0 +1,234 @@
+"""Read commits, diffs and files from the object database with pygit2.
+
+This module is the only place that reads a repository. It never touches the working tree
+or HEAD: everything comes from objects, so a scan changes nothing in the user's checkout.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygit2
+from pygit2.enums import DiffFind, SortMode
+
+from guardtrail.errors import GuardtrailError
+from guardtrail.git.trailers import parse_trailers
+from guardtrail.model import AddedLine, Commit, FileChange, Person
+
+_STATUS = {
+    "A": "added",
+    "M": "modified",
+    "D": "deleted",
+    "R": "renamed",
+    "C": "copied",
+    "T": "typechange",
+}
+
+_DEFAULT_BRANCHES = ("main", "master")
+
+
+@dataclass(frozen=True)
+class Range:
+    """A resolved ``base..head`` range and how the base was chosen."""
+
+    base: str
+    head: str
+    base_note: str
+    """Why this base: the revision the user gave, or the default that was picked."""
+
+
+class Repository:
+    """A repository opened for reading objects."""
+
+    def __init__(self, path: str | os.PathLike[str] = ".") -> None:
+        try:
+            found = pygit2.discover_repository(str(path))
+        except pygit2.GitError as exc:  # pragma: no cover - libgit2 reports odd paths this way
+            raise GuardtrailError(f"{path}: not a git repository ({exc})") from exc
+        if found is None:
+            raise GuardtrailError(f"{path}: not a git repository (run inside a repository or pass --repo DIR)")
+        self._repo = pygit2.Repository(found)
+
+    @property
+    def git_dir(self) -> Path:
+        return Path(self._repo.path)
+
+    @property
+    def workdir(self) -> Path | None:
+        return Path(self._repo.workdir) if self._repo.workdir else None
+
+    # -- revisions -------------------------------------------------------------------------
+
+    def resolve(self, rev: str) -> str:
+        """The full sha of the commit ``rev`` names, or a one-line error."""
+        try:
+            obj = self._repo.revparse_single(rev)
+            commit = obj.peel(pygit2.Commit)
+        except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
+            raise GuardtrailError(f"unknown revision {rev!r}: check the name or fetch it first") from None
+        return str(commit.id)
+
+    def is_empty(self) -> bool:
+        return bool(self._repo.head_is_unborn)
+
+    def default_branch_ref(self) -> str | None:
+        """The remote default branch (``origin/HEAD``), else origin's or the local main/master."""
+        refs = self._repo.references
+        if "refs/remotes/origin/HEAD" in refs:
+            target = refs["refs/remotes/origin/HEAD"].target
+            if isinstance(target, str):
+                return target
+        candidates = [f"refs/remotes/origin/{name}" for name in _DEFAULT_BRANCHES]
+        candidates += [f"refs/heads/{name}" for name in _DEFAULT_BRANCHES]
+        return next((ref for ref in candidates if ref in refs), None)
+
+    def resolve_range(self, base: str | None, head: str | None) -> Range:
+        """Resolve the user's ``--base``/``--head``, defaulting as ``check`` documents."""
+        if self.is_empty() and head is None:
+            raise GuardtrailError("the repository has no commits yet: commit something, then run the check")
+        head_sha = self.resolve(head or "HEAD")
+        if base is not None:
+            return Range(self.resolve(base), head_sha, f"base {base} (given)")
+        ref = self.default_branch_ref()
+        if ref is None:
+            raise GuardtrailError("no default branch found (no origin/HEAD, main or master): pass --base REV")
+        short_ref = ref.removeprefix("refs/remotes/").removeprefix("refs/heads/")
+        merge_base = self._repo.merge_base(self._repo.references[ref].peel(pygit2.Commit).id, head_sha)
+        if merge_base is None:
+            raise GuardtrailError(f"HEAD shares no history with {short_ref}: pass --base REV")
+        return Range(str(merge_base), head_sha, f"base {str(merge_base)[:10]} (merge-base with {short_ref})")
+
+    def rev_list(self, base: str, head: str) -> list[str]:
+        """Commits in ``base..head``, oldest first (parents before children)."""
+        walker = self._repo.walk(head, SortMode.TOPOLOGICAL | SortMode.REVERSE)
+        walker.hide(base)
+        return [str(commit.id) for commit in walker]
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        return ancestor == descendant or bool(self._repo.descendant_of(descendant, ancestor))
+
+    def is_shallow(self) -> bool:
+        return bool(self._repo.is_shallow)
+
+    # -- objects ---------------------------------------------------------------------------
+
+    def _commit(self, sha: str) -> pygit2.Commit:
+        return self._repo[sha].peel(pygit2.Commit)
+
+    def commit(self, sha: str) -> Commit:
+        """A :class:`Commit` view of ``sha``."""
+        raw = self._commit(sha)
+        signature, signed_data = raw.gpg_signature
+        message = raw.message
+        return Commit(
+            sha=str(raw.id),
+            parents=tuple(str(pid) for pid in raw.parent_ids),
+            author=Person(raw.author.name, raw.author.email),
+            committer=Person(raw.committer.name, raw.committer.email),
+            message=message,
+            trailers=parse_trailers(message),
+            signature=signature,
+            signed_data=signed_data,
+        )
+
+    def file_at(self, rev: str, path: str) -> bytes | None:
+        """The content of ``path`` at commit ``rev``, or None when it has no such file."""
+        tree = self._commit(rev).tree
+        try:
+            entry = tree[path]
+        except KeyError:
+            return None
+        blob = self._repo[entry.id]
+        return blob.data if isinstance(blob, pygit2.Blob) else None
+
+    def blob(self, blob_id: str) -> bytes:
+        data = self._repo[blob_id]
+        if not isinstance(data, pygit2.Blob):  # pragma: no cover - ids come from diffs
+            raise GuardtrailError(f"{blob_id}: not a file object")
+        return bytes(data.data)
+
+    # -- changes ---------------------------------------------------------------------------
+
+    def changes(self, sha: str) -> list[FileChange]:
+        """The files ``sha`` changes and the lines it adds itself.
+
+        A root commit is compared with the empty tree, an ordinary commit with its parent.
+        A merge counts only what it introduces itself: files that differ from every parent,
+        and in them the lines found in no parent (conflict resolutions, "evil" merges).
+        """
+        commit = self._commit(sha)
+        parents = commit.parents
+        if not parents:
+            diff = commit.tree.diff_to_tree(swap=True, context_lines=0, interhunk_lines=0)
+            return list(_changes(sha, diff))
+        first = self._diff(parents[0].tree, commit.tree)
+        if len(parents) == 1:
+            return list(_changes(sha, first))
+        return self._merge_changes(sha, commit, first)
+
+    def _diff(self, old: pygit2.Tree, new: pygit2.Tree) -> pygit2.Diff:
+        diff = self._repo.diff(old, new, context_lines=0, interhunk_lines=0)
+        diff.find_similar(DiffFind.FIND_RENAMES)
+        return diff
+
+    def _merge_changes(self, sha: str, commit: pygit2.Commit, first: pygit2.Diff) -> list[FileChange]:
+        others = commit.parents[1:]
+        merge_tree = commit.tree
+        result = []
+        for change in _changes(sha, first):
+            new_entry_id = _entry_id(merge_tree, change.path)
+            other_ids = [_entry_id(parent.tree, change.path) for parent in others]
+            if new_entry_id in other_ids:
+                continue  # taken unchanged from another parent: that parent's commits carry it
+            seen: set[str] = set()
+            for other_id in other_ids:
+                if other_id is not None:
+                    seen.update(_text_lines(self._repo[other_id]))
+            own = tuple(line for line in change.added if line.text not in seen)
+            result.append(FileChange(**{**change.__dict__, "added": own}))
+        return result
+
+
+def _entry_id(tree: pygit2.Tree, path: str) -> str | None:
+    try:
+        return str(tree[path].id)
+    except KeyError:
+        return None
+
+
+def _text_lines(obj: pygit2.Object) -> list[str]:
+    if not isinstance(obj, pygit2.Blob) or obj.is_binary:
+        return []
+    return obj.data.decode("utf-8", "replace").splitlines()
+
+
+def _changes(sha: str, diff: pygit2.Diff) -> Iterator[FileChange]:
+    for patch in diff:
+        if patch is None:  # pragma: no cover - unchanged entries
+            continue
+        delta = patch.delta
+        status = _STATUS.get(delta.status_char(), "modified")
+        old_path = None if status == "added" else delta.old_file.path
+        path = delta.old_file.path if status == "deleted" else delta.new_file.path
+        binary = bool(delta.is_binary)
+        added: tuple[AddedLine, ...] = ()
+        if not binary and status != "deleted":
+            added = tuple(
+                AddedLine(line.new_lineno, line.content.rstrip("\r\n"))
+                for hunk in patch.hunks
+                for line in hunk.lines
+                if line.origin == "+"
+            )
+        yield FileChange(
+            commit=sha,
+            path=path,
+            old_path=old_path,
+            status=status,
+            old_id=None if status == "added" else str(delta.old_file.id),
+            new_id=None if status == "deleted" else str(delta.new_file.id),
+            binary=binary,
+            added=added,
+        )

@@ -1,0 +1,135 @@
+"""The shared vocabulary of the pipeline: people, commits, file changes and findings."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Category(str, enum.Enum):
+    """What kind of risk a finding is about; also the JSON ``category`` value."""
+
+    SECRET = "secret"
+    BUILD_LOGIC = "build-logic"
+    AUTH = "auth"
+    DEPENDENCY = "dependency"
+    AGENT_CONFIG = "agent-config"
+    HIDDEN_TEXT = "hidden-text"
+    POLICY = "policy"
+
+
+class Severity(str, enum.Enum):
+    """How bad a finding is when it stands; analysers may raise it above the category default."""
+
+    NOTE = "note"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Person:
+    """A name and email as written in a commit (never trusted on its own)."""
+
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+@dataclass(frozen=True)
+class Commit:
+    """A read-only view of one commit, as the gate needs it."""
+
+    sha: str
+    """Full hex object id."""
+    parents: tuple[str, ...]
+    author: Person
+    committer: Person
+    message: str
+    trailers: tuple[tuple[str, str], ...]
+    """Trailers of the message's last paragraph, as git parses them: (key, value)."""
+    signature: bytes | None = None
+    """The raw ``gpgsig`` header (SSH or OpenPGP), or None when unsigned."""
+    signed_data: bytes | None = None
+    """The bytes the signature covers (the commit object without ``gpgsig``)."""
+
+    @property
+    def short(self) -> str:
+        return self.sha[:10]
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0].strip()
+
+    def trailer_values(self, key: str) -> tuple[str, ...]:
+        """Values of every trailer whose key matches ``key`` case-insensitively."""
+        wanted = key.lower()
+        return tuple(value for name, value in self.trailers if name.lower() == wanted)
+
+
+@dataclass(frozen=True)
+class AddedLine:
+    """One line a change adds: its number in the new file and its text (no newline)."""
+
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file touched by one commit, with the lines that commit itself added."""
+
+    commit: str
+    path: str
+    """The path after the change (the old path for a deletion)."""
+    old_path: str | None
+    """The path before the change; differs from ``path`` for a rename; None when added."""
+    status: str
+    """One of ``added``, ``modified``, ``deleted``, ``renamed``, ``copied``, ``typechange``."""
+    old_id: str | None
+    """Blob id before the change, or None when the file is new."""
+    new_id: str | None
+    """Blob id after the change, or None when the file is deleted."""
+    binary: bool = False
+    added: tuple[AddedLine, ...] = ()
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Every path the change touches: both sides of a rename count."""
+        if self.old_path and self.old_path != self.path:
+            return (self.old_path, self.path)
+        return (self.path,)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing worth a reviewer's attention in one commit.
+
+    Findings never carry a secret's value: ``message`` shows a redacted form and
+    ``fingerprint`` a hash.
+    """
+
+    commit: str
+    """Full sha of the commit that introduced it."""
+    path: str
+    line: int | None
+    """1-based line in the new file, or None when the finding is about the whole file."""
+    category: Category
+    rule: str
+    """Stable rule id, e.g. ``build-logic.github-workflows`` or ``secret.github-token``."""
+    message: str
+    severity: Severity = Severity.WARNING
+    blocking: bool = False
+    """Set by the decision stage: whether this finding alone blocks the merge."""
+    approved_by: str | None = None
+    """Set by the decision stage: the approver whose signed approval covers it."""
+    fingerprint: str | None = None
+    """Stable id for suppression and SARIF: rule + hashed value + path, never the value."""
+    secret_hash: str | None = None
+    """For secrets: SHA-1 hex of the value, as detect-secrets baselines store it."""
+    allowlisted: bool = False
+    """The line carries an inline allowlist comment (``pragma: allowlist secret``); the
+    decision stage honours it only in commits that are not gated."""
+    details: tuple[str, ...] = field(default=())
+    """Extra lines for reviewers (what exactly changed), shown under the message."""

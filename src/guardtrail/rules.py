@@ -1,0 +1,140 @@
+"""The one ``Rule`` type and the loader for the YAML rule files shipped in ``rules/``.
+
+Rules are data: an id, a one-line description, and what they match (path globs, or a regex
+over one commit field or one line), each with examples that must and must not match. The
+test suite runs every example, so a rule cannot ship without proof it does what it says.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from guardtrail.errors import GuardtrailError
+from guardtrail.model import Category
+
+RULE_FILES = ("paths", "assistants", "secrets")
+"""Every rule file under ``rules/``; the example test walks this list."""
+
+_KEYS = {
+    "id", "description", "category", "paths", "pattern", "field", "keywords", "entropy",
+    "confidence", "allowlist", "examples",
+}
+
+
+@dataclass(frozen=True)
+class Examples:
+    match: tuple[str, ...] = ()
+    no_match: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule from ``rules/*.yaml``."""
+
+    id: str
+    """Stable id, ``<family>.<name>``; used in findings, suppressions and SARIF."""
+    description: str
+    category: Category | None = None
+    paths: tuple[str, ...] = ()
+    """Gitignore-style globs (path rules)."""
+    pattern: str | None = None
+    """A Python regex (assistant signals and secret rules)."""
+    field: str | None = None
+    """For assistant signals: ``author``, ``committer``, ``trailer``, ``message`` or ``env``."""
+    keywords: tuple[str, ...] = ()
+    """Lower-case words one of which must occur in a line before ``pattern`` runs."""
+    entropy: float | None = None
+    confidence: str = "high"
+    allowlist: tuple[str, ...] = ()
+    """Regexes; a match of ``pattern`` that also matches one of these is not reported."""
+    examples: Examples = Examples()
+
+    @functools.cached_property
+    def regex(self) -> re.Pattern[str]:
+        if self.pattern is None:
+            raise GuardtrailError(f"rule {self.id} has no pattern")
+        return re.compile(self.pattern)
+
+
+def rules_dir() -> Path:
+    """The shipped rules: inside the installed package, or ``rules/`` of a source checkout."""
+    packaged = Path(str(resources.files("guardtrail"))) / "rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+@functools.lru_cache(maxsize=None)
+def load_rules(name: str) -> tuple[Rule, ...]:
+    """The rules of ``rules/<name>.yaml``, validated."""
+    path = rules_dir() / f"{name}.yaml"
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise GuardtrailError(f"{path}: cannot read rules ({exc})") from exc
+    entries = document.get("rules") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise GuardtrailError(f"{path}: expected a top-level 'rules:' list")
+    rules = tuple(rule_from_mapping(entry, str(path)) for entry in entries)
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            raise GuardtrailError(f"{path}: rule id {rule.id} appears twice")
+        seen.add(rule.id)
+    return rules
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise GuardtrailError(f"{where}: expected a string or a list of strings")
+
+
+def rule_from_mapping(entry: Any, source: str) -> Rule:
+    """Build one :class:`Rule` from its YAML mapping, naming ``source`` in any error."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+        raise GuardtrailError(f"{source}: every rule needs an 'id'")
+    where = f"{source}: rule {entry['id']}"
+    unknown = set(entry) - _KEYS
+    if unknown:
+        raise GuardtrailError(f"{where}: unknown key {sorted(unknown)[0]!r}")
+    category = None
+    if entry.get("category") is not None:
+        try:
+            category = Category(entry["category"])
+        except ValueError:
+            raise GuardtrailError(f"{where}: unknown category {entry['category']!r}") from None
+    examples = entry.get("examples") or {}
+    pattern = entry.get("pattern")
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise GuardtrailError(f"{where}: bad pattern ({exc})") from exc
+    return Rule(
+        id=entry["id"],
+        description=str(entry.get("description", "")),
+        category=category,
+        paths=_strings(entry.get("paths"), where),
+        pattern=pattern,
+        field=entry.get("field"),
+        keywords=tuple(word.lower() for word in _strings(entry.get("keywords"), where)),
+        entropy=entry.get("entropy"),
+        confidence=str(entry.get("confidence", "high")),
+        allowlist=_strings(entry.get("allowlist"), where),
+        examples=Examples(
+            match=_strings(examples.get("match"), where),
+            no_match=_strings(examples.get("no-match"), where),
+        ),
+    )

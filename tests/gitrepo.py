@@ -1,0 +1,94 @@
+"""Build real repositories for tests: write files, make commits as anyone, sign them."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+CLAUDE_TRAILER = "Co-Authored-By: Claude <noreply@anthropic.com>"
+
+
+def git(cwd: Path, *args: str, env: dict[str, str] | None = None, input: str | None = None) -> str:
+    """Run git in ``cwd`` and return its stdout; fail the test loudly on error."""
+    import os
+
+    full_env = {**os.environ, **(env or {})}
+    result = subprocess.run(
+        ["git", *args], cwd=cwd, env=full_env, input=input, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {result.stderr}")
+    return result.stdout
+
+
+@dataclass
+class SshKey:
+    """An SSH key pair made by the real ``ssh-keygen``."""
+
+    private: Path
+    public_line: str
+
+    @classmethod
+    def generate(cls, folder: Path, name: str = "key") -> SshKey:
+        folder.mkdir(parents=True, exist_ok=True)
+        private = folder / name
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(private)], check=True
+        )
+        return cls(private, private.with_suffix(".pub").read_text(encoding="utf-8").strip())
+
+
+@dataclass
+class GitRepo:
+    path: Path
+
+    @classmethod
+    def create(cls, path: Path, *, initial: bool = True) -> GitRepo:
+        path.mkdir(parents=True)
+        git(path, "init", "-q", "-b", "main")
+        repo = cls(path)
+        if initial:
+            repo.write("README.md", "hello\n")
+            repo.commit("initial commit")
+        return repo
+
+    def git(self, *args: str, env: dict[str, str] | None = None, input: str | None = None) -> str:
+        return git(self.path, *args, env=env, input=input)
+
+    def write(self, relpath: str, content: str | bytes) -> Path:
+        target = self.path / relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+        return target
+
+    def commit(
+        self,
+        message: str,
+        *,
+        author: str | None = None,
+        committer: str | None = None,
+        sign_with: SshKey | None = None,
+        allow_empty: bool = False,
+    ) -> str:
+        """Stage everything and commit; ``author``/``committer`` as ``Name <email>``."""
+        self.git("add", "-A")
+        env: dict[str, str] = {}
+        for role, who in (("AUTHOR", author), ("COMMITTER", committer)):
+            if who:
+                name, email = who.rsplit("<", 1)
+                env[f"GIT_{role}_NAME"] = name.strip()
+                env[f"GIT_{role}_EMAIL"] = email.rstrip(">").strip()
+        args = ["commit", "-q", "--no-verify", "-m", message]
+        if allow_empty:
+            args.append("--allow-empty")
+        if sign_with is not None:
+            args = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={sign_with.private}", *args, "-S"]
+        self.git(*args, env=env)
+        return self.head()
+
+    def head(self) -> str:
+        return self.git("rev-parse", "HEAD").strip()
