@@ -60,6 +60,13 @@ class Repository:
     def workdir(self) -> Path | None:
         return Path(self._repo.workdir) if self._repo.workdir else None
 
+    def config(self, name: str) -> str | None:
+        """A git configuration value as git would read it for this repository."""
+        try:
+            return str(self._repo.config[name])
+        except KeyError:
+            return None
+
     # -- revisions -------------------------------------------------------------------------
 
     def resolve(self, rev: str) -> str:
@@ -170,7 +177,7 @@ class Repository:
         return self._merge_changes(sha, commit, first)
 
     def _diff(self, old: pygit2.Tree, new: pygit2.Tree) -> pygit2.Diff:
-        diff = self._repo.diff(old, new, context_lines=0, interhunk_lines=0)
+        diff = old.diff_to_tree(new, context_lines=0, interhunk_lines=0)
         diff.find_similar(DiffFind.FIND_RENAMES)
         return diff
 

@@ -1,0 +1,91 @@
+"""Path rules: which changed files are sensitive, by category."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import pathspec
+
+from guardtrail.classify.base import Blobs
+from guardtrail.model import Category, FileChange, Finding, Severity
+from guardtrail.rules import Rule
+
+_VERBS = {
+    "added": "adds",
+    "modified": "edits",
+    "deleted": "deletes",
+    "renamed": "renames",
+    "copied": "copies",
+    "typechange": "changes the type of",
+}
+
+
+@dataclass(frozen=True)
+class _CompiledRule:
+    rule: Rule
+    spec: pathspec.GitIgnoreSpec
+
+
+def compile_globs(globs: Sequence[str]) -> pathspec.GitIgnoreSpec:
+    """Gitignore-style globs, the syntax of every path list in rules and policy."""
+    return pathspec.GitIgnoreSpec.from_lines(globs)
+
+
+class PathClassifier:
+    """Gives each changed path the categories its rules match (rename: both sides count)."""
+
+    def __init__(
+        self,
+        rules: Iterable[Rule],
+        *,
+        extra: Mapping[Category, Sequence[str]] | None = None,
+        ignore: Sequence[str] = (),
+    ) -> None:
+        compiled = [_CompiledRule(rule, compile_globs(rule.paths)) for rule in rules if rule.paths]
+        for category, globs in (extra or {}).items():
+            rule = Rule(
+                id=f"{category.value}.policy-paths",
+                description=f"listed as {category.value} in the repository's policy",
+                category=category,
+                paths=tuple(globs),
+            )
+            compiled.append(_CompiledRule(rule, compile_globs(globs)))
+        self._rules = tuple(compiled)
+        self._ignore = compile_globs(ignore) if ignore else None
+
+    def match(self, path: str) -> list[Rule]:
+        """The rules that ``path`` matches, at most one per category."""
+        if self._ignore is not None and self._ignore.match_file(path):
+            return []
+        seen: set[Category] = set()
+        matched = []
+        for compiled in self._rules:
+            category = compiled.rule.category
+            if category is None or category in seen or not compiled.spec.match_file(path):
+                continue
+            seen.add(category)
+            matched.append(compiled.rule)
+        return matched
+
+    def __call__(self, change: FileChange, blobs: Blobs) -> Iterable[Finding]:
+        del blobs  # paths alone decide
+        seen: set[Category] = set()
+        line = change.added[0].number if change.added else None
+        verb = _VERBS.get(change.status, "changes")
+        for path in change.paths:
+            for rule in self.match(path):
+                assert rule.category is not None
+                if rule.category in seen:
+                    continue
+                seen.add(rule.category)
+                shown = f"{change.old_path} → {change.path}" if change.status == "renamed" else change.path
+                yield Finding(
+                    commit=change.commit,
+                    path=change.path,
+                    line=line,
+                    category=rule.category,
+                    rule=rule.id,
+                    message=f"{verb} {shown}: {rule.description}",
+                    severity=Severity.WARNING,
+                )

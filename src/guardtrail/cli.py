@@ -1,0 +1,132 @@
+"""Command-line interface: parse arguments, call a command, map the outcome to an exit code.
+
+Exit codes: 0 nothing blocks; 1 something blocks; 2 usage, repository or policy error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from guardtrail import __version__
+from guardtrail.errors import GuardtrailError
+
+EXIT_PASS, EXIT_BLOCK, EXIT_ERROR = 0, 1, 2
+FORMATS = ("text", "json")
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise GuardtrailError(f"cannot write {output}: {exc.strerror}") from None
+
+
+def _append_audit(lines: Sequence[str], path: str) -> None:
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.writelines(line + "\n" for line in lines)
+    except OSError as exc:
+        raise GuardtrailError(f"cannot append to audit log {path}: {exc.strerror}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="guardtrail")
+def cli() -> None:
+    """Guard a repository against what AI coding assistants commit."""
+
+
+@cli.command()
+@click.option("--repo", default=".", show_default=True, help="Repository to check.")
+@click.option("--base", help="Base revision (default: merge-base of HEAD with the default branch).")
+@click.option("--head", help="Head revision (default: HEAD).")
+@click.option("--policy-ref", help="Read the policy from this revision instead of the base.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--output", help="Write the report to FILE instead of standard output.")
+@click.option("--audit-log", help="Append one JSON line per decision to FILE.")
+def check(
+    repo: str,
+    base: str | None,
+    head: str | None,
+    policy_ref: str | None,
+    fmt: str,
+    output: str | None,
+    audit_log: str | None,
+) -> int:
+    """Run the gate over every commit in BASE..HEAD."""
+    from guardtrail.commands.check import CheckOptions, run_check
+    from guardtrail.report import Format, render
+
+    decision = run_check(CheckOptions(repo=Path(repo), base=base, head=head, policy_ref=policy_ref))
+    _write(render(decision, Format(fmt)), output)
+    if audit_log:
+        from guardtrail.report.audit import audit_lines
+
+        _append_audit(audit_lines(decision, datetime.now(timezone.utc)), audit_log)
+    return decision.exit_code
+
+
+@cli.command()
+@click.option("--repo", default=".", show_default=True, help="Repository to approve in.")
+@click.option("--base", help="Base revision of the range to approve (default as for check).")
+@click.option(
+    "--allow-secret",
+    "allow_secrets",
+    multiple=True,
+    metavar="FINGERPRINT",
+    help="Acknowledge a false-positive secret by its fingerprint (repeatable).",
+)
+def approve(repo: str, base: str | None, allow_secrets: tuple[str, ...]) -> int:
+    """Create a signed approval commit for the gated changes of the range."""
+    from guardtrail.commands.approve import ApproveOptions, run_approve
+
+    sha = run_approve(ApproveOptions(repo=Path(repo), base=base, allow_secrets=allow_secrets))
+    click.echo(f"Created signed approval commit {sha[:10]}. Push it with the branch; the check re-runs.")
+    return EXIT_PASS
+
+
+@cli.command()
+def demo() -> int:
+    """Show the gate on a throwaway repository: blocked, approved, passed."""
+    from guardtrail.commands.demo import run_demo
+
+    return run_demo(lambda text: click.echo(text, nl=False))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code instead of exiting, for tests."""
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="guardtrail", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        return EXIT_ERROR
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_ERROR
+    except click.exceptions.Abort:
+        click.echo("guardtrail: aborted", err=True)
+        return EXIT_ERROR
+    except GuardtrailError as exc:
+        click.echo(f"guardtrail: error: {exc}", err=True)
+        return EXIT_ERROR
+    except Exception as exc:  # a bug must still not dump a traceback on the user
+        if os.environ.get("GUARDTRAIL_DEBUG"):
+            raise
+        click.echo(
+            f"guardtrail: internal error: {type(exc).__name__}: {exc} (set GUARDTRAIL_DEBUG=1 for details)",
+            err=True,
+        )
+        return EXIT_ERROR
+    return int(result or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""``guardtrail check``: run the gate over ``base..head``.
+
+The one place that wires the pipeline together; the pre-push hook, the server hook and the CI
+entry point all call :func:`run_check`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from guardtrail.classify.pipeline import Classifier
+from guardtrail.decide.authorship import AuthorshipDetector
+from guardtrail.decide.gate import Decision, SecretBaseline, decide
+from guardtrail.decide.policy import POLICY_FILE, Policy, policy_from_bytes
+from guardtrail.decide.signatures import SignatureVerifier
+from guardtrail.git.repo import Repository
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    repo: Path = Path(".")
+    base: str | None = None
+    head: str | None = None
+    policy_ref: str | None = None
+    """Read the policy from this revision instead of the base (CI: the base branch tip)."""
+
+
+def load_policy(repo: Repository, rev: str) -> Policy:
+    """The policy as it stands at ``rev`` (built-in defaults when the file is absent)."""
+    return policy_from_bytes(repo.file_at(rev, POLICY_FILE), f"{POLICY_FILE} at {rev[:10]}")
+
+
+def load_baseline(repo: Repository, rev: str, policy: Policy) -> SecretBaseline | None:
+    data = repo.file_at(rev, policy.baseline)
+    if data is None:
+        return None
+    from guardtrail.classify.secrets import load_baseline as parse_baseline
+
+    return parse_baseline(data, f"{policy.baseline} at {rev[:10]}")
+
+
+def run_check(options: CheckOptions) -> Decision:
+    repo = Repository(options.repo)
+    span = repo.resolve_range(options.base, options.head)
+    policy_rev = repo.resolve(options.policy_ref) if options.policy_ref else span.base
+    policy = load_policy(repo, policy_rev)
+    commits = [repo.commit(sha) for sha in repo.rev_list(span.base, span.head)]
+    classifier = Classifier(policy)
+    findings = [f for commit in commits for f in classifier.classify(repo.changes(commit.sha), repo)]
+    detector = AuthorshipDetector(policy)
+    signals = {commit.sha: detector.commit_signals(commit) for commit in commits}
+    with SignatureVerifier(policy.approvers) as verifier:
+        checks = {commit.sha: verifier.verify(commit) for commit in commits}
+    return decide(
+        base=span.base,
+        head=span.head,
+        base_note=span.base_note,
+        policy=policy,
+        commits=commits,
+        findings=findings,
+        signals=signals,
+        checks=checks,
+        baseline=load_baseline(repo, policy_rev, policy),
+    )

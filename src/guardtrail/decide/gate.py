@@ -1,0 +1,167 @@
+"""The decision: which findings block, which an approval clears, and the verdict.
+
+Pure: it takes what the earlier stages read and found, and returns a :class:`Decision` that
+every report renders the same way. Rules of the decision:
+
+- A commit is *gated* when an assistant wrote it (mode ``assistant``) or when no approver's key
+  signed it (mode ``unsigned``). Sensitive findings in gated commits block until a signed
+  approval covers the commit; in other commits they are not reported.
+- A secret blocks whoever wrote it. Only the base baseline, an inline allowlist comment in a
+  commit that is not gated, or an approver's ``Allow-secret:`` for that exact fingerprint
+  clears it; an ordinary approval never does.
+- Hidden text in a commit that is not gated is reported as a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from guardtrail.decide.approvals import Approvals, find_approvals
+from guardtrail.decide.authorship import Signal
+from guardtrail.decide.policy import Approver, Policy
+from guardtrail.decide.signatures import SignatureCheck
+from guardtrail.model import Category, Commit, Finding, Severity
+
+
+class SecretBaseline(Protocol):
+    """Known, accepted secrets (a detect-secrets baseline read from the base revision)."""
+
+    def allows(self, finding: Finding) -> bool: ...
+
+
+@dataclass(frozen=True)
+class CommitDecision:
+    """What the gate concluded about one commit."""
+
+    commit: Commit
+    signals: tuple[Signal, ...]
+    signature: SignatureCheck
+    gated: bool
+    approved_by: Approver | None
+
+    @property
+    def assistant(self) -> bool:
+        return bool(self.signals)
+
+
+@dataclass(frozen=True)
+class Decision:
+    base: str
+    head: str
+    base_note: str
+    policy: Policy
+    commits: tuple[CommitDecision, ...]
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...] = ()
+    """Lines a reader needs to trust the verdict: defaults in force, rejected approvals."""
+    suppressed: int = 0
+    """Secrets cleared by the baseline or an inline allowlist."""
+
+    @property
+    def blocking(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.blocking)
+
+    @property
+    def verdict(self) -> str:
+        return "block" if self.blocking else "pass"
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.blocking else 0
+
+
+def is_gated(policy: Policy, signals: Sequence[Signal], signature: SignatureCheck) -> bool:
+    if policy.mode == "unsigned":
+        return not signature.verified
+    return bool(signals)
+
+
+def _judge(finding: Finding, *, gated: bool, approvals: Approvals, baseline: SecretBaseline | None) -> list[Finding]:
+    """The finding as it stands after the decision (empty when cleared or not reported)."""
+    if finding.category is Category.SECRET:
+        if baseline is not None and baseline.allows(finding):
+            return []
+        if finding.allowlisted and not gated:
+            return []
+        extra = []
+        if finding.allowlisted:
+            extra.append(
+                replace(
+                    finding,
+                    category=Category.POLICY,
+                    rule="policy.inline-allowlist",
+                    message="an allowlist comment added by a gated commit clears nothing",
+                    blocking=True,
+                    fingerprint=None,
+                    secret_hash=None,
+                    allowlisted=False,
+                )
+            )
+        acknowledged = approvals.secret_allowed_by(finding.commit, finding.fingerprint)
+        if acknowledged is not None:
+            return [*extra, replace(finding, blocking=False, approved_by=str(acknowledged.approver))]
+        return [*extra, replace(finding, blocking=True, severity=Severity.ERROR)]
+    if gated:
+        approval = approvals.approver_of(finding.commit)
+        approver = str(approval.approver) if approval else None
+        return [replace(finding, blocking=approval is None, approved_by=approver)]
+    if finding.category is Category.HIDDEN_TEXT:
+        return [replace(finding, blocking=False, severity=Severity.WARNING)]
+    return []
+
+
+def _policy_notes(policy: Policy) -> list[str]:
+    if policy.source == Policy().source:
+        return [
+            "no .guardtrail.yml at the base revision: built-in rules and no approvers, so no sensitive "
+            "assistant change can pass; add a policy that lists approvers"
+        ]
+    if not policy.approvers:
+        return [f"{policy.source} lists no approvers: no sensitive gated change can pass"]
+    return []
+
+
+def decide(
+    *,
+    base: str,
+    head: str,
+    base_note: str,
+    policy: Policy,
+    commits: Sequence[Commit],
+    findings: Sequence[Finding],
+    signals: Mapping[str, tuple[Signal, ...]],
+    checks: Mapping[str, SignatureCheck],
+    baseline: SecretBaseline | None = None,
+) -> Decision:
+    approvals = find_approvals(commits, checks, signals)
+    gated = {c.sha: is_gated(policy, signals.get(c.sha, ()), checks[c.sha]) for c in commits}
+    judged: list[Finding] = []
+    considered = 0
+    for finding in findings:
+        outcome = _judge(finding, gated=gated[finding.commit], approvals=approvals, baseline=baseline)
+        judged.extend(outcome)
+        considered += finding.category is Category.SECRET and not any(f.category is Category.SECRET for f in outcome)
+    commit_decisions = tuple(
+        CommitDecision(
+            commit=c,
+            signals=signals.get(c.sha, ()),
+            signature=checks[c.sha],
+            gated=gated[c.sha],
+            approved_by=a.approver if gated[c.sha] and (a := approvals.approver_of(c.sha)) else None,
+        )
+        for c in commits
+    )
+    notes = _policy_notes(policy) if any(gated.values()) else []
+    notes += approvals.rejected
+    return Decision(
+        base=base,
+        head=head,
+        base_note=base_note,
+        policy=policy,
+        commits=commit_decisions,
+        findings=tuple(judged),
+        notes=tuple(notes),
+        suppressed=considered,
+    )

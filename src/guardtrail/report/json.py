@@ -1,0 +1,67 @@
+"""The versioned, deterministic JSON report (no timestamps, stable order)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from guardtrail.decide.gate import CommitDecision, Decision
+from guardtrail.model import Finding
+
+SCHEMA_VERSION = 1
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "commit": finding.commit,
+        "path": finding.path,
+        "line": finding.line,
+        "category": finding.category.value,
+        "rule": finding.rule,
+        "message": finding.message,
+        "severity": finding.severity.value,
+        "blocking": finding.blocking,
+        "approved_by": finding.approved_by,
+    }
+    if finding.fingerprint:
+        result["fingerprint"] = finding.fingerprint
+    if finding.details:
+        result["details"] = list(finding.details)
+    return result
+
+
+def commit_dict(entry: CommitDecision) -> dict[str, Any]:
+    return {
+        "sha": entry.commit.sha,
+        "author": str(entry.commit.author),
+        "subject": entry.commit.subject,
+        "assistant": entry.assistant,
+        "assistant_signals": [signal.rule for signal in entry.signals],
+        "gated": entry.gated,
+        "approved_by": str(entry.approved_by) if entry.approved_by else None,
+        "signature": {
+            "verified": entry.signature.verified,
+            "signer": str(entry.signature.signer) if entry.signature.signer else None,
+            "kind": entry.signature.kind,
+            "reason": entry.signature.reason,
+        },
+    }
+
+
+def decision_dict(decision: Decision) -> dict[str, Any]:
+    return {
+        "version": SCHEMA_VERSION,
+        "verdict": decision.verdict,
+        "base": decision.base,
+        "head": decision.head,
+        "base_note": decision.base_note,
+        "policy": {"source": decision.policy.source, "mode": decision.policy.mode},
+        "commits": [commit_dict(entry) for entry in decision.commits],
+        "findings": [finding_dict(finding) for finding in decision.findings],
+        "notes": list(decision.notes),
+        "suppressed": decision.suppressed,
+    }
+
+
+def render_json(decision: Decision) -> str:
+    return json.dumps(decision_dict(decision), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,98 @@
+"""The human report: verdict first, findings grouped by commit, then what to do next."""
+
+from __future__ import annotations
+
+from guardtrail.decide.gate import CommitDecision, Decision
+from guardtrail.model import Category, Finding
+
+
+def _location(finding: Finding) -> str:
+    return f"{finding.path}:{finding.line}" if finding.line else finding.path
+
+
+def _finding_line(finding: Finding) -> list[str]:
+    if finding.blocking:
+        mark = "BLOCK"
+    elif finding.approved_by:
+        mark = "ok   "
+    else:
+        mark = "warn "
+    lines = [f"  {mark} {finding.category.value:<12} {_location(finding)}  {finding.message}  [{finding.rule}]"]
+    lines += [f"        {detail}" for detail in finding.details]
+    if finding.approved_by and not finding.blocking:
+        lines.append(f"        approved by {finding.approved_by}")
+    return lines
+
+
+def _commit_header(entry: CommitDecision) -> list[str]:
+    commit = entry.commit
+    who = (
+        f"assistant ({', '.join(sorted({s.rule.split('.')[1] for s in entry.signals}))})"
+        if entry.assistant
+        else "human"
+    )
+    lines = [f"commit {commit.short}  {commit.subject[:72]}", f"  author {commit.author}  [{who}]"]
+    if entry.signals:
+        lines.append("  signals: " + "; ".join(f"{s.rule} ({s.evidence[:60]})" for s in entry.signals[:3]))
+    lines.append(f"  signature: {entry.signature.reason}")
+    return lines
+
+
+def _next_steps(decision: Decision) -> list[str]:
+    blocking = decision.blocking
+    if not blocking:
+        return []
+    steps = ["", "What to do next:"]
+    if any(f.category is Category.SECRET for f in blocking):
+        steps.append(
+            "  - Secrets: rotate the credential, then remove it from every commit of the range (rewrite the"
+            " branch); a false positive needs an approver's 'Allow-secret: FINGERPRINT' trailer."
+        )
+    if any(f.category is not Category.SECRET for f in blocking):
+        approvers = ", ".join(str(a) for a in decision.policy.approvers)
+        if approvers:
+            steps.append(f"  - Review the changes above; then one of {approvers} approves them with:")
+            steps.append(f"      guardtrail approve --base {decision.base[:12]}")
+            steps.append("    (an empty commit signed with their key, carrying 'Approved-by: Name <email>')")
+        else:
+            steps.append("  - Add approvers with their SSH or OpenPGP keys to .guardtrail.yml on the base branch.")
+    return steps
+
+
+def render_text(decision: Decision) -> str:
+    count = len(decision.commits)
+    lines = [
+        f"guardtrail: {decision.verdict.upper()}  {count} commit{'s' if count != 1 else ''}"
+        f" {decision.base[:10]}..{decision.head[:10]}",
+        f"  {decision.base_note}; policy: {decision.policy.source} (mode {decision.policy.mode})",
+    ]
+    by_commit: dict[str, list[Finding]] = {}
+    for finding in decision.findings:
+        by_commit.setdefault(finding.commit, []).append(finding)
+    quiet = 0
+    for entry in decision.commits:
+        findings = by_commit.get(entry.commit.sha, [])
+        if not findings and not entry.gated:
+            quiet += 1
+            continue
+        lines.append("")
+        lines += _commit_header(entry)
+        if entry.approved_by:
+            lines.append(f"  approved by {entry.approved_by}")
+        for finding in findings:
+            lines += _finding_line(finding)
+        if not findings:
+            lines.append("  nothing sensitive")
+    if quiet:
+        lines += ["", f"{quiet} other commit{'s' if quiet != 1 else ''}: nothing to report"]
+    if decision.suppressed:
+        lines.append(f"{decision.suppressed} secret finding(s) cleared by the base baseline or inline allowlists")
+    if decision.notes:
+        lines += ["", "Notes:"] + [f"  - {note}" for note in decision.notes]
+    blocking = len(decision.blocking)
+    lines += [
+        "",
+        f"{blocking} blocking finding{'s' if blocking != 1 else ''}, {len(decision.findings)} in all.",
+    ]
+    lines += _next_steps(decision)
+    return "\n".join(lines) + "\n"
