@@ -23,8 +23,17 @@ RULE_FILES = ("paths", "assistants", "secrets")
 """Every rule file under ``rules/``; the example test walks this list."""
 
 _KEYS = {
-    "id", "description", "category", "paths", "pattern", "field", "keywords", "entropy",
-    "confidence", "allowlist", "examples",
+    "id",
+    "description",
+    "category",
+    "paths",
+    "pattern",
+    "field",
+    "keywords",
+    "entropy",
+    "confidence",
+    "allowlist",
+    "examples",
 }
 
 
@@ -71,7 +80,7 @@ def rules_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "rules"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_rules(name: str) -> tuple[Rule, ...]:
     """The rules of ``rules/<name>.yaml``, validated."""
     path = rules_dir() / f"{name}.yaml"
