@@ -101,6 +101,15 @@ def demo() -> int:
     return run_demo(lambda text: click.echo(text, nl=False))
 
 
+# ---- hook commands (staged, commit-msg, pre-push, pre-receive, install, uninstall) go here ----
+
+
+# ---- CI commands (ci) go here ----
+
+
+# ---- secret scanning commands (scan) go here ----
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code instead of exiting, for tests."""
     try:
