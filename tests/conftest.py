@@ -17,9 +17,23 @@ def sealed_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
     home = tmp_path_factory.mktemp("home")
     for name in list(os.environ):
         if name.startswith(("GIT_", "GUARDTRAIL_", "GITHUB_", "PRE_COMMIT")) or name in {
-            "CLAUDECODE", "CLAUDE_CODE_SESSION_ID", "CLAUDE_CODE_ENTRYPOINT", "AI_AGENT", "CODEX_CI",
-            "CODEX_THREAD_ID", "CODEX_SANDBOX", "GEMINI_CLI", "CURSOR_AGENT", "COPILOT_CLI", "CLINE_ACTIVE",
-            "OPENCODE", "AUGMENT_AGENT", "ANTIGRAVITY_AGENT", "SSH_AUTH_SOCK", "GNUPGHOME", "CI",
+            "CLAUDECODE",
+            "CLAUDE_CODE_SESSION_ID",
+            "CLAUDE_CODE_ENTRYPOINT",
+            "AI_AGENT",
+            "CODEX_CI",
+            "CODEX_THREAD_ID",
+            "CODEX_SANDBOX",
+            "GEMINI_CLI",
+            "CURSOR_AGENT",
+            "COPILOT_CLI",
+            "CLINE_ACTIVE",
+            "OPENCODE",
+            "AUGMENT_AGENT",
+            "ANTIGRAVITY_AGENT",
+            "SSH_AUTH_SOCK",
+            "GNUPGHOME",
+            "CI",
         }:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(home))

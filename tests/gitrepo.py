@@ -33,9 +33,7 @@ class SshKey:
     def generate(cls, folder: Path, name: str = "key") -> SshKey:
         folder.mkdir(parents=True, exist_ok=True)
         private = folder / name
-        subprocess.run(
-            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(private)], check=True
-        )
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(private)], check=True)
         return cls(private, private.with_suffix(".pub").read_text(encoding="utf-8").strip())
 
 
@@ -92,3 +90,50 @@ class GitRepo:
 
     def head(self) -> str:
         return self.git("rev-parse", "HEAD").strip()
+
+
+def policy_text(*approvers: tuple[str, str, str], mode: str = "assistant", extra: str = "") -> str:
+    """A ``.guardtrail.yml`` listing ``(name, email, key)`` approvers."""
+    lines = [f"mode: {mode}", "approvers:" if approvers else "approvers: []"]
+    for name, email, key in approvers:
+        lines += [f"  - name: {name}", f"    email: {email}", "    keys:", f"      - {key}"]
+    return "\n".join(lines) + "\n" + extra
+
+
+ALICE = ("Alice Example", "alice@example.com")
+
+
+@dataclass
+class Project:
+    """A repository whose base commit on ``main`` has a policy naming Alice as approver."""
+
+    repo: GitRepo
+    alice: SshKey
+    base: str
+
+    def approve(
+        self,
+        *,
+        as_: tuple[str, str] = ALICE,
+        key: SshKey | None = None,
+        trailer: str | None = None,
+        author: str | None = None,
+    ) -> str:
+        """An empty approval commit, signed with ``key`` (Alice's by default)."""
+        name, email = as_
+        message = f"Approve\n\nApproved-by: {trailer or f'{name} <{email}>'}"
+        who = author or f"{name} <{email}>"
+        return self.repo.commit(message, author=who, committer=who, sign_with=key or self.alice, allow_empty=True)
+
+
+def make_project(tmp_path: Path, *, mode: str = "assistant", extra_policy: str = "") -> Project:
+    alice = SshKey.generate(tmp_path / "keys", "alice")
+    repo = GitRepo.create(tmp_path / "repo")
+    repo.write(".guardtrail.yml", policy_text((*ALICE, alice.public_line), mode=mode, extra=extra_policy))
+    repo.write(".github/workflows/ci.yml", "on: push\njobs: {}\n")
+    base = repo.commit("add policy and CI")
+    repo.git("checkout", "-q", "-b", "feature")
+    return Project(repo, alice, base)
+
+
+CLAUDE = "Claude <noreply@anthropic.com>"

