@@ -110,7 +110,8 @@ def test_human_commits_to_sensitive_files_pass_in_assistant_mode(
         ("google-labs-jules[bot] <161369871+google-labs-jules[bot]@users.noreply.github.com>", "tweak"),
         (
             "Dev <dev@example.com>",
-            "tweak\n\nCo-authored-by: gemini-code-assist[bot] <176961590+gemini-code-assist[bot]@users.noreply.github.com>",
+            "tweak\n\nCo-authored-by: gemini-code-assist[bot]"
+            " <176961590+gemini-code-assist[bot]@users.noreply.github.com>",
         ),
         ("amazon-q-developer[bot] <208079219+amazon-q-developer[bot]@users.noreply.github.com>", "tweak"),
     ],
