@@ -1,0 +1,71 @@
+"""The policy file: validated strictly, every error names the file and line."""
+
+from __future__ import annotations
+
+import pytest
+
+from guardtrail.decide.policy import Policy, parse_policy, policy_from_bytes
+from guardtrail.errors import GuardtrailError
+from guardtrail.model import Category
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq2ZmFrZWtleWZvcnRlc3RzMDEyMzQ1Njc4OWFiY2Q alice"
+FPR = "0123456789ABCDEF0123456789ABCDEF01234567"
+
+
+def test_full_policy_parses() -> None:
+    text = f"""\
+mode: unsigned
+approvers:
+  - name: Alice Example
+    email: alice@example.com
+    keys:
+      - {KEY}
+      - "{FPR[:20].lower()} {FPR[20:].lower()}"
+paths:
+  auth: ["src/security/**"]
+ignore: ["vendor/**"]
+assistants:
+  emails: ["Bot@Example.com"]
+  names: ["release-bot"]
+baseline: ci/.secrets.baseline
+"""
+    policy = parse_policy(text, ".guardtrail.yml")
+    assert policy.mode == "unsigned"
+    (alice,) = policy.approvers
+    assert alice.ssh_keys == (" ".join(KEY.split()[:2]),)
+    assert alice.pgp_fingerprints == (FPR,)
+    assert policy.paths == {Category.AUTH: ("src/security/**",)}
+    assert policy.ignore == ("vendor/**",)
+    assert policy.assistant_emails == ("bot@example.com",)
+    assert policy.assistant_names == ("release-bot",)
+    assert policy.baseline == "ci/.secrets.baseline"
+    assert policy.approver_by_email("ALICE@example.com") == alice
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("mode: assistant\nreviewers: []\n", ".guardtrail.yml:2: unknown key 'reviewers' in the policy"),
+        ("mode: yolo\n", ".guardtrail.yml:1: mode must be one of assistant, unsigned, not 'yolo'"),
+        ("approvers:\n  - name: A\n    email: a@x.org\n", ".guardtrail.yml:2: approver needs 'keys'"),
+        ("approvers:\n  - name: A\n    email: nobody\n    keys: [x]\n", ".guardtrail.yml:3: approver email"),
+        ("approvers:\n  - name: A\n    email: a@x.org\n    keys: [hunter2]\n", ".guardtrail.yml:4: key 'hunter2' is"),
+        ("approvers:\n  - name: A\n    email: a@x.org\n    keys: []\n", ".guardtrail.yml:4: approver a@x.org lists no keys"),
+        ("paths:\n  secret: [x]\n", ".guardtrail.yml:2: unknown key 'secret' in paths"),
+        ("mode: [unclosed\n", ".guardtrail.yml:2: invalid YAML"),
+        ("- just\n- a list\n", ".guardtrail.yml:1: the policy must be a mapping"),
+        ("ignore: vendor\n", ".guardtrail.yml:1: ignore must be a list of strings"),
+    ],
+)
+def test_malformed_policy_names_file_and_line(text: str, message: str) -> None:
+    with pytest.raises(GuardtrailError) as error:
+        parse_policy(text, ".guardtrail.yml")
+    assert str(error.value).startswith(message)
+    assert "\n" not in str(error.value)
+
+
+def test_missing_or_empty_policy_is_the_built_in_default() -> None:
+    assert policy_from_bytes(None, "x") == Policy()
+    assert policy_from_bytes(b"", "p").approvers == ()
+    with pytest.raises(GuardtrailError, match="not UTF-8"):
+        policy_from_bytes(b"\xff\xfe", "p")
