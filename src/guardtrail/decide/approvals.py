@@ -53,6 +53,10 @@ class Approvals:
         """The first approval that clears ``sha``'s sensitive changes."""
         return next((a for a in self.approvals if sha in a.covers), None)
 
+    def approval_at(self, sha: str) -> Approver | None:
+        """The approver when ``sha`` is itself a valid approval commit."""
+        return next((a.approver for a in self.approvals if a.commit == sha), None)
+
     def secret_allowed_by(self, sha: str, fingerprint: str | None) -> Approval | None:
         """The first approval that acknowledges this secret of ``sha`` with ``Allow-secret:``."""
         if fingerprint is None:

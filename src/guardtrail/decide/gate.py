@@ -40,6 +40,9 @@ class CommitDecision:
     signature: SignatureCheck
     gated: bool
     approved_by: Approver | None
+    """For a gated commit: the approver whose signed approval covers it."""
+    approval_of: Approver | None = None
+    """When this commit is itself a valid signed approval: whose."""
 
     @property
     def assistant(self) -> bool:
@@ -138,11 +141,11 @@ def decide(
     approvals = find_approvals(commits, checks, signals)
     gated = {c.sha: is_gated(policy, signals.get(c.sha, ()), checks[c.sha]) for c in commits}
     judged: list[Finding] = []
-    considered = 0
+    suppressed = 0
     for finding in findings:
         outcome = _judge(finding, gated=gated[finding.commit], approvals=approvals, baseline=baseline)
+        suppressed += finding.category is Category.SECRET and not outcome
         judged.extend(outcome)
-        considered += finding.category is Category.SECRET and not any(f.category is Category.SECRET for f in outcome)
     commit_decisions = tuple(
         CommitDecision(
             commit=c,
@@ -150,6 +153,7 @@ def decide(
             signature=checks[c.sha],
             gated=gated[c.sha],
             approved_by=a.approver if gated[c.sha] and (a := approvals.approver_of(c.sha)) else None,
+            approval_of=approvals.approval_at(c.sha),
         )
         for c in commits
     )
@@ -163,5 +167,5 @@ def decide(
         commits=commit_decisions,
         findings=tuple(judged),
         notes=tuple(notes),
-        suppressed=considered,
+        suppressed=suppressed,
     )

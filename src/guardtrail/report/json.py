@@ -39,6 +39,7 @@ def commit_dict(entry: CommitDecision) -> dict[str, Any]:
         "assistant_signals": [signal.rule for signal in entry.signals],
         "gated": entry.gated,
         "approved_by": str(entry.approved_by) if entry.approved_by else None,
+        "approval_of": str(entry.approval_of) if entry.approval_of else None,
         "signature": {
             "verified": entry.signature.verified,
             "signer": str(entry.signature.signer) if entry.signature.signer else None,

@@ -72,7 +72,7 @@ def render_text(decision: Decision) -> str:
     quiet = 0
     for entry in decision.commits:
         findings = by_commit.get(entry.commit.sha, [])
-        if not findings and not entry.gated:
+        if not findings and not entry.gated and entry.approval_of is None:
             quiet += 1
             continue
         lines.append("")
@@ -81,7 +81,9 @@ def render_text(decision: Decision) -> str:
             lines.append(f"  approved by {entry.approved_by}")
         for finding in findings:
             lines += _finding_line(finding)
-        if not findings:
+        if entry.approval_of is not None:
+            lines.append(f"  signed approval by {entry.approval_of}")
+        elif not findings:
             lines.append("  nothing sensitive")
     if quiet:
         lines += ["", f"{quiet} other commit{'s' if quiet != 1 else ''}: nothing to report"]
