@@ -471,3 +471,28 @@ def test_default_base_is_the_merge_base_with_main(project: Project, capsys: pyte
     assert code == 1
     assert report["base"] == project.base
     assert report["base_note"] == f"base {project.base[:10]} (merge-base with main)"
+
+
+def test_deleting_codeowners_is_an_auth_change(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.repo.write("CODEOWNERS", "* @org/security\n")
+    project.repo.commit("owners")
+    project.repo.git("rm", "-q", "CODEOWNERS")
+    deletion = project.repo.commit("drop owners", author=CLAUDE)
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    assert [(f["commit"], f["category"], f["line"], f["message"]) for f in report["findings"]] == [
+        (deletion, "auth", None, "deletes CODEOWNERS: CODEOWNERS decides who must review a change")
+    ]
+
+
+def test_text_report_ends_with_the_approve_command(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    _assistant_ci_change(project)
+    assert main(["check", "--repo", str(project.repo.path), "--base", "main"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("guardtrail: BLOCK  1 commit ")
+    assert "  BLOCK build-logic  .github/workflows/ci.yml:2  edits .github/workflows/ci.yml" in out
+    assert out.rstrip().splitlines()[-3:] == [
+        "  - Review the changes above; then one of Alice Example <alice@example.com> approves them with:",
+        f"      guardtrail approve --base {project.base[:12]}",
+        "    (an empty commit signed with their key, carrying 'Approved-by: Name <email>')",
+    ]
