@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class Category(str, enum.Enum):
@@ -68,9 +69,11 @@ class Commit:
         return tuple(value for name, value in self.trailers if name.lower() == wanted)
 
 
-@dataclass(frozen=True)
-class AddedLine:
-    """One line a change adds: its number in the new file and its text (no newline)."""
+class AddedLine(NamedTuple):
+    """One line a change adds: its number in the new file and its text (no newline).
+
+    A named tuple, not a dataclass: a scan makes one per added line, and this is the cheap kind.
+    """
 
     number: int
     text: str

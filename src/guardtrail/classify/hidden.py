@@ -66,6 +66,8 @@ def _decoded_tags(text: str) -> str:
 def analyse_hidden_text(change: FileChange, blobs: Blobs) -> Iterable[Finding]:
     """One finding per added line with hidden characters, at most ``MAX_PER_FILE`` per file."""
     del blobs
+    if not HIDDEN.search("\n".join(line.text for line in change.added)):
+        return
     hits = [
         (line, chars)
         for line in change.added

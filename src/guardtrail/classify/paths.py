@@ -53,9 +53,16 @@ class PathClassifier:
             compiled.append(_CompiledRule(rule, compile_globs(globs)))
         self._rules = tuple(compiled)
         self._ignore = compile_globs(ignore) if ignore else None
+        self._seen: dict[str, tuple[Rule, ...]] = {}
 
-    def match(self, path: str) -> list[Rule]:
-        """The rules that ``path`` matches, at most one per category."""
+    def match(self, path: str) -> tuple[Rule, ...]:
+        """The rules that ``path`` matches, at most one per category (memoised: paths recur)."""
+        known = self._seen.get(path)
+        if known is None:
+            known = self._seen[path] = tuple(self._match(path))
+        return known
+
+    def _match(self, path: str) -> list[Rule]:
         if self._ignore is not None and self._ignore.match_file(path):
             return []
         seen: set[Category] = set()
