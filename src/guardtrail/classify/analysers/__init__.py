@@ -1,0 +1,15 @@
+"""Content analysers: what a change to a sensitive file actually does.
+
+Each analyser dispatches on the path first and reads blobs only for files it handles.
+``ANALYSERS`` is the explicit registry the classification pipeline runs.
+"""
+
+from __future__ import annotations
+
+from guardtrail.classify.analysers.dependencies import analyse_dependencies
+from guardtrail.classify.base import Analyser
+
+ANALYSERS: tuple[Analyser, ...] = (analyse_dependencies,)
+"""Every content analyser, in the order their findings are reported."""
+
+__all__ = ["ANALYSERS"]
