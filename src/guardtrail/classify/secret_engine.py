@@ -1,0 +1,140 @@
+"""The detect-secrets engine, wrapped once with explicit configuration.
+
+Nothing here reads or changes detect-secrets' process-wide settings: the plugins are built
+directly with their parameters, and each plugin's ``analyze_string`` and the heuristic filters
+are called as plain functions. That keeps results independent of call order and skips the
+per-line settings machinery of ``scan_line`` (the slow part of detect-secrets).
+
+Plugins whose token formats ``rules/secrets.yaml`` covers more precisely (GitHub, GitLab,
+Slack, Stripe, npm, PyPI, SendGrid, OpenAI, Square, Telegram, Twilio, Azure, private keys,
+URL credentials) are not run here, so one secret yields one finding with the sharper rule id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from detect_secrets.filters import heuristic
+from detect_secrets.plugins.artifactory import ArtifactoryDetector
+from detect_secrets.plugins.aws import AWSKeyDetector
+from detect_secrets.plugins.base import BasePlugin
+from detect_secrets.plugins.cloudant import CloudantDetector
+from detect_secrets.plugins.discord import DiscordBotTokenDetector
+from detect_secrets.plugins.high_entropy_strings import (
+    Base64HighEntropyString,
+    HexHighEntropyString,
+    HighEntropyStringsPlugin,
+)
+from detect_secrets.plugins.ibm_cloud_iam import IbmCloudIamDetector
+from detect_secrets.plugins.ibm_cos_hmac import IbmCosHmacDetector
+from detect_secrets.plugins.jwt import JwtTokenDetector
+from detect_secrets.plugins.keyword import REGEX_BY_FILETYPE, KeywordDetector
+from detect_secrets.plugins.mailchimp import MailchimpDetector
+from detect_secrets.plugins.softlayer import SoftlayerDetector
+from detect_secrets.util.filetype import determine_file_type
+
+BASE64_LIMIT = 4.5
+"""detect-secrets' default Shannon entropy limit for quoted base64 strings."""
+HEX_LIMIT = 3.0
+"""detect-secrets' default Shannon entropy limit for quoted hex strings."""
+MAX_PLUGIN_LINE = 4096
+"""Longer lines (minified code, data) get only our own regex rules, never these plugins."""
+
+_HASH_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
+"""Hex lengths of MD5, SHA-1 (git object ids), SHA-224/256/384/512: digests, not secrets."""
+_DIGEST_CONTEXT = re.compile(
+    r"sha(?:1|224|256|384|512)[-:=]|--hash=|integrity|checksum|digest|data:[\w/+.-]+;base64,", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """One detect-secrets plugin, with the words that must occur in a line before it runs."""
+
+    rule: str
+    """Our rule id for its findings, ``secret.<name>``."""
+    description: str
+    plugin: BasePlugin
+    keywords: tuple[str, ...] = ()
+    """Lower-case words; empty for the entropy plugins, which ``quoted_strings`` triggers."""
+
+
+def default_plugins() -> tuple[Plugin, ...]:
+    """The detect-secrets plugins guardtrail runs, with detect-secrets' default parameters."""
+    return (
+        Plugin(
+            "secret.aws-access-key",
+            "AWS access key",
+            AWSKeyDetector(),
+            ("akia", "asia", "abia", "acca", "a3t", "aws"),
+        ),
+        Plugin("secret.artifactory", "Artifactory credential", ArtifactoryDetector(), ("akc", "ap")),
+        Plugin("secret.cloudant", "Cloudant credential", CloudantDetector(), ("cl",)),
+        Plugin("secret.discord-bot-token", "Discord bot token", DiscordBotTokenDetector(), (".",)),
+        Plugin("secret.ibm-cloud-iam", "IBM Cloud IAM key", IbmCloudIamDetector(), ("key", "pwd", "pass", "token")),
+        Plugin("secret.ibm-cos-hmac", "IBM COS HMAC credential", IbmCosHmacDetector(), ("key",)),
+        Plugin("secret.jwt", "JSON web token", JwtTokenDetector(), ("eyj",)),
+        Plugin("secret.mailchimp", "Mailchimp API key", MailchimpDetector(), ("-us",)),
+        Plugin("secret.softlayer", "SoftLayer credential", SoftlayerDetector(), ("sl",)),
+        Plugin(
+            "secret.keyword",
+            "Secret assigned to a secret-looking name",
+            KeywordDetector(),
+            ("key", "pass", "pwd", "secret", "contraseña", "contrasena"),
+        ),
+        Plugin("secret.high-entropy-base64", "High-entropy base64 string", Base64HighEntropyString(BASE64_LIMIT)),
+        Plugin("secret.high-entropy-hex", "High-entropy hex string", HexHighEntropyString(HEX_LIMIT)),
+    )
+
+
+QUOTED_CANDIDATES = re.compile(r"""(['"])([A-Za-z0-9+/=]{9,})\1""")
+"""Every quoted string an entropy plugin could report: entropy cannot exceed log2(length),
+so hex needs more than 2**3 characters and base64 more than 2**4.5 (~22.6)."""
+
+
+def raw_secrets(plugin: Plugin, path: str, line: str) -> Iterator[str]:
+    """The values ``plugin`` reports on ``line`` before filtering (no settings consulted)."""
+    if len(line) > MAX_PLUGIN_LINE:
+        return
+    found = plugin.plugin
+    if isinstance(found, HighEntropyStringsPlugin):
+        for value in found.analyze_string(line):
+            if found.calculate_shannon_entropy(value) > found.entropy_limit:
+                yield value
+    elif isinstance(found, KeywordDetector):
+        by_type = REGEX_BY_FILETYPE.get(determine_file_type(path))
+        yield from found.analyze_string(line, denylist_regex_to_group=by_type)
+    else:
+        yield from found.analyze_string(line)
+
+
+_SECRET_FILTERS: tuple[Callable[[str], bool], ...] = (
+    heuristic.is_sequential_string,
+    heuristic.is_potential_uuid,
+    heuristic.is_templated_secret,
+    heuristic.is_prefixed_with_dollar_sign,
+    heuristic.is_not_alphanumeric_string,
+)
+
+
+def is_false_positive(plugin: Plugin, path: str, line: str, secret: str) -> bool:
+    """detect-secrets' default heuristic filters, plus digests for the entropy plugins."""
+    if any(check(secret) for check in _SECRET_FILTERS):
+        return True
+    if heuristic.is_likely_id_string(secret, line, plugin.plugin) or heuristic.is_indirect_reference(line):
+        return True
+    if heuristic.is_lock_file(path) or heuristic.is_swagger_file(path):
+        return True
+    if isinstance(plugin.plugin, HighEntropyStringsPlugin):
+        is_hex_digest = len(secret) in _HASH_LENGTHS and all(c in "0123456789abcdefABCDEF" for c in secret)
+        return is_hex_digest or bool(_DIGEST_CONTEXT.search(line))
+    return False
+
+
+def detect(plugin: Plugin, path: str, line: str) -> Iterator[str]:
+    """The secrets ``plugin`` finds on ``line`` that survive detect-secrets' filters."""
+    for secret in dict.fromkeys(raw_secrets(plugin, path, line)):
+        if not is_false_positive(plugin, path, line, secret):
+            yield secret

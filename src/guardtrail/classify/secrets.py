@@ -1,0 +1,286 @@
+"""Secrets in added lines: our token rules (``rules/secrets.yaml``) and detect-secrets' plugins.
+
+Every added line of every commit is scanned, whoever wrote it. One keyword pass over a file's
+added text (a single compiled alternation) picks the lines and the detectors worth running,
+so the cost grows with the number of lines, not with lines times rules.
+
+Findings never carry the value: the message shows its first characters, ``secret_hash`` is the
+SHA-1 that detect-secrets baselines store, and ``fingerprint`` hashes rule, value and path.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from guardtrail.classify import secret_engine
+from guardtrail.classify.base import Blobs
+from guardtrail.errors import GuardtrailError
+from guardtrail.model import AddedLine, Category, FileChange, Finding, Severity
+from guardtrail.rules import Rule, load_rules
+
+_PRAGMA = re.compile(r"pragma:\s*allowlist[ -]secret", re.IGNORECASE)
+_PRAGMA_NEXTLINE = re.compile(r"pragma:\s*allowlist[ -]nextline[ -]secret", re.IGNORECASE)
+_PLACEHOLDER = re.compile(
+    r"example|xxxx|\*\*\*|your|placeholder|redacted|changeme|change_me|dummy|sample|fake|"
+    r"<|>|\$\{|\{\{|%\(|\$\(|\.\.\.|…|0{8}|12345678|abcdefgh|^\$|^%\w+%$",
+    re.IGNORECASE,
+)
+MIN_DISTINCT_CHARS = 5
+"""A value with fewer distinct characters (``aaaaaaaa``, ``ab-ab-ab``) is a placeholder."""
+FILE_SCOPES = {"secret.kubernetes-secret": re.compile(r"^kind:\s*[\"']?Secret[\"']?\s*$", re.MULTILINE)}
+"""Rules that only hold inside files of one kind, and the regex the whole file must match."""
+
+
+class Detector(Protocol):
+    """Finds secret values in one line; ``keywords`` gate whether it runs at all."""
+
+    @property
+    def rule(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def keywords(self) -> tuple[str, ...]: ...
+
+    def find(self, path: str, line: str) -> Iterator[str]: ...
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of ``value`` over its own alphabet."""
+    counts = Counter(value)
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+
+
+@dataclass(frozen=True)
+class RuleDetector:
+    """One rule of ``rules/secrets.yaml``: regex (group ``secret`` if any), entropy, allowlist."""
+
+    spec: Rule
+    allowlist: tuple[re.Pattern[str], ...]
+
+    @classmethod
+    def of(cls, rule: Rule) -> RuleDetector:
+        return cls(rule, tuple(re.compile(pattern) for pattern in rule.allowlist))
+
+    @property
+    def rule(self) -> str:
+        return self.spec.id
+
+    @property
+    def description(self) -> str:
+        return self.spec.description
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        return self.spec.keywords
+
+    def find(self, path: str, line: str) -> Iterator[str]:
+        del path
+        regex = self.spec.regex
+        named = "secret" in regex.groupindex
+        for match in regex.finditer(line):
+            secret = match.group("secret") if named else match.group(0)
+            if not secret or (self.spec.entropy and shannon_entropy(secret) < self.spec.entropy):
+                continue
+            if not any(allowed.search(match.group(0)) for allowed in self.allowlist):
+                yield secret
+
+
+@dataclass(frozen=True)
+class PluginDetector:
+    """One detect-secrets plugin behind the same interface."""
+
+    plugin: secret_engine.Plugin
+
+    @property
+    def rule(self) -> str:
+        return self.plugin.rule
+
+    @property
+    def description(self) -> str:
+        return self.plugin.description
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        return self.plugin.keywords
+
+    def find(self, path: str, line: str) -> Iterator[str]:
+        return secret_engine.detect(self.plugin, path, line)
+
+
+class KeywordIndex:
+    """One alternation regex over every keyword: which lines may hold which detectors' secrets."""
+
+    def __init__(self, detectors: Sequence[Detector]) -> None:
+        by_word: dict[str, set[int]] = {}
+        for index, detector in enumerate(detectors):
+            for word in detector.keywords:
+                by_word.setdefault(word.lower(), set()).add(index)
+        # A match of a longer word hides the shorter words inside it ("sk-ant-" hides "sk"):
+        # each word also wakes the detectors of every word it contains.
+        self._wakes = {
+            word: frozenset().union(*(ids for other, ids in by_word.items() if other in word)) for word in by_word
+        }
+        words = sorted(by_word, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, words)), re.IGNORECASE) if words else None
+
+    def candidates(self, text: str, starts: Sequence[int]) -> dict[int, set[int]]:
+        """Line index (into ``starts``, the offsets where lines begin) → detector indices."""
+        found: dict[int, set[int]] = {}
+        if self._pattern is None:
+            return found
+        for match in self._pattern.finditer(text):
+            line = bisect.bisect_right(starts, match.start()) - 1
+            found.setdefault(line, set()).update(self._wakes[match.group(0).lower()])
+        return found
+
+
+def is_placeholder(secret: str) -> bool:
+    """Documented examples, templates and filler: ``AKIA…EXAMPLE``, ``<your-key>``, ``${VAR}``, ``xxxx``."""
+    return len(set(secret)) < MIN_DISTINCT_CHARS or bool(_PLACEHOLDER.search(secret))
+
+
+def secret_hash(secret: str) -> str:
+    """SHA-1 hex of the value, exactly as detect-secrets stores ``hashed_secret``."""
+    return hashlib.sha1(secret.encode("utf-8")).hexdigest()
+
+
+def fingerprint(rule: str, hashed: str, path: str) -> str:
+    """A short stable id for one secret in one file under one rule."""
+    return hashlib.sha256(f"{rule}\0{hashed}\0{path}".encode()).hexdigest()[:16]
+
+
+def redact(secret: str) -> str:
+    """The first four characters and an ellipsis; nothing at all for short values."""
+    return f"{secret[:4]}…" if len(secret) >= 16 else "…"
+
+
+class SecretScanner:
+    """The secret analyser for one run: rules loaded and the keyword index built once."""
+
+    def __init__(
+        self,
+        rules: Sequence[Rule] | None = None,
+        plugins: Sequence[secret_engine.Plugin] | None = None,
+    ) -> None:
+        chosen = load_rules("secrets") if rules is None else rules
+        engine = secret_engine.default_plugins() if plugins is None else plugins
+        self._detectors: tuple[Detector, ...] = (
+            *(RuleDetector.of(rule) for rule in chosen),
+            *(PluginDetector(plugin) for plugin in engine),
+        )
+        self._index = KeywordIndex(self._detectors)
+        self._quoted = frozenset(
+            i for i, d in enumerate(self._detectors) if isinstance(d, PluginDetector) and not d.keywords
+        )
+        self._scoped = {i: FILE_SCOPES[d.rule] for i, d in enumerate(self._detectors) if d.rule in FILE_SCOPES}
+
+    def __call__(self, change: FileChange, blobs: Blobs) -> Iterable[Finding]:
+        if change.binary or not change.added:
+            return []
+        content = self._scoped_content(change, blobs) if self._scoped else None
+        return self.scan_lines(change.commit, change.path, change.added, content=content)
+
+    def _scoped_content(self, change: FileChange, blobs: Blobs) -> str | None:
+        """The file's text when a file-scoped rule matches an added line (read only then)."""
+        if change.new_id is None or not change.path.endswith((".yaml", ".yml")):
+            return None
+        scoped = [self._detectors[index] for index in self._scoped]
+        if not any(next(d.find(change.path, line.text), None) for d in scoped for line in change.added):
+            return None
+        return blobs.blob(change.new_id).decode("utf-8", "replace")
+
+    def scan_lines(
+        self, commit: str, path: str, lines: Sequence[AddedLine], *, content: str | None = None
+    ) -> list[Finding]:
+        """Findings in ``lines`` of ``path``; ``content`` (the whole file) enables file-scoped rules."""
+        starts, offset = [], 0
+        for line in lines:
+            starts.append(offset)
+            offset += len(line.text) + 1
+        text = "\n".join(line.text for line in lines)
+        candidates = self._index.candidates(text, starts)
+        for match in secret_engine.QUOTED_CANDIDATES.finditer(text):
+            candidates.setdefault(bisect.bisect_right(starts, match.start()) - 1, set()).update(self._quoted)
+        for index, scope in self._scoped.items():
+            if content is not None and scope.search(content):
+                for line_index in range(len(lines)):
+                    candidates.setdefault(line_index, set()).add(index)
+        by_number = {line.number: line.text for line in lines}
+        findings: list[Finding] = []
+        for line_index in sorted(candidates):
+            line = lines[line_index]
+            allowlisted = bool(_PRAGMA.search(line.text)) or bool(
+                _PRAGMA_NEXTLINE.search(by_number.get(line.number - 1, ""))
+            )
+            findings += self._line_findings(commit, path, line, sorted(candidates[line_index]), allowlisted)
+        return findings
+
+    def _line_findings(
+        self, commit: str, path: str, line: AddedLine, detectors: Iterable[int], allowlisted: bool
+    ) -> list[Finding]:
+        kept: list[str] = []
+        findings = []
+        for index in detectors:
+            detector = self._detectors[index]
+            for secret in detector.find(path, line.text):
+                if is_placeholder(secret) or any(secret in seen or seen in secret for seen in kept):
+                    continue
+                kept.append(secret)
+                hashed = secret_hash(secret)
+                findings.append(
+                    Finding(
+                        commit=commit,
+                        path=path,
+                        line=line.number,
+                        category=Category.SECRET,
+                        rule=detector.rule,
+                        message=f"{detector.description}: {redact(secret)} (sha1 {hashed[:8]})",
+                        severity=Severity.ERROR,
+                        fingerprint=fingerprint(detector.rule, hashed, path),
+                        secret_hash=hashed,
+                        allowlisted=allowlisted,
+                    )
+                )
+        return findings
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Secrets a detect-secrets baseline already records, by (path, hashed secret)."""
+
+    source: str
+    entries: frozenset[tuple[str, str]]
+
+    def allows(self, finding: Finding) -> bool:
+        return finding.secret_hash is not None and (finding.path, finding.secret_hash) in self.entries
+
+
+def load_baseline(data: bytes, source: str) -> Baseline:
+    """Parse a detect-secrets ``.secrets.baseline``; ``source`` names it in errors."""
+    try:
+        document: Any = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise GuardtrailError(f"{source}: not a detect-secrets baseline (invalid JSON: {exc})") from None
+    results = document.get("results") if isinstance(document, dict) else None
+    if not isinstance(results, dict):
+        raise GuardtrailError(f"{source}: not a detect-secrets baseline (no 'results' mapping)")
+    entries: set[tuple[str, str]] = set()
+    for path, secrets in results.items():
+        if not isinstance(secrets, list):
+            raise GuardtrailError(f"{source}: results for {path!r} should be a list")
+        for secret in secrets:
+            hashed = secret.get("hashed_secret") if isinstance(secret, dict) else None
+            if not isinstance(hashed, str):
+                raise GuardtrailError(f"{source}: an entry for {path!r} has no 'hashed_secret'")
+            entries.add((path, hashed))
+    return Baseline(source, frozenset(entries))

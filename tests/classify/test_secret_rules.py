@@ -1,0 +1,45 @@
+"""Every secret rule proves itself: each ``match`` example yields a finding of that rule, each
+``no-match`` example yields no secret finding at all (ours or detect-secrets')."""
+
+from __future__ import annotations
+
+import pytest
+
+from guardtrail.classify.secrets import SecretScanner
+from guardtrail.model import AddedLine, Finding
+from guardtrail.rules import Rule, load_rules
+
+SCANNER = SecretScanner()
+
+
+def _scan(text: str) -> list[Finding]:
+    lines = [AddedLine(number, line) for number, line in enumerate(text.split("\n"), start=1)]
+    return SCANNER.scan_lines("0" * 40, "settings.cfg", lines, content=text)
+
+
+def _examples(should_match: bool) -> list[tuple[Rule, str]]:
+    return [
+        (rule, text)
+        for rule in load_rules("secrets")
+        for text in (rule.examples.match if should_match else rule.examples.no_match)
+    ]
+
+
+def _id(case: object) -> str:
+    return str(case)[:60]
+
+
+@pytest.mark.parametrize(("rule", "text"), _examples(True), ids=_id)
+def test_match_example_is_found_by_its_rule(rule: Rule, text: str) -> None:
+    assert rule.id in {finding.rule for finding in _scan(text)}
+
+
+@pytest.mark.parametrize(("rule", "text"), _examples(False), ids=_id)
+def test_no_match_example_raises_nothing(rule: Rule, text: str) -> None:
+    assert [(f.rule, f.line) for f in _scan(text)] == []
+
+
+def test_every_secret_rule_is_described_and_has_examples_both_ways() -> None:
+    for rule in load_rules("secrets"):
+        assert rule.id.startswith("secret.") and rule.category is not None and rule.category.value == "secret"
+        assert rule.description and rule.examples.match and rule.examples.no_match, rule.id
