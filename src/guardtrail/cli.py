@@ -104,6 +104,37 @@ def demo() -> int:
 # ---- hook commands (staged, commit-msg, pre-push, pre-receive, install, uninstall) go here ----
 
 
+def _hook_env() -> tuple[dict[str, str], Path]:
+    return dict(os.environ), Path.cwd()
+
+
+@cli.command()
+@click.option("--repo", default=".", show_default=True, help="Repository whose staged change to scan.")
+def staged(repo: str) -> int:
+    """Scan the staged change (pre-commit hook): secrets block; sensitive changes block for assistants."""
+    from guardtrail.commands.staged import StagedOptions, render_staged, run_staged
+
+    environ, cwd = _hook_env()
+    result = run_staged(StagedOptions(repo=Path(repo), environ=environ, cwd=cwd))
+    click.echo(render_staged(result), nl=False, err=True)
+    return result.exit_code
+
+
+@cli.command("commit-msg")
+@click.argument("message_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--repo", default=".", show_default=True, help="Repository being committed to.")
+@click.option("--attribute-assistant/--no-attribute-assistant", default=False, help="Add 'Assisted-by: <agent>'.")
+def commit_msg(message_file: Path, repo: str, attribute_assistant: bool) -> int:
+    """Check the commit message (commit-msg hook): approval trailers, assistant markers."""
+    from guardtrail.commands.commit_msg import CommitMsgOptions, run_commit_msg
+
+    environ, cwd = _hook_env()
+    options = CommitMsgOptions(message_file, Path(repo), environ, cwd, attribute_assistant=attribute_assistant)
+    result = run_commit_msg(options)
+    click.echo(result.report, nl=False, err=True)
+    return result.exit_code
+
+
 # ---- CI commands (ci) go here ----
 
 

@@ -1,0 +1,147 @@
+"""``guardtrail staged``: the pre-commit hook's scan of the change about to be committed.
+
+Secrets block whoever commits them. Sensitive changes (CI, build, auth, dependencies, agent
+configuration, hidden text) are reported, and block when the commit is assistant-authored: an
+agent session's environment says so, or (at commit-msg time) the message carries assistant
+markers. The policy is the one committed at HEAD (built-in defaults when there is none).
+
+Client hooks are advice: ``git commit --no-verify`` skips them; the CI check or the server hook
+enforces. Kept fast: one index diff, no history walk, detect-secrets only via the classifier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from guardtrail.decide.authorship import AuthorshipDetector, Signal
+from guardtrail.decide.gate import Decision, SecretBaseline, decide
+from guardtrail.decide.policy import POLICY_FILE, Policy, policy_from_bytes
+from guardtrail.decide.signatures import UNSIGNED
+from guardtrail.git.index import STAGED, StagedIndex
+from guardtrail.git.trailers import parse_trailers
+from guardtrail.model import Category, Commit, Finding
+
+ADVICE = "Client hooks are advice: 'git commit --no-verify' skips them; the CI check or the server hook enforces."
+SENSITIVE = frozenset(Category) - {Category.SECRET, Category.POLICY}
+
+
+@dataclass(frozen=True)
+class StagedOptions:
+    repo: Path = Path(".")
+    environ: Mapping[str, str] = field(default_factory=dict)
+    """The hook's environment: agent-session variables, ``GIT_INDEX_FILE``, identity."""
+    cwd: Path = Path(".")
+    message: str | None = None
+    """The commit message, when known (commit-msg time)."""
+
+
+@dataclass(frozen=True)
+class StagedResult:
+    decision: Decision
+    signals: tuple[Signal, ...]
+    sensitive: tuple[Finding, ...]
+    """Every sensitive finding of the staged change, blocking or not."""
+
+    @property
+    def exit_code(self) -> int:
+        return self.decision.exit_code
+
+    @property
+    def assistant(self) -> bool:
+        return bool(self.signals)
+
+
+def _policy(index: StagedIndex) -> Policy:
+    policy = policy_from_bytes(index.file_at_head(POLICY_FILE), f"{POLICY_FILE} at HEAD")
+    return replace(policy, mode="assistant")  # nothing is signed yet: only authorship gates
+
+
+def _baseline(index: StagedIndex, policy: Policy) -> SecretBaseline | None:
+    data = index.file_at_head(policy.baseline)
+    if data is None:
+        return None
+    from guardtrail.classify.secrets import load_baseline
+
+    return load_baseline(data, f"{policy.baseline} at HEAD")
+
+
+def _pending_commit(index: StagedIndex, options: StagedOptions) -> Commit:
+    message = options.message or ""
+    return Commit(
+        sha=STAGED,
+        parents=(),
+        author=index.identity("AUTHOR", options.environ),
+        committer=index.identity("COMMITTER", options.environ),
+        message=message,
+        trailers=parse_trailers(message),
+    )
+
+
+def run_staged(options: StagedOptions) -> StagedResult:
+    from guardtrail.classify.pipeline import Classifier
+
+    index = StagedIndex(options.repo, options.environ, options.cwd)
+    policy = _policy(index)
+    changes = index.changes()
+    commit = _pending_commit(index, options)
+    detector = AuthorshipDetector(policy)
+    signals = detector.env_signals(options.environ)
+    if options.message is not None:
+        signals += detector.commit_signals(commit)
+    findings = Classifier(policy).classify(changes, index) if changes else []
+    decision = decide(
+        base="HEAD",
+        head=STAGED,
+        base_note="staged change",
+        policy=policy,
+        commits=[commit],
+        findings=findings,
+        signals={STAGED: signals},
+        checks={STAGED: UNSIGNED},
+        baseline=_baseline(index, policy) if findings else None,
+    )
+    sensitive = tuple(f for f in findings if f.category in SENSITIVE)
+    return StagedResult(decision, signals, sensitive)
+
+
+def _line(finding: Finding, mark: str) -> str:
+    where = f"{finding.path}:{finding.line}" if finding.line else finding.path
+    return f"  {mark} {finding.category.value:<12} {where}  {finding.message}  [{finding.rule}]"
+
+
+def render_staged(result: StagedResult, *, verbose_sensitive: bool = True) -> str:
+    """The hook's report; empty when there is nothing to say."""
+    decision = result.decision
+    blocking = decision.blocking
+    shown = {(f.path, f.line, f.rule) for f in decision.findings}
+    notes = [f for f in result.sensitive if (f.path, f.line, f.rule) not in shown] if verbose_sensitive else []
+    warnings = [f for f in decision.findings if not f.blocking]
+    if not (blocking or warnings or notes):
+        return ""
+    lines = [f"guardtrail: {decision.verdict.upper()}  staged change (policy: {decision.policy.source})"]
+    lines += [_line(f, "BLOCK") for f in blocking]
+    lines += [_line(f, "warn ") for f in warnings]
+    lines += [_line(f, "note ") for f in notes]
+    if result.assistant:
+        evidence = "; ".join(f"{s.evidence} ({s.rule})" for s in result.signals[:3])
+        lines.append(f"  assistant-authored: {evidence}")
+    lines += _next_steps(result)
+    lines.append(ADVICE)
+    return "\n".join(lines) + "\n"
+
+
+def _next_steps(result: StagedResult) -> list[str]:
+    blocking = result.decision.blocking
+    steps = []
+    if any(f.category is Category.SECRET for f in blocking):
+        steps.append("  Secrets: remove the value from the staged files (use an environment variable or a vault).")
+    if any(f.category is not Category.SECRET for f in blocking):
+        steps.append(
+            "  Sensitive change in an assistant-authored commit: a human reviews it, and an approver signs it"
+            " with 'guardtrail approve' before it can merge."
+        )
+    elif result.sensitive and not result.assistant:
+        steps.append("  Sensitive change: an assistant commit touching these files would need a signed approval.")
+    return steps
