@@ -6,12 +6,18 @@ Each analyser dispatches on the path first and reads blobs only for files it han
 
 from __future__ import annotations
 
+from guardtrail.classify.analysers.auth import analyse_auth
 from guardtrail.classify.analysers.ci_files import analyse_ci_file
 from guardtrail.classify.analysers.dependencies import analyse_dependencies
 from guardtrail.classify.analysers.workflows import analyse_workflow
 from guardtrail.classify.base import Analyser
 
-ANALYSERS: tuple[Analyser, ...] = (analyse_dependencies, analyse_workflow, analyse_ci_file)
+ANALYSERS: tuple[Analyser, ...] = (
+    analyse_dependencies,
+    analyse_workflow,
+    analyse_ci_file,
+    analyse_auth,
+)
 """Every content analyser, in the order their findings are reported."""
 
 __all__ = ["ANALYSERS"]
