@@ -10,6 +10,8 @@ from guardtrail.decide.gate import Decision
 class Format(str, enum.Enum):
     TEXT = "text"
     JSON = "json"
+    SARIF = "sarif"
+    GITHUB = "github"
 
 
 def render(decision: Decision, fmt: Format) -> str:
@@ -22,4 +24,12 @@ def render(decision: Decision, fmt: Format) -> str:
         from guardtrail.report.json import render_json
 
         return render_json(decision)
+    if fmt is Format.SARIF:
+        from guardtrail.report.sarif import render_sarif
+
+        return render_sarif(decision)
+    if fmt is Format.GITHUB:
+        from guardtrail.report.github import render_annotations
+
+        return render_annotations(decision)
     raise AssertionError(f"unhandled format {fmt}")  # pragma: no cover - test_formats_exhaustive
