@@ -49,49 +49,93 @@ _DIGEST_CONTEXT = re.compile(
 )
 
 
+QUOTED_CANDIDATES = re.compile(r"""(['"])([A-Za-z0-9+/=]{9,})\1""")
+"""Every quoted string an entropy plugin could report: entropy cannot exceed log2(length),
+so hex needs more than 2**3 characters and base64 more than 2**4.5 (~22.6)."""
+
+
 @dataclass(frozen=True)
 class Plugin:
-    """One detect-secrets plugin, with the words that must occur in a line before it runs."""
+    """One detect-secrets plugin and what wakes it: keywords in a line, or a trigger regex."""
 
     rule: str
     """Our rule id for its findings, ``secret.<name>``."""
     description: str
     plugin: BasePlugin
     keywords: tuple[str, ...] = ()
-    """Lower-case words; empty for the entropy plugins, which ``quoted_strings`` triggers."""
+    """Lower-case words one of which must occur in a line before the plugin runs on it."""
+    trigger: re.Pattern[str] | None = None
+    """For plugins no keyword announces: a regex run once over a file's added text; the
+    plugin runs on the lines where it matches."""
+
+
+def _words(first: str, *rest: str) -> tuple[str, ...]:
+    """``first`` joined to each of ``rest`` directly, by ``_`` and by ``-``."""
+    return tuple(f"{first}{sep}{word}" for word in rest for sep in ("", "_", "-"))
+
+
+_SECRET_WORDS = ("key", "pwd", "pw", "pass", "token", "api")
+_KEYWORD_DENYLIST = (
+    *_words("api", "key"),
+    *_words("auth", "key"),
+    *_words("service", "key"),
+    *_words("account", "key"),
+    *_words("db", "key", "pass"),
+    *_words("database", "key", "pass"),
+    *_words("priv", "key"),
+    *_words("private", "key"),
+    *_words("client", "key"),
+    *_words("key", "pass"),
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "contraseña",
+    "contrasena",
+)
+"""detect-secrets' KeywordDetector denylist (``api_?key``, ``password``, ...) spelled out."""
 
 
 def default_plugins() -> tuple[Plugin, ...]:
     """The detect-secrets plugins guardtrail runs, with detect-secrets' default parameters."""
+    discord = DiscordBotTokenDetector()
+    aws_words = ("akia", "asia", "abia", "acca", "a3t", "aws")
     return (
+        Plugin("secret.aws-access-key", "AWS access key", AWSKeyDetector(), aws_words),
         Plugin(
-            "secret.aws-access-key",
-            "AWS access key",
-            AWSKeyDetector(),
-            ("akia", "asia", "abia", "acca", "a3t", "aws"),
+            "secret.artifactory",
+            "Artifactory credential",
+            ArtifactoryDetector(),
+            ("akc", *_words("ap", *"0123456789abcdef")),
         ),
-        Plugin("secret.artifactory", "Artifactory credential", ArtifactoryDetector(), ("akc", "ap")),
-        Plugin("secret.cloudant", "Cloudant credential", CloudantDetector(), ("cl",)),
-        Plugin("secret.discord-bot-token", "Discord bot token", DiscordBotTokenDetector(), (".",)),
+        Plugin(
+            "secret.cloudant", "Cloudant credential", CloudantDetector(), ("cloudant", *_words("cl", *_SECRET_WORDS))
+        ),
+        Plugin("secret.discord-bot-token", "Discord bot token", discord, trigger=next(iter(discord.denylist))),
         Plugin("secret.ibm-cloud-iam", "IBM Cloud IAM key", IbmCloudIamDetector(), ("key", "pwd", "pass", "token")),
-        Plugin("secret.ibm-cos-hmac", "IBM COS HMAC credential", IbmCosHmacDetector(), ("key",)),
+        Plugin("secret.ibm-cos-hmac", "IBM COS HMAC credential", IbmCosHmacDetector(), ("secret",)),
         Plugin("secret.jwt", "JSON web token", JwtTokenDetector(), ("eyj",)),
         Plugin("secret.mailchimp", "Mailchimp API key", MailchimpDetector(), ("-us",)),
-        Plugin("secret.softlayer", "SoftLayer credential", SoftlayerDetector(), ("sl",)),
         Plugin(
-            "secret.keyword",
-            "Secret assigned to a secret-looking name",
-            KeywordDetector(),
-            ("key", "pass", "pwd", "secret", "contraseña", "contrasena"),
+            "secret.softlayer",
+            "SoftLayer credential",
+            SoftlayerDetector(),
+            ("softlayer", *_words("sl", *_SECRET_WORDS)),
         ),
-        Plugin("secret.high-entropy-base64", "High-entropy base64 string", Base64HighEntropyString(BASE64_LIMIT)),
-        Plugin("secret.high-entropy-hex", "High-entropy hex string", HexHighEntropyString(HEX_LIMIT)),
+        Plugin("secret.keyword", "Secret assigned to a secret-looking name", KeywordDetector(), _KEYWORD_DENYLIST),
+        Plugin(
+            "secret.high-entropy-base64",
+            "High-entropy base64 string",
+            Base64HighEntropyString(BASE64_LIMIT),
+            trigger=QUOTED_CANDIDATES,
+        ),
+        Plugin(
+            "secret.high-entropy-hex",
+            "High-entropy hex string",
+            HexHighEntropyString(HEX_LIMIT),
+            trigger=QUOTED_CANDIDATES,
+        ),
     )
-
-
-QUOTED_CANDIDATES = re.compile(r"""(['"])([A-Za-z0-9+/=]{9,})\1""")
-"""Every quoted string an entropy plugin could report: entropy cannot exceed log2(length),
-so hex needs more than 2**3 characters and base64 more than 2**4.5 (~22.6)."""
 
 
 def raw_secrets(plugin: Plugin, path: str, line: str) -> Iterator[str]:

@@ -51,6 +51,9 @@ class Detector(Protocol):
     @property
     def keywords(self) -> tuple[str, ...]: ...
 
+    @property
+    def trigger(self) -> re.Pattern[str] | None: ...
+
     def find(self, path: str, line: str) -> Iterator[str]: ...
 
 
@@ -83,6 +86,11 @@ class RuleDetector:
     def keywords(self) -> tuple[str, ...]:
         return self.spec.keywords
 
+    @property
+    def trigger(self) -> re.Pattern[str] | None:
+        """A rule without keywords runs its own regex over a file's added text."""
+        return None if self.spec.keywords or self.spec.id in FILE_SCOPES else self.spec.regex
+
     def find(self, path: str, line: str) -> Iterator[str]:
         del path
         regex = self.spec.regex
@@ -113,34 +121,71 @@ class PluginDetector:
     def keywords(self) -> tuple[str, ...]:
         return self.plugin.keywords
 
+    @property
+    def trigger(self) -> re.Pattern[str] | None:
+        return self.plugin.trigger
+
     def find(self, path: str, line: str) -> Iterator[str]:
         return secret_engine.detect(self.plugin, path, line)
 
 
+def alternation(words: Iterable[str]) -> str:
+    """One regex matching any of ``words``, as a trie (``gh(?:o_|p_)``) so that the regex
+    engine tests one branch per character instead of every word at every position."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def branch(node: dict[str, Any]) -> str:
+        options = [re.escape(char) + branch(child) for char, child in sorted(node.items()) if char]
+        if "" in node:
+            return f"(?:{'|'.join(options)})?" if options else ""
+        return options[0] if len(options) == 1 else f"(?:{'|'.join(options)})"
+
+    return branch(trie)
+
+
+def _lower_same_length(text: str) -> str:
+    """``text`` lower-cased without moving offsets (a few characters lower to two)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(low if len(low := char.lower()) == 1 else char for char in text)
+
+
 class KeywordIndex:
-    """One alternation regex over every keyword: which lines may hold which detectors' secrets."""
+    """One pass over a file's added text: which lines may hold which detectors' secrets."""
 
     def __init__(self, detectors: Sequence[Detector]) -> None:
         by_word: dict[str, set[int]] = {}
         for index, detector in enumerate(detectors):
             for word in detector.keywords:
                 by_word.setdefault(word.lower(), set()).add(index)
-        # A match of a longer word hides the shorter words inside it ("sk-ant-" hides "sk"):
-        # each word also wakes the detectors of every word it contains.
+        # The longest word matches at a position and hides the words inside it ("sk-ant-"
+        # hides "sk"): each word also wakes the detectors of every word it contains.
         self._wakes = {
             word: frozenset().union(*(ids for other, ids in by_word.items() if other in word)) for word in by_word
         }
-        words = sorted(by_word, key=len, reverse=True)
-        self._pattern = re.compile("|".join(map(re.escape, words)), re.IGNORECASE) if words else None
+        self._pattern = re.compile(alternation(by_word)) if by_word else None
+        triggers: dict[re.Pattern[str], set[int]] = {}
+        for index, detector in enumerate(detectors):
+            if detector.trigger is not None:
+                triggers.setdefault(detector.trigger, set()).add(index)
+        self._triggers = tuple(triggers.items())
 
     def candidates(self, text: str, starts: Sequence[int]) -> dict[int, set[int]]:
         """Line index (into ``starts``, the offsets where lines begin) → detector indices."""
         found: dict[int, set[int]] = {}
-        if self._pattern is None:
-            return found
-        for match in self._pattern.finditer(text):
-            line = bisect.bisect_right(starts, match.start()) - 1
-            found.setdefault(line, set()).update(self._wakes[match.group(0).lower()])
+        if self._pattern is not None:
+            for match in self._pattern.finditer(_lower_same_length(text)):
+                line = bisect.bisect_right(starts, match.start()) - 1
+                found.setdefault(line, set()).update(self._wakes[match.group(0)])
+        for trigger, indices in self._triggers:
+            for match in trigger.finditer(text):
+                found.setdefault(bisect.bisect_right(starts, match.start()) - 1, set()).update(indices)
         return found
 
 
@@ -179,9 +224,6 @@ class SecretScanner:
             *(PluginDetector(plugin) for plugin in engine),
         )
         self._index = KeywordIndex(self._detectors)
-        self._quoted = frozenset(
-            i for i, d in enumerate(self._detectors) if isinstance(d, PluginDetector) and not d.keywords
-        )
         self._scoped = {i: FILE_SCOPES[d.rule] for i, d in enumerate(self._detectors) if d.rule in FILE_SCOPES}
 
     def __call__(self, change: FileChange, blobs: Blobs) -> Iterable[Finding]:
@@ -209,8 +251,6 @@ class SecretScanner:
             offset += len(line.text) + 1
         text = "\n".join(line.text for line in lines)
         candidates = self._index.candidates(text, starts)
-        for match in secret_engine.QUOTED_CANDIDATES.finditer(text):
-            candidates.setdefault(bisect.bisect_right(starts, match.start()) - 1, set()).update(self._quoted)
         for index, scope in self._scoped.items():
             if content is not None and scope.search(content):
                 for line_index in range(len(lines)):

@@ -1,0 +1,205 @@
+"""Secret scanning on real commits: what is found, where, and what never alarms."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from detect_secrets.settings import get_settings
+
+from guardtrail.classify.secrets import SecretScanner, alternation, load_baseline
+from guardtrail.errors import GuardtrailError
+from guardtrail.git.repo import Repository
+from guardtrail.model import Category, Finding, Severity
+from tests.gitrepo import GitRepo
+
+GITHUB_TOKEN = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"
+SLACK_TOKEN = "xoxb-96245957117-7774121547280-n88HxjSI6bWHtP3fS2qHx6kw"
+AWS_KEY = "AKIAZ3MHQ7LVNJ4XRTKW"
+
+
+@pytest.fixture(scope="module")
+def scanner() -> SecretScanner:
+    return SecretScanner()
+
+
+def _scan_head(repo: GitRepo, scanner: SecretScanner) -> list[Finding]:
+    opened = Repository(repo.path)
+    return [finding for change in opened.changes(repo.head()) for finding in scanner(change, opened)]
+
+
+def _where(findings: list[Finding]) -> list[tuple[str, str, int | None]]:
+    return sorted((f.rule, f.path, f.line) for f in findings)
+
+
+def test_token_in_a_commit_is_found_at_its_line_without_showing_it(repo: GitRepo, scanner: SecretScanner) -> None:
+    repo.write("config/app.env", f"DEBUG=1\nGITHUB_TOKEN={GITHUB_TOKEN}\nSLACK={SLACK_TOKEN}\n")
+    repo.write("deploy/aws.ini", f"[default]\naws_access_key_id = {AWS_KEY}\n")
+    sha = repo.commit("configure the app")
+
+    findings = _scan_head(repo, scanner)
+
+    assert _where(findings) == [
+        ("secret.aws-access-key", "deploy/aws.ini", 2),
+        ("secret.github-token", "config/app.env", 2),
+        ("secret.slack-token", "config/app.env", 3),
+    ]
+    github = next(f for f in findings if f.rule == "secret.github-token")
+    assert github.commit == sha and github.category is Category.SECRET and github.severity is Severity.ERROR
+    assert github.secret_hash == hashlib.sha1(GITHUB_TOKEN.encode()).hexdigest()
+    expected = hashlib.sha256(f"secret.github-token\0{github.secret_hash}\0config/app.env".encode()).hexdigest()
+    assert github.fingerprint == expected[:16]
+    assert all(GITHUB_TOKEN[4:] not in str(f) and SLACK_TOKEN[5:] not in str(f) for f in findings)
+    assert github.message.startswith("GitHub token (classic personal, OAuth, app or refresh): ghp_…")
+
+
+def test_only_added_lines_count(repo: GitRepo, scanner: SecretScanner) -> None:
+    repo.write("config/app.env", f"GITHUB_TOKEN={GITHUB_TOKEN}\n")
+    repo.commit("add token")
+    repo.write("config/app.env", f"GITHUB_TOKEN={GITHUB_TOKEN}\nDEBUG=0\n")
+    repo.commit("turn debug off")
+
+    assert _scan_head(repo, scanner) == []
+
+
+LOOK_ALIKES = """\
+aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+aws_secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+api_key = "<your-api-key>"
+API_KEY=xxxxxxxxxxxxxxxxxxxxxxxx
+password = "${DB_PASSWORD}"
+token: ${{ secrets.GITHUB_TOKEN }}
+secret_key = os.environ["SECRET_KEY"]
+password = os.getenv("DB_PASSWORD")
+requests==2.31.0 --hash=sha256:58cd2187c01e70e6e26505bca751777aa9f2ee0b7f4300988b709f44e013003f
+commit = "9fceb02d0ae598e95dc970b74767f19372d61af8"
+request_id = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+image: ghcr.io/acme/app@sha256:58cd2187c01e70e6e26505bca751777aa9f2ee0b7f4300988b709f44e013003f
+ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBFiFlaZVtSXjMpuuDxYYMfGmzWkpAePcEJ user@host
+-----BEGIN CERTIFICATE-----
+MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ
+-----BEGIN PUBLIC KEY-----
+const stripe = Stripe("pk_live_FSufrdZSlB5er8bOfZqfM2oe");
+mapboxgl.accessToken = "pk.eyJ1IjoiYWNtZSIsImEiOiJjbGZ4eTJ3b3AwMDFkM3BxZ2J6c2x4eXZ4In0.dGVzdHRva2VuZm9ybWFwYm94";
+<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kg==">
+"integrity": "sha512-v2kDEe57lecTulaDIuNTPy3Ry4gLGJ6Z1O3vE1krgXZNrsQ+LFTGHVxVjcXPs6yXxcrTTAJuzpwN9yfdCA5VQ=="
+"""
+
+
+def test_placeholders_and_look_alikes_do_not_alarm(repo: GitRepo, scanner: SecretScanner) -> None:
+    repo.write("docs/setup.md", LOOK_ALIKES)
+    repo.write("poetry.lock", 'content-hash = "f9a3b5c87d2e41b6a0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7"\n')
+    repo.commit("document the setup")
+
+    assert _scan_head(repo, scanner) == []
+
+
+def test_inline_pragma_marks_the_finding_but_keeps_it(repo: GitRepo, scanner: SecretScanner) -> None:
+    repo.write(
+        "tests/fixtures.py",
+        f'TOKEN = "{GITHUB_TOKEN}"  # pragma: allowlist secret\n'
+        "# pragma: allowlist nextline secret\n"
+        f'SLACK = "{SLACK_TOKEN}"\n'
+        f'AWS = "{AWS_KEY}"\n',
+    )
+    repo.commit("add fixtures")
+
+    findings = _scan_head(repo, scanner)
+
+    assert sorted((f.rule, f.line, f.allowlisted) for f in findings) == [
+        ("secret.aws-access-key", 4, False),
+        ("secret.github-token", 1, True),
+        ("secret.slack-token", 3, True),
+    ]
+
+
+def test_binary_files_are_skipped(repo: GitRepo, scanner: SecretScanner) -> None:
+    repo.write("assets/blob.bin", b"\x00\x01" + f"GITHUB_TOKEN={GITHUB_TOKEN}\n".encode())
+    repo.commit("add a binary")
+
+    assert _scan_head(repo, scanner) == []
+
+
+def test_a_huge_minified_line_is_scanned_with_bounded_work(repo: GitRepo, scanner: SecretScanner) -> None:
+    filler = 'var a="x",b=function(c){return c.key+"secret"};' * 65_000  # about 3 MB on one line
+    repo.write("static/app.min.js", f'{filler}var t="{GITHUB_TOKEN}";\n')
+    repo.commit("ship the bundle")
+
+    assert _where(_scan_head(repo, scanner)) == [("secret.github-token", "static/app.min.js", 1)]
+
+
+def test_kubernetes_secret_values_are_found_even_when_only_the_data_changes(
+    repo: GitRepo, scanner: SecretScanner
+) -> None:
+    manifest = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\ndata:\n  user: YXBw\n"
+    repo.write("deploy/secret.yaml", manifest)
+    repo.commit("add the database secret")
+    repo.write("deploy/secret.yaml", manifest + "  password: dExEd0RYU0JVMzdlMUZ1NQ==\n")
+    repo.commit("add the password")
+
+    assert _where(_scan_head(repo, scanner)) == [("secret.kubernetes-secret", "deploy/secret.yaml", 8)]
+
+
+def test_scanning_leaves_detect_secrets_settings_alone(repo: GitRepo, scanner: SecretScanner) -> None:
+    before = get_settings().json()
+    repo.write("config/app.env", f"GITHUB_TOKEN={GITHUB_TOKEN}\npassword = 'tLwDwXSBU37e1Fu5'\n")
+    repo.commit("add token")
+
+    assert len(_scan_head(repo, scanner)) == 2
+    assert get_settings().json() == before
+
+
+def test_a_detect_secrets_baseline_allows_what_it_records(repo: GitRepo, scanner: SecretScanner) -> None:
+    # detect-secrets hashes the whole value for Slack tokens (for GitHub tokens only the
+    # "ghp" prefix its regex captures, so such entries cannot match: they fail closed).
+    repo.write("config/app.env", f"SLACK={SLACK_TOKEN}\n")
+    repo.write("config/other.env", f"SLACK={SLACK_TOKEN}\n")
+    repo.commit("add token")
+    made = subprocess.run(
+        [sys.executable, "-m", "detect_secrets", "scan", "config/app.env"],
+        cwd=repo.path,
+        capture_output=True,
+        check=True,
+    )
+
+    baseline = load_baseline(made.stdout, ".secrets.baseline")
+    findings = _scan_head(repo, scanner)
+
+    assert sorted((f.path, baseline.allows(f)) for f in findings) == [
+        ("config/app.env", True),
+        ("config/other.env", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"{not json", "invalid JSON"),
+        (b'{"version": "1.5.0"}', "no 'results' mapping"),
+        (json.dumps({"results": {"a.py": [{"type": "Secret Keyword"}]}}).encode(), "has no 'hashed_secret'"),
+        (json.dumps({"results": {"a.py": "nope"}}).encode(), "should be a list"),
+    ],
+)
+def test_a_malformed_baseline_is_an_error_naming_the_file(data: bytes, problem: str) -> None:
+    with pytest.raises(GuardtrailError, match=problem) as caught:
+        load_baseline(data, "base:.secrets.baseline")
+    assert str(caught.value).startswith("base:.secrets.baseline: ")
+
+
+def test_findings_are_stable_across_scanners(tmp_path: Path) -> None:
+    repo = GitRepo.create(tmp_path / "one")
+    repo.write("a.env", f"T={GITHUB_TOKEN}\n")
+    repo.commit("token")
+
+    assert _scan_head(repo, SecretScanner()) == _scan_head(repo, SecretScanner())
+
+
+def test_the_keyword_trie_finds_every_word_and_prefers_the_longest() -> None:
+    pattern = re.compile(alternation(["sk", "sk-ant-", "ghp_", "gho_", "key"]))
+
+    assert pattern.findall("x sk-ant-api03 ghp_a gho_b sk key ke gh_") == ["sk-ant-", "ghp_", "gho_", "sk", "key"]
