@@ -17,7 +17,7 @@ from guardtrail import __version__
 from guardtrail.errors import GuardtrailError
 
 EXIT_PASS, EXIT_BLOCK, EXIT_ERROR = 0, 1, 2
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "github")
 
 
 def _write(text: str, output: str | None) -> None:
@@ -49,7 +49,14 @@ def cli() -> None:
 @click.option("--base", help="Base revision (default: merge-base of HEAD with the default branch).")
 @click.option("--head", help="Head revision (default: HEAD).")
 @click.option("--policy-ref", help="Read the policy from this revision instead of the base.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text, json, sarif (SARIF 2.1.0 for code scanning) or github (Actions annotations).",
+)
 @click.option("--output", help="Write the report to FILE instead of standard output.")
 @click.option("--audit-log", help="Append one JSON line per decision to FILE.")
 def check(
@@ -136,6 +143,62 @@ def commit_msg(message_file: Path, repo: str, attribute_assistant: bool) -> int:
 
 
 # ---- CI commands (ci) go here ----
+@cli.command()
+@click.option("--repo", help="The checkout (default: $GITHUB_WORKSPACE, else the current folder).")
+@click.option("--base", help="Base revision (default: from the event).")
+@click.option("--head", help="Head revision (default: from the event).")
+@click.option("--policy-ref", help="Read the policy from this revision instead of the base.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Report printed after the annotations (github: annotations only).",
+)
+@click.option("--sarif-file", help="Write a SARIF 2.1.0 report to FILE for code scanning.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(("blocking", "any", "never")),
+    default="blocking",
+    show_default=True,
+    help="Exit 1 when the verdict blocks, on any finding, or never (report only).",
+)
+@click.option("--audit-log", help="Append one JSON line per decision to FILE.")
+@click.option(
+    "--fetch/--no-fetch",
+    default=True,
+    show_default=True,
+    help="Deepen a shallow checkout until the whole range is readable.",
+)
+def ci(
+    repo: str | None,
+    base: str | None,
+    head: str | None,
+    policy_ref: str | None,
+    fmt: str,
+    sarif_file: str | None,
+    fail_on: str,
+    audit_log: str | None,
+    fetch: bool,
+) -> int:
+    """Run the gate in GitHub Actions: range from the event; annotations, summary, outputs, SARIF."""
+    from guardtrail.commands.ci import CiOptions, run_ci
+    from guardtrail.report import Format
+
+    options = CiOptions(
+        env=dict(os.environ),
+        repo=Path(repo) if repo else None,
+        base=base,
+        head=head,
+        policy_ref=policy_ref,
+        fmt=Format(fmt),
+        sarif_file=Path(sarif_file) if sarif_file else None,
+        fail_on=fail_on,
+        audit_log=Path(audit_log) if audit_log else None,
+        fetch=fetch,
+    )
+    return run_ci(options, lambda text: click.echo(text, nl=False))
 
 
 # ---- secret scanning commands (scan) go here ----

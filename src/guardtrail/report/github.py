@@ -126,7 +126,7 @@ def _finding_rows(findings: Sequence[Finding]) -> list[str]:
     for finding in findings[:SUMMARY_FINDING_ROWS]:
         where = f"{finding.path}:{finding.line}" if finding.line else finding.path
         rows.append(
-            f"| {marks[annotation_level(finding)]} | {finding.category.value} | `{md_cell(where)}`"
+            f"| {marks[annotation_level(finding)]} | {finding.category.value} | {md_cell(where)}"
             f" | `{finding.commit[:10]}` | {md_cell(finding.message)} | `{finding.rule}` |"
         )
     if len(findings) > SUMMARY_FINDING_ROWS:
