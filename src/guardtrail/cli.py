@@ -115,6 +115,11 @@ def _hook_env() -> tuple[dict[str, str], Path]:
     return dict(os.environ), Path.cwd()
 
 
+def _hook_stdin() -> str:
+    """What git wrote to the hook's stdin (nothing when run by hand from a terminal)."""
+    return "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+
+
 @cli.command()
 @click.option("--repo", default=".", show_default=True, help="Repository whose staged change to scan.")
 def staged(repo: str) -> int:
@@ -138,6 +143,33 @@ def commit_msg(message_file: Path, repo: str, attribute_assistant: bool) -> int:
     environ, cwd = _hook_env()
     options = CommitMsgOptions(message_file, Path(repo), environ, cwd, attribute_assistant=attribute_assistant)
     result = run_commit_msg(options)
+    click.echo(result.report, nl=False, err=True)
+    return result.exit_code
+
+
+@cli.command("pre-push")
+@click.argument("remote", default="origin")
+@click.argument("url", required=False)
+@click.option("--repo", default=".", show_default=True, help="Repository being pushed from.")
+def pre_push(remote: str, url: str | None, repo: str) -> int:
+    """Run the gate over the commits being pushed (pre-push hook; reads git's ref lines on stdin)."""
+    from guardtrail.commands.pre_push import PrePushOptions, run_pre_push
+
+    environ, _ = _hook_env()
+    options = PrePushOptions(environ.get("PRE_COMMIT_REMOTE_NAME", remote), Path(repo), _hook_stdin(), environ)
+    result = run_pre_push(options)
+    click.echo(result.report, nl=False, err=True)
+    return result.exit_code
+
+
+@cli.command("pre-receive")
+@click.option("--repo", default=".", show_default=True, help="The receiving repository.")
+def pre_receive(repo: str) -> int:
+    """Server hook: gate every pushed ref (reads '<old> <new> <ref>' lines); rejects on block or error."""
+    from guardtrail.commands.pre_receive import PreReceiveOptions, run_pre_receive
+
+    environ, _ = _hook_env()
+    result = run_pre_receive(PreReceiveOptions(Path(repo), _hook_stdin(), environ))
     click.echo(result.report, nl=False, err=True)
     return result.exit_code
 

@@ -84,3 +84,22 @@ class StagedIndex:
 def staged_index(path: Path, environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> StagedIndex:
     """Open the staged change as git sees it from this process's environment."""
     return StagedIndex(path, os.environ if environ is None else environ, cwd or Path.cwd())
+
+
+def unpushed_base(path: Path, local: str, remote: str) -> str | None:
+    """The newest commit of ``local``'s history already on ``remote`` (a remote-tracking ref
+    reaches it), as ``git rev-list LOCAL --not --remotes=REMOTE`` draws the line; None when the
+    whole history is new to the remote."""
+    found = pygit2.discover_repository(str(path))
+    if found is None:
+        raise GuardtrailError(f"{path}: not a git repository")
+    repo = pygit2.Repository(found)
+    walker = repo.walk(repo.revparse_single(local).peel(pygit2.Commit).id)
+    prefix = f"refs/remotes/{remote}/"
+    for name in repo.references:
+        if name.startswith(prefix):
+            target = repo.references[name].resolve().target
+            walker.hide(target)
+    unpushed = {commit.id: commit for commit in walker}
+    boundary = [p for c in unpushed.values() for p in c.parent_ids if p not in unpushed]
+    return str(boundary[0]) if boundary else None

@@ -1,0 +1,90 @@
+"""``guardtrail pre-push REMOTE [URL]``: the gate over the commits about to be pushed.
+
+Refs come from git's stdin (``<local ref> <local sha> <remote ref> <remote sha>`` lines) or,
+under pre-commit (which has already read stdin), from ``PRE_COMMIT_FROM_REF``/``PRE_COMMIT_TO_REF``.
+When the remote side is unknown (a new branch, the first push) the range starts where the
+local history meets what the remote already has (``git rev-list LOCAL --not --remotes=REMOTE``).
+Advice only: ``git push --no-verify`` skips it; the CI check or the server hook enforces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from guardtrail.commands.check import CheckOptions, run_check
+from guardtrail.errors import GuardtrailError
+from guardtrail.git.index import unpushed_base
+from guardtrail.git.repo import Repository
+
+ZERO = "0" * 40
+
+
+class PushedRange(NamedTuple):
+    label: str
+    base: str | None
+    """Where the remote's history ends, or None when nothing of it is known locally."""
+    head: str
+
+
+@dataclass(frozen=True)
+class PrePushOptions:
+    remote: str = "origin"
+    repo: Path = Path(".")
+    stdin: str = ""
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PrePushResult:
+    exit_code: int
+    report: str
+
+
+def _known(repo: Repository, sha: str) -> str | None:
+    if not sha or sha == ZERO:
+        return None
+    try:
+        return repo.resolve(sha)
+    except GuardtrailError:
+        return None  # the remote has commits this clone never fetched
+
+
+def pushed_ranges(repo: Repository, options: PrePushOptions) -> list[PushedRange]:
+    """What is being pushed, from git's stdin or pre-commit's variables."""
+    env = options.environ
+    lines = [line.split() for line in options.stdin.splitlines() if line.strip()]
+    ranges = [
+        PushedRange(f"{local_ref} -> {remote_ref}", _known(repo, remote_sha), local_sha)
+        for local_ref, local_sha, remote_ref, remote_sha in (p for p in lines if len(p) == 4)
+        if local_sha != ZERO  # a deletion pushes no commits
+    ]
+    if ranges or lines:
+        return ranges
+    head = env.get("PRE_COMMIT_TO_REF") or env.get("PRE_COMMIT_LOCAL_BRANCH") or "HEAD"
+    label = env.get("PRE_COMMIT_REMOTE_BRANCH") or head
+    return [PushedRange(label, _known(repo, env.get("PRE_COMMIT_FROM_REF", "")), head)]
+
+
+def run_pre_push(options: PrePushOptions) -> PrePushResult:
+    from guardtrail.report import Format, render
+
+    repo = Repository(options.repo)
+    reports: list[str] = []
+    exit_code = 0
+    for pushed in pushed_ranges(repo, options):
+        base = pushed.base or unpushed_base(options.repo, pushed.head, options.remote)
+        if base is None:
+            reports.append(f"guardtrail: {pushed.label}: new history, nothing on {options.remote} to compare with\n")
+            continue
+        decision = run_check(CheckOptions(repo=options.repo, base=base, head=pushed.head))
+        exit_code = max(exit_code, decision.exit_code)
+        if decision.blocking:
+            reports.append(f"guardtrail: push of {pushed.label} blocked\n" + render(decision, Format.TEXT))
+    if exit_code:
+        reports.append(
+            "Client hooks are advice: 'git push --no-verify' skips them; the CI check or the server hook enforces.\n"
+        )
+    return PrePushResult(exit_code, "".join(reports))

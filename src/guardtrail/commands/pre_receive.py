@@ -1,0 +1,133 @@
+"""``guardtrail pre-receive``: the server-side gate for teams without a CI check.
+
+Reads ``<old> <new> <ref>`` lines from stdin (git's pre-receive protocol) and runs the gate on
+every updated ref: an update against its old value, a new branch or tag against the receiving
+repository's default branch (the branch HEAD names), deletions allowed. The policy comes from
+the default branch as it stands before the push. Commits shared by several refs are reported
+once. Any error rejects the push (fail closed): a gate that cannot run must not let changes in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import NamedTuple
+
+from guardtrail.commands.check import load_baseline, load_policy
+from guardtrail.decide.gate import Decision, decide
+from guardtrail.errors import GuardtrailError
+from guardtrail.git.quarantine import ReceivingRepository, open_receiving_repository
+from guardtrail.git.repo import Repository
+
+ZERO = "0" * 40
+
+
+class RefUpdate(NamedTuple):
+    old: str
+    new: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class PreReceiveOptions:
+    repo: Path = Path(".")
+    stdin: str = ""
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PreReceiveResult:
+    exit_code: int
+    report: str
+
+
+def parse_updates(text: str) -> list[RefUpdate]:
+    updates = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) != 3:
+            raise GuardtrailError(f"unexpected pre-receive input line {line!r} (expected '<old> <new> <ref>')")
+        updates.append(RefUpdate(*parts))
+    return updates
+
+
+def check_revisions(repo: Repository, base: str, head: str, policy_rev: str) -> Decision:
+    """The gate over ``base..head`` of an already opened repository (quarantined objects included)."""
+    from guardtrail.classify.pipeline import Classifier
+    from guardtrail.decide.authorship import AuthorshipDetector
+    from guardtrail.decide.signatures import SignatureVerifier
+
+    policy = load_policy(repo, policy_rev)
+    commits = [repo.commit(sha) for sha in repo.rev_list(base, head)]
+    classifier = Classifier(policy)
+    findings = [f for commit in commits for f in classifier.classify(repo.changes(commit.sha), repo)]
+    detector = AuthorshipDetector(policy)
+    with SignatureVerifier(policy.approvers) as verifier:
+        checks = {commit.sha: verifier.verify(commit) for commit in commits}
+    return decide(
+        base=base,
+        head=head,
+        base_note=f"base {base[:10]}",
+        policy=policy,
+        commits=commits,
+        findings=findings,
+        signals={commit.sha: detector.commit_signals(commit) for commit in commits},
+        checks=checks,
+        baseline=load_baseline(repo, policy_rev, policy),
+    )
+
+
+def _base_of(update: RefUpdate, default_tip: str | None) -> str | None:
+    if update.old != ZERO:
+        return update.old
+    return default_tip
+
+
+def _without(decision: Decision, seen: set[str]) -> Decision:
+    """The decision with commits already reported for an earlier ref left out."""
+    return replace(
+        decision,
+        commits=tuple(c for c in decision.commits if c.commit.sha not in seen),
+        findings=tuple(f for f in decision.findings if f.commit not in seen),
+    )
+
+
+def _judge_updates(receiving: ReceivingRepository, updates: Sequence[RefUpdate]) -> tuple[bool, list[str]]:
+    from guardtrail.report import Format, render
+
+    repo = receiving.repo
+    default_tip = repo.resolve(receiving.head_ref) if receiving.head_ref else None
+    blocked = False
+    lines: list[str] = []
+    seen: set[str] = set()
+    for update in updates:
+        if update.new == ZERO:
+            lines.append(f"{update.ref}: deletion allowed")
+            continue
+        base = _base_of(update, default_tip)
+        if base is None:
+            lines.append(f"{update.ref}: first push into an empty repository: nothing to compare with, accepted")
+            continue
+        decision = check_revisions(repo, repo.resolve(base), repo.resolve(update.new), default_tip or base)
+        blocked = blocked or bool(decision.blocking)
+        fresh = _without(decision, seen)
+        seen.update(c.commit.sha for c in decision.commits)
+        lines.append(f"{update.ref}: {decision.verdict}")
+        if decision.blocking and not fresh.blocking:
+            lines.append("  blocked by the commits reported above")
+        elif decision.blocking:
+            lines.append(render(fresh, Format.TEXT).rstrip("\n"))
+    return blocked, lines
+
+
+def run_pre_receive(options: PreReceiveOptions) -> PreReceiveResult:
+    try:
+        receiving = open_receiving_repository(options.repo, options.environ)
+        blocked, lines = _judge_updates(receiving, parse_updates(options.stdin))
+    except Exception as exc:  # fail closed: whatever went wrong, nothing unchecked gets in
+        reason = str(exc) if isinstance(exc, GuardtrailError) else f"{type(exc).__name__}: {exc}"
+        return PreReceiveResult(1, f"guardtrail: push rejected: the gate could not run: {reason}\n")
+    if blocked:
+        lines.append("guardtrail: push rejected (see above); nothing was updated.")
+    return PreReceiveResult(1 if blocked else 0, "\n".join(lines) + "\n")
