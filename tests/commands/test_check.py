@@ -224,8 +224,8 @@ def test_commit_after_the_approval_is_not_covered(project: Project, capsys: pyte
     late = project.repo.commit("one more", author=CLAUDE)
     code, report = check(capsys, project.repo.path, "--base", "main")
     assert code == 1
-    blocking = [(f["commit"], f["path"]) for f in report["findings"] if f["blocking"]]
-    assert blocking == [(late, "Makefile")]
+    blocking = {(f["commit"], f["path"]) for f in report["findings"] if f["blocking"]}
+    assert blocking == {(late, "Makefile")}
 
 
 def test_assistant_identity_never_approves_even_with_the_key(
@@ -400,7 +400,7 @@ def test_evil_merge_content_counts_as_the_merge_s_own_change(
     merge = repo.commit(f"Merge side\n\n{CLAUDE_TRAILER}")
     code, report = check(capsys, repo.path, "--base", "main")
     assert code == 1
-    assert [(f["commit"], f["path"]) for f in report["findings"]] == [(merge, "Makefile")]
+    assert {(f["commit"], f["path"]) for f in report["findings"]} == {(merge, "Makefile")}
 
 
 def test_clean_merge_reports_nothing_the_merged_commits_do_not_carry(
@@ -416,7 +416,7 @@ def test_clean_merge_reports_nothing_the_merged_commits_do_not_carry(
     repo.git("merge", "-q", "--no-edit", "side")
     code, report = check(capsys, repo.path, "--base", "main")
     assert code == 1
-    assert [(f["commit"], f["path"]) for f in report["findings"]] == [(side, "Makefile")]
+    assert {(f["commit"], f["path"]) for f in report["findings"]} == {(side, "Makefile")}
 
 
 def test_renames_count_for_both_paths(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
@@ -480,8 +480,8 @@ def test_deleting_codeowners_is_an_auth_change(project: Project, capsys: pytest.
     deletion = project.repo.commit("drop owners", author=CLAUDE)
     code, report = check(capsys, project.repo.path, "--base", "main")
     assert code == 1
-    assert [(f["commit"], f["category"], f["line"], f["message"]) for f in report["findings"]] == [
-        (deletion, "auth", None, "deletes CODEOWNERS: CODEOWNERS decides who must review a change")
+    assert (deletion, "auth", None, "deletes CODEOWNERS: CODEOWNERS decides who must review a change") in [
+        (f["commit"], f["category"], f["line"], f["message"]) for f in report["findings"]
     ]
 
 
