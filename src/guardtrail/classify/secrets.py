@@ -37,6 +37,7 @@ MIN_DISTINCT_CHARS = 5
 """A value with fewer distinct characters (``aaaaaaaa``, ``ab-ab-ab``) is a placeholder."""
 FILE_SCOPES = {"secret.kubernetes-secret": re.compile(r"^kind:\s*[\"']?Secret[\"']?\s*$", re.MULTILINE)}
 """Rules that only hold inside files of one kind, and the regex the whole file must match."""
+_SCOPED_SUFFIXES = (".yaml", ".yml")
 
 
 class Detector(Protocol):
@@ -234,12 +235,20 @@ class SecretScanner:
 
     def _scoped_content(self, change: FileChange, blobs: Blobs) -> str | None:
         """The file's text when a file-scoped rule matches an added line (read only then)."""
-        if change.new_id is None or not change.path.endswith((".yaml", ".yml")):
+        if change.new_id is None or not change.path.endswith(_SCOPED_SUFFIXES):
             return None
         scoped = [self._detectors[index] for index in self._scoped]
         if not any(next(d.find(change.path, line.text), None) for d in scoped for line in change.added):
             return None
         return blobs.blob(change.new_id).decode("utf-8", "replace")
+
+    def scan_text(self, commit: str, path: str, text: str) -> list[Finding]:
+        """Findings in a whole file's ``text``, every line counting as added."""
+        pieces = text.split("\n")
+        if pieces[-1] == "":
+            pieces.pop()
+        lines = [AddedLine(number, line.removesuffix("\r")) for number, line in enumerate(pieces, start=1)]
+        return self.scan_lines(commit, path, lines, content=text if path.endswith(_SCOPED_SUFFIXES) else None)
 
     def scan_lines(
         self, commit: str, path: str, lines: Sequence[AddedLine], *, content: str | None = None

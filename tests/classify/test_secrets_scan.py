@@ -1,0 +1,101 @@
+"""``guardtrail scan``: secrets in the working tree and in the whole history."""
+
+from __future__ import annotations
+
+import pytest
+
+from guardtrail.classify.secrets import SecretScanner
+from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, all_commits, scan_history, scan_worktree
+from guardtrail.errors import GuardtrailError
+from guardtrail.git.repo import Repository
+from guardtrail.model import Finding
+from tests.gitrepo import GitRepo
+
+GITHUB_TOKEN = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"
+NPM_TOKEN = "npm_rxqVqmCplppjs46LmuezqpGHoPZgPDcgaE40"
+STRIPE_KEY = "sk_live_FSufrdZSlB5er8bOfZqfM2oe"
+
+
+@pytest.fixture(scope="module")
+def scanner() -> SecretScanner:
+    return SecretScanner()
+
+
+def _where(findings: list[Finding]) -> list[tuple[str, str, str, int | None]]:
+    return sorted((f.commit, f.rule, f.path, f.line) for f in findings)
+
+
+def test_worktree_scan_reads_tracked_files_as_they_are_now(repo: GitRepo, scanner: SecretScanner) -> None:
+    repo.write("app/settings.py", "DEBUG = True\n")
+    repo.write("deploy/.npmrc", "registry=https://registry.npmjs.org/\n")
+    repo.commit("add settings")
+    repo.write("app/settings.py", f"DEBUG = True\r\nTOKEN = '{GITHUB_TOKEN}'\r\n")  # edited, not committed
+    repo.write("deploy/.npmrc", f"//registry.npmjs.org/:_authToken={NPM_TOKEN}\n")
+    repo.write("scratch.txt", f"{STRIPE_KEY}\n")  # untracked: not part of the project
+
+    findings = scan_worktree(repo.path, scanner=scanner)
+
+    assert _where(findings) == [
+        ("", "secret.github-token", "app/settings.py", 2),
+        ("", "secret.npm-token", "deploy/.npmrc", 1),
+    ]
+
+
+def test_worktree_scan_of_given_paths_takes_files_and_folders(repo: GitRepo, scanner: SecretScanner) -> None:
+    repo.write("app/a.env", f"T={GITHUB_TOKEN}\n")
+    repo.write("app/sub/b.env", f"T={NPM_TOKEN}\n")
+    repo.write("other/c.env", f"T={STRIPE_KEY}\n")
+    repo.commit("add env files")
+
+    findings = scan_worktree(repo.path, [str(repo.path / "app"), str(repo.path / "other/c.env")], scanner=scanner)
+
+    assert [(f.rule, f.path, f.line) for f in findings] == [
+        ("secret.github-token", "app/a.env", 1),
+        ("secret.npm-token", "app/sub/b.env", 1),
+        ("secret.stripe-secret-key", "other/c.env", 1),
+    ]
+
+
+def test_worktree_scan_skips_binaries_and_oversized_files(repo: GitRepo, scanner: SecretScanner) -> None:
+    repo.write("blob.bin", b"\x00" + GITHUB_TOKEN.encode())
+    repo.write("huge.txt", f"{GITHUB_TOKEN}\n" + "a" * MAX_FILE_BYTES)
+    repo.commit("add data")
+
+    assert scan_worktree(repo.path, scanner=scanner) == []
+
+
+def test_worktree_scan_refuses_paths_outside_the_repository(repo: GitRepo) -> None:
+    with pytest.raises(GuardtrailError, match="outside the repository"):
+        scan_worktree(repo.path, [str(repo.path.parent)])
+
+
+def test_history_scan_finds_secrets_removed_since_and_on_every_branch(repo: GitRepo, scanner: SecretScanner) -> None:
+    repo.write("config.env", f"T={GITHUB_TOKEN}\n")
+    added = repo.commit("add token")
+    repo.write("config.env", "T=${GITHUB_TOKEN}\n")
+    repo.commit("read the token from the environment")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("pay.py", f"KEY = '{STRIPE_KEY}'\n")
+    side = repo.commit("try payments")
+    repo.git("checkout", "-q", "main")
+    repo.write("notes.md", "no secrets here\n")
+    repo.commit("notes")
+    repo.git("merge", "-q", "--no-edit", "--no-ff", "side")
+
+    findings = scan_history(Repository(repo.path), scanner=scanner)
+
+    assert _where(findings) == sorted(
+        [(added, "secret.github-token", "config.env", 1), (side, "secret.stripe-secret-key", "pay.py", 1)]
+    )
+
+
+def test_history_includes_tags_and_other_branches_once(repo: GitRepo) -> None:
+    repo.git("checkout", "-q", "-b", "topic")
+    topic = repo.commit("topic work", allow_empty=True)
+    repo.git("tag", "-a", "v1", "-m", "release")
+    repo.git("checkout", "-q", "main")
+    main = repo.head()
+
+    commits = list(all_commits(Repository(repo.path)))
+
+    assert sorted(commits) == sorted({main, topic}) and commits[0] == main
