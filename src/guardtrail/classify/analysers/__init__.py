@@ -6,6 +6,7 @@ Each analyser dispatches on the path first and reads blobs only for files it han
 
 from __future__ import annotations
 
+from guardtrail.classify.analysers.agent_config import analyse_agent_config
 from guardtrail.classify.analysers.auth import analyse_auth
 from guardtrail.classify.analysers.ci_files import analyse_ci_file
 from guardtrail.classify.analysers.dependencies import analyse_dependencies
@@ -17,6 +18,7 @@ ANALYSERS: tuple[Analyser, ...] = (
     analyse_workflow,
     analyse_ci_file,
     analyse_auth,
+    analyse_agent_config,
 )
 """Every content analyser, in the order their findings are reported."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,10 @@ PIPE_TO_SHELL = re.compile(
     r"(?:ba|z|da|k|fi)?sh\b|\b(?:curl|wget)\b[^|;\n]*\|\s*(?:sudo\s+)?python[0-9.]*\b|\biex\b.*\b(?:iwr|irm)\b"
 )
 """A download piped straight into a shell or interpreter."""
+
+
+_JSONC_NOISE = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/|,(?=\s*[}\]])', re.S)
+"""Strings (kept) and the comments and trailing commas between them (dropped)."""
 
 
 class Malformed(Exception):
@@ -58,6 +62,11 @@ def parse_json(text: str) -> Any:
         return json.loads(text) if text.strip() else {}
     except ValueError as exc:
         raise Malformed(f"invalid JSON: {exc}") from None
+
+
+def parse_jsonc(text: str) -> Any:
+    """JSON with comments and trailing commas, as VS Code and Cursor settings are written."""
+    return parse_json(_JSONC_NOISE.sub(lambda m: m.group(0) if m.group(0).startswith('"') else "", text))
 
 
 def parse_toml(text: str) -> dict[str, Any]:
@@ -155,13 +164,12 @@ class Reporter:
         return self(f"{family}.malformed", f"cannot parse {basename(self.change.path)}: {error}", None, Severity.NOTE)
 
 
-def strings_in(value: Any) -> Iterable[str]:
-    """Every string inside a parsed JSON/YAML value, depth first."""
-    if isinstance(value, str):
+def mappings_in(value: Any) -> Iterator[dict[Any, Any]]:
+    """Every mapping inside a parsed JSON/YAML/TOML value (itself included), depth first."""
+    if isinstance(value, dict):
         yield value
-    elif isinstance(value, dict):
         for item in value.values():
-            yield from strings_in(item)
+            yield from mappings_in(item)
     elif isinstance(value, list):
         for item in value:
-            yield from strings_in(item)
+            yield from mappings_in(item)

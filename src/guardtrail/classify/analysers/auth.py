@@ -14,6 +14,7 @@ from guardtrail.classify.analysers._common import (
     basename,
     introduced_lines,
     line_of,
+    mappings_in,
     parse_json,
     parse_old,
     parse_yaml_all,
@@ -127,18 +128,8 @@ def _as_list(value: Any) -> list[str]:
     return [str(item) for item in value] if isinstance(value, list) else []
 
 
-def _dicts(value: Any) -> Iterator[dict[Any, Any]]:
-    if isinstance(value, dict):
-        yield value
-        for item in value.values():
-            yield from _dicts(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _dicts(item)
-
-
 def _iam_grants(document: Any) -> Iterator[_Grant]:
-    for holder in _dicts(document):
+    for holder in mappings_in(document):
         statements = holder.get("Statement")
         for statement in statements if isinstance(statements, list) else [statements]:
             if not isinstance(statement, dict) or statement.get("Effect", "Allow") != "Allow":
