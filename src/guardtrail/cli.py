@@ -147,6 +147,43 @@ def commit_msg(message_file: Path, repo: str, attribute_assistant: bool) -> int:
     return result.exit_code
 
 
+_HOOK_TYPE = click.option(
+    "--hook-type",
+    "hook_types",
+    multiple=True,
+    type=click.Choice(("pre-commit", "commit-msg", "pre-push", "pre-receive")),
+    help="Hook to (un)install (repeatable; default: pre-commit, commit-msg and pre-push).",
+)
+_HOOKS_PATH = click.option("--hooks-path", type=click.Path(file_okay=False, path_type=Path), help="Hooks folder.")
+
+
+@cli.command()
+@click.option("--repo", default=".", show_default=True, help="Repository to install into.")
+@_HOOKS_PATH
+@_HOOK_TYPE
+def install(repo: str, hooks_path: Path | None, hook_types: tuple[str, ...]) -> int:
+    """Install guardtrail's git hooks; an existing hook is kept as <name>.local and runs first."""
+    from guardtrail.commands.install import DEFAULT_TYPES, InstallOptions, run_install
+
+    for line in run_install(InstallOptions(Path(repo), hooks_path, hook_types or DEFAULT_TYPES)):
+        click.echo(line)
+    click.echo("Client hooks are advice: --no-verify skips them; the CI check or the server hook enforces.")
+    return EXIT_PASS
+
+
+@cli.command()
+@click.option("--repo", default=".", show_default=True, help="Repository to uninstall from.")
+@_HOOKS_PATH
+@_HOOK_TYPE
+def uninstall(repo: str, hooks_path: Path | None, hook_types: tuple[str, ...]) -> int:
+    """Remove guardtrail's git hooks and restore the hooks they replaced."""
+    from guardtrail.commands.install import HOOK_TYPES, InstallOptions, run_uninstall
+
+    for line in run_uninstall(InstallOptions(Path(repo), hooks_path, hook_types or HOOK_TYPES)):
+        click.echo(line)
+    return EXIT_PASS
+
+
 @cli.command("pre-push")
 @click.argument("remote", default="origin")
 @click.argument("url", required=False)
