@@ -34,6 +34,7 @@ def test_hidden_characters_are_flagged(text: str, flagged: list[str]) -> None:
         "naïve café, 日本語, עברית, العربية",
         "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",  # flag of Scotland
         "\u2764\ufe0f",  # red heart, emoji presentation
+        "#\ufe0f\u20e3 1\ufe0f\u20e3",  # keycaps
         "\U0001f468\u200d\U0001f469\u200d\U0001f467",  # family: emoji ZWJ sequence
     ],
 )

@@ -24,7 +24,9 @@ _RANGES = (
 )
 HIDDEN = re.compile(f"[{_RANGES}]")
 _FLAG = re.compile("\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f")
-_EMOJI_WITH_PRESENTATION = re.compile("([\u00a9\u00ae\u203c-\u3299\U0001f000-\U0001faff])[\ufe0e\ufe0f]")
+_EMOJI_WITH_PRESENTATION = re.compile(
+    "([\u00a9\u00ae\u203c-\u3299\U0001f000-\U0001faff])[\ufe0e\ufe0f]|([0-9#*])\ufe0f(?=\u20e3)"
+)
 _ZWJ_IN_EMOJI = re.compile(
     "(?<=[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f])\u200d(?=[\U0001f000-\U0001faff\u2600-\u27bf])"
 )
@@ -35,7 +37,7 @@ MAX_PER_FILE = 20
 def _strip_allowed(text: str, *, at_file_start: bool) -> str:
     """Remove the uses that are legitimate: emoji flags, emoji presentation, emoji ZWJ, BOM."""
     text = _FLAG.sub("", text)
-    text = _EMOJI_WITH_PRESENTATION.sub(r"\1", text)
+    text = _EMOJI_WITH_PRESENTATION.sub(r"\1\2", text)
     text = _ZWJ_IN_EMOJI.sub("", text)
     if at_file_start and text.startswith("\ufeff"):
         text = text[1:]
