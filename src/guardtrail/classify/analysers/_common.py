@@ -7,6 +7,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from typing import Any
 
 import yaml
@@ -44,6 +45,17 @@ class Sides:
 
 def basename(path: str) -> str:
     return path.rsplit("/", 1)[-1]
+
+
+def path_matches(path: str, globs: Iterable[str]) -> bool:
+    """Whether ``path`` matches a glob: one without ``/`` names a file anywhere, one with ``/`` a path's tail."""
+    name = basename(path)
+    return any(fnmatch(path, g) or fnmatch(path, f"*/{g}") if "/" in g else fnmatch(name, g) for g in globs)
+
+
+def has_new_text(change: FileChange) -> bool:
+    """The change leaves a text file behind (not a deletion, not binary)."""
+    return change.new_id is not None and not change.binary
 
 
 def read_sides(change: FileChange, blobs: Blobs) -> Sides:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from fnmatch import fnmatch
 from typing import Any
 
 from guardtrail.classify.analysers._common import (
@@ -17,6 +16,7 @@ from guardtrail.classify.analysers._common import (
     Reporter,
     Sides,
     basename,
+    has_new_text,
     introduced_lines,
     key_line,
     line_of,
@@ -24,6 +24,7 @@ from guardtrail.classify.analysers._common import (
     parse_jsonc,
     parse_old,
     parse_toml,
+    path_matches,
     read_sides,
 )
 from guardtrail.classify.base import Blobs
@@ -94,7 +95,7 @@ _TAGS = re.compile("[\U000e0000-\U000e007f]+")
 
 def _kind(path: str) -> str | None:
     name = basename(path)
-    if name in _SETTINGS_NAMES or any(fnmatch(path, g) or fnmatch(path, f"*/{g}") for g in _SETTINGS_PATHS):
+    if name in _SETTINGS_NAMES or path_matches(path, _SETTINGS_PATHS):
         return "settings"
     if name in _INSTRUCTION_NAMES or (_AGENT_DIRS.search(path) and not name.endswith((".json", ".toml", ".sh"))):
         return "instructions"
@@ -104,7 +105,7 @@ def _kind(path: str) -> str | None:
 def analyse_agent_config(change: FileChange, blobs: Blobs) -> Iterator[Finding]:
     """Findings for assistant settings and instruction files; nothing for other files."""
     kind = _kind(change.path)
-    if kind is None or change.new_id is None or change.binary:
+    if kind is None or not has_new_text(change):
         return
     category = Category.BUILD_LOGIC if change.path.endswith(".vscode/settings.json") else Category.AGENT_CONFIG
     report = Reporter(change, category)

@@ -12,6 +12,7 @@ from guardtrail.classify.analysers._common import (
     Reporter,
     Sides,
     basename,
+    has_new_text,
     introduced_lines,
     line_of,
     mappings_in,
@@ -36,7 +37,7 @@ def analyse_auth(change: FileChange, blobs: Blobs) -> Iterator[Finding]:
     report = Reporter(change, Category.AUTH)
     if name == "CODEOWNERS":
         yield from _codeowners(report, read_sides(change, blobs))
-    elif change.new_id is None or change.binary:
+    elif not has_new_text(change):
         return
     elif name in {"authorized_keys", "authorized_keys2"}:
         yield from _authorized_keys(report, change, read_sides(change, blobs))

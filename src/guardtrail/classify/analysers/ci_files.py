@@ -5,9 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from fnmatch import fnmatch
 
-from guardtrail.classify.analysers._common import PIPE_TO_SHELL, Reporter, Sides, basename, introduced_lines, read_sides
+from guardtrail.classify.analysers._common import (
+    PIPE_TO_SHELL,
+    Reporter,
+    Sides,
+    basename,
+    has_new_text,
+    introduced_lines,
+    path_matches,
+    read_sides,
+)
 from guardtrail.classify.base import Blobs
 from guardtrail.model import Category, FileChange, Finding, Severity
 
@@ -74,9 +82,9 @@ def _kind(path: str) -> str | None:
     name = basename(path)
     if name.endswith(_DOCUMENTS):
         return None
-    if any(fnmatch(name, glob) for glob in _DOCKERFILES):
+    if path_matches(path, _DOCKERFILES):
         return "docker"
-    if any(fnmatch(path, glob) or fnmatch(name, glob) for glob in _CI_FILES):
+    if path_matches(path, _CI_FILES):
         return "ci"
     return None
 
@@ -84,7 +92,7 @@ def _kind(path: str) -> str | None:
 def analyse_ci_file(change: FileChange, blobs: Blobs) -> Iterator[Finding]:
     """Findings for a changed Dockerfile, non-GitHub CI file or build script; nothing for other files."""
     family = _kind(change.path)
-    if family is None or change.new_id is None or change.binary:
+    if family is None or not has_new_text(change):
         return
     report = Reporter(change, Category.BUILD_LOGIC)
     sides = read_sides(change, blobs)

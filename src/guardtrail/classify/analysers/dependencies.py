@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from fnmatch import fnmatch
 from urllib.parse import urlsplit
 
 from guardtrail.classify.analysers import deps_js, deps_other, deps_python
@@ -19,9 +18,11 @@ from guardtrail.classify.analysers._common import (
     Reporter,
     Sides,
     basename,
+    has_new_text,
     is_comment,
     key_line,
     parse_old,
+    path_matches,
     read_sides,
     word_line,
 )
@@ -84,12 +85,12 @@ def _manifest_kind(path: str) -> _Kind | None:
     name = basename(path)
     if path.startswith("requirements/") or "/requirements/" in path:
         name = f"requirements-{name}" if name.endswith((".txt", ".in")) else name
-    return next((kind for globs, kind in _MANIFESTS if any(fnmatch(name, g) for g in globs)), None)
+    return next((kind for globs, kind in _MANIFESTS if path_matches(name, globs)), None)
 
 
 def analyse_dependencies(change: FileChange, blobs: Blobs) -> Iterator[Finding]:
     """Findings for one changed manifest, lockfile or registry setting; nothing for other files."""
-    if change.new_id is None or change.binary:
+    if not has_new_text(change):
         return
     name = basename(change.path)
     if name in LOCKFILES:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from fnmatch import fnmatch
 from typing import Any
 
 from guardtrail.classify.analysers._common import (
@@ -16,12 +15,13 @@ from guardtrail.classify.analysers._common import (
     Malformed,
     Reporter,
     Sides,
-    basename,
+    has_new_text,
     introduced_lines,
     key_line,
     line_of,
     parse_old,
     parse_yaml,
+    path_matches,
     read_sides,
     word_line,
 )
@@ -43,17 +43,13 @@ _UNTRUSTED = re.compile(
     r"(?:title|body|message|ref|label|name|email|head_branch|default_branch|page_name|text|description)\b"
 )
 """Event fields an outsider writes (titles, bodies, branch names, commit messages)."""
-_WORKFLOW_GLOBS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
+_WORKFLOW_GLOBS = (".github/workflows/*.yml", ".github/workflows/*.yaml", "action.yml", "action.yaml")
 _MISSING = object()
-
-
-def handles(path: str) -> bool:
-    return any(fnmatch(path, glob) for glob in _WORKFLOW_GLOBS) or basename(path) in {"action.yml", "action.yaml"}
 
 
 def analyse_workflow(change: FileChange, blobs: Blobs) -> Iterator[Finding]:
     """Findings for a changed GitHub workflow or action definition; nothing for other files."""
-    if change.new_id is None or change.binary or not handles(change.path):
+    if not path_matches(change.path, _WORKFLOW_GLOBS) or not has_new_text(change):
         return
     report = Reporter(change, Category.BUILD_LOGIC)
     sides = read_sides(change, blobs)
