@@ -57,10 +57,15 @@ def test_package_json_install_script_github_source_and_typosquat() -> None:
     assert by_rule(findings, "dependency.removed")[0].message == 'removed dependency "typescript" ~5.4.2'
 
 
-def test_lockfile_churn_is_one_summary_plus_new_hosts() -> None:
+def test_lockfile_churn_is_one_summary_plus_new_hosts_and_install_scripts() -> None:
     path = "web/package-lock.json"
     findings = run(analyse_dependencies, path, fixture("package-lock.old.json"), fixture("package-lock.new.json"))
-    assert triples(findings) == {("dependency.lockfile", path, None), ("dependency.new-source", path, 20)}
+    assert triples(findings) == {
+        ("dependency.lockfile", path, None),
+        ("dependency.install-script", path, 18),
+        ("dependency.new-source", path, 20),
+    }
+    assert by_rule(findings, "dependency.install-script")[0].message == "proxy-from-env 1.1.0 runs an install script"
     summary = by_rule(findings, "dependency.lockfile")[0]
     assert summary.message == "4 packages changed in lockfile (1 added, 1 removed, 2 updated)"
     assert "axios 1.6.7 → 1.7.2" in summary.details

@@ -21,12 +21,13 @@ from guardtrail.classify.analysers._common import (
     has_new_text,
     is_comment,
     key_line,
+    line_of,
     parse_old,
     path_matches,
     read_sides,
     word_line,
 )
-from guardtrail.classify.analysers.deps_lock import LOCKFILES, Locked, hosts
+from guardtrail.classify.analysers.deps_lock import LOCKFILES, Locked, hosts, npm_install_scripts
 from guardtrail.classify.analysers.deps_model import UNCONSTRAINED, Dep, Manifest, display, is_exact
 from guardtrail.classify.analysers.typosquat import lookalike
 from guardtrail.classify.base import Blobs
@@ -192,10 +193,21 @@ def _lockfile(report: Reporter, parse: Callable[[str], Locked], sides: Sides) ->
             f"{total} packages changed in lockfile ({len(added)} added, {len(removed)} removed, {len(updated)} updated)"
         )
         yield report("dependency.lockfile", message, None, Severity.NOTE, details)
+    if basename(report.change.path) in {"package-lock.json", "npm-shrinkwrap.json"}:
+        yield from _lock_install_scripts(report, sides)
     before = hosts(sides.old)
     for host, line in hosts(sides.new).items():
         if host not in before and not _is_default(host):
             yield report("dependency.new-source", f"lockfile now fetches from {host}", line)
+
+
+def _lock_install_scripts(report: Reporter, sides: Sides) -> Iterator[Finding]:
+    before = parse_old(npm_install_scripts, sides.old, {})
+    for key, version in npm_install_scripts(sides.new).items():
+        if key not in before:
+            name = key.rsplit("node_modules/", 1)[-1]
+            message = f"{name} {version} runs an install script"
+            yield report("dependency.install-script", message, line_of(sides.new, re.escape(f'"{key}"')))
 
 
 def _registry_config(report: Reporter, sides: Sides) -> Iterator[Finding]:

@@ -37,6 +37,17 @@ def _npm_lock(text: str) -> Locked:
     )
 
 
+def npm_install_scripts(text: str) -> dict[str, str]:
+    """Packages an npm lockfile marks ``hasInstallScript`` (they run code on ``npm install``): path → version."""
+    data = parse_json(text)
+    packages = data.get("packages") if isinstance(data, dict) else None
+    return {
+        key: str(entry.get("version", ""))
+        for key, entry in (packages or {}).items()
+        if key and isinstance(entry, dict) and entry.get("hasInstallScript")
+    }
+
+
 def _yarn_lock(text: str) -> Locked:
     pairs, name = [], ""
     for line in text.splitlines():
