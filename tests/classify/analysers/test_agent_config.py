@@ -94,3 +94,17 @@ def test_visible_instruction_to_pipe_a_download_into_a_shell() -> None:
     assert _seen(findings) == {
         ("agent.instruction-command", 11, "instructions tell the assistant to pipe a download into a shell")
     }
+
+
+def test_vscode_and_gemini_server_tables() -> None:
+    vscode = (
+        '{\n  "servers": {\n    "fetch": {"type": "stdio", "command": "uvx", "args": ["mcp-server-fetch"]}\n  }\n}\n'
+    )
+    assert _seen(run(analyse_agent_config, ".vscode/mcp.json", None, vscode)) == {
+        ("agent.mcp-server", 3, 'new MCP server "fetch": uvx mcp-server-fetch')
+    }
+    gemini = '{\n  "mcpServers": {\n    "db": {"command": "db-mcp", "trust": true}\n  }\n}\n'
+    assert _seen(run(analyse_agent_config, ".gemini/settings.json", None, gemini)) == {
+        ("agent.mcp-server", 3, 'new MCP server "db": db-mcp'),
+        ("agent.permissions", 3, "sets mcpServers.db.trust: true"),
+    }

@@ -194,3 +194,32 @@ def test_assistant_commit_adding_a_typosquat_in_a_real_repository(repo: GitRepo)
         ("dependency.added", 2, 'new dependency "reqeusts" 1.0.0'),
         ("dependency.typosquat", 2, 'new dependency "reqeusts" is one edit away from popular "requests"'),
     }
+
+
+def test_maven_and_gradle_versions_and_repositories_are_build_logic() -> None:
+    old = fixture("pom.new.xml").replace("2.23.1", "2.17.0")
+    old = old.replace("https://maven.mirror.example.net/releases", "https://repo.maven.apache.org/maven2")
+    pom = run(analyse_dependencies, "pom.xml", old, fixture("pom.new.xml"))
+    assert {(f.rule, f.line, f.message) for f in pom} == {
+        ("dependency.version-changed", 16, "org.apache.logging.log4j:log4j-core 2.17.0 → 2.23.1"),
+        ("dependency.new-source", 10, "new package source https://maven.mirror.example.net/releases"),
+    }
+    assert {f.category for f in pom} == {Category.BUILD_LOGIC}
+    gradle_old = "dependencies {\n    implementation 'com.google.guava:guava:33.0.0-jre'\n}\n"
+    gradle_new = "repositories {\n    maven { url 'https://jitpack.io' }\n}\n" + gradle_old.replace("33.0.0", "33.1.0")
+    gradle = run(analyse_dependencies, "app/build.gradle", gradle_old, gradle_new)
+    assert triples(gradle) == {
+        ("dependency.version-changed", "app/build.gradle", 5),
+        ("dependency.new-source", "app/build.gradle", 2),
+    }
+
+
+def test_pipfile_source_and_any_version() -> None:
+    old = '[[source]]\nurl = "https://pypi.org/simple"\nname = "pypi"\n\n[packages]\nflask = "==3.0.2"\n'
+    new = old.replace('flask = "==3.0.2"', 'flask = "*"') + '\n[dev-packages]\npytest = "*"\n'
+    findings = run(analyse_dependencies, "Pipfile", old, new)
+    assert {(f.rule, f.line, f.message) for f in findings} == {
+        ("dependency.widened", 6, "flask 3.0.2 → (any version) (no longer pinned)"),
+        ("dependency.added", 9, 'new dependency "pytest" (any version)'),
+        ("dependency.unpinned", 9, 'new dependency "pytest" accepts any version'),
+    }

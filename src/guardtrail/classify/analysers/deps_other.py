@@ -123,9 +123,11 @@ def parse_pom(text: str) -> Manifest:
     if "<project" not in text:
         raise Malformed("no <project> element")
     manifest = Manifest("maven")
-    for block in _XML_DEP.findall(text):
+    for match in _XML_DEP.finditer(text):
+        block = match.group(1)
         name = f"{_xml_value(block, 'groupId')}:{_xml_value(block, 'artifactId')}"
-        manifest.add(Dep(name, _xml_value(block, "version")))
+        line = text.count("\n", 0, match.start(1) + max(block.find("<artifactId>"), 0)) + 1
+        manifest.add(Dep(name, _xml_value(block, "version"), None, line))
     for url in _XML_REPO_URL.findall(text):
         manifest.sources[url] = None
     return manifest
