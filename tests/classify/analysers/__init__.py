@@ -73,5 +73,10 @@ def triples(findings: Iterable[Finding]) -> set[tuple[str, str, int | None]]:
     return {(f.rule, f.path, f.line) for f in findings}
 
 
+def seen(findings: Iterable[Finding]) -> set[tuple[str, int | None, str]]:
+    """(rule, line, message) of every finding: what the report says, and where."""
+    return {(f.rule, f.line, f.message) for f in findings}
+
+
 def by_rule(findings: Iterable[Finding], rule: str) -> list[Finding]:
     return [f for f in findings if f.rule == rule]
