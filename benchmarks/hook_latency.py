@@ -1,0 +1,78 @@
+"""Whole-process latency of the pre-commit stage on a one-file change, against detect-secrets-hook.
+
+Builds a real repository, stages one changed file, then alternates ``guardtrail staged`` and
+``detect-secrets-hook FILE`` as subprocesses (each as a hook runs: a fresh interpreter) and
+reports the medians and their ratio.
+
+    python benchmarks/hook_latency.py [--runs 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+ENV = {
+    **os.environ,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "b@example.com",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "b@example.com",
+}
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, env=ENV, check=True, capture_output=True)
+
+
+def build_repository(root: Path) -> Path:
+    repo = root / "project"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    for number in range(50):
+        (repo / f"module_{number}.py").write_text(f"def f{number}(x):\n    return x + {number}\n" * 20)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "initial")
+    (repo / "module_7.py").write_text("def changed(x):\n    return x * 2\n\nNAME = 'value'\n")
+    _git(repo, "add", "module_7.py")
+    return repo
+
+
+def time_command(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=ENV, capture_output=True, check=False)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="guardtrail-bench-") as tmp:
+        repo = build_repository(Path(tmp))
+        ours = [str(BIN / "guardtrail"), "staged"]
+        theirs = [str(BIN / "detect-secrets-hook"), "module_7.py"]
+        for command in (ours, theirs):
+            time_command(command, repo)  # warm the file cache
+        samples: dict[str, list[float]] = {"guardtrail staged": [], "detect-secrets-hook": []}
+        for _ in range(args.runs):
+            samples["guardtrail staged"].append(time_command(ours, repo))
+            samples["detect-secrets-hook"].append(time_command(theirs, repo))
+    medians = {name: statistics.median(values) * 1000 for name, values in samples.items()}
+    for name, value in medians.items():
+        print(f"{name:<22} median {value:6.1f} ms over {args.runs} runs")
+    ratio = medians["guardtrail staged"] / medians["detect-secrets-hook"]
+    print(f"ratio guardtrail/detect-secrets-hook: {ratio:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
