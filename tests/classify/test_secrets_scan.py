@@ -99,3 +99,26 @@ def test_history_includes_tags_and_other_branches_once(repo: GitRepo) -> None:
     commits = list(all_commits(Repository(repo.path)))
 
     assert sorted(commits) == sorted({main, topic}) and commits[0] == main
+
+
+def test_history_scan_reads_patches_exactly_as_the_gate_reads_changes(repo: GitRepo, scanner: SecretScanner) -> None:
+    body = "".join(f"line {n}\n" for n in range(1, 40))
+    repo.write("a.py", body)
+    repo.write("b.cfg", f"T={GITHUB_TOKEN}\r\nU=1\r\n")
+    repo.commit("start")
+    repo.git("mv", "a.py", "renamed.py")
+    edited = body.replace("line 3\n", f"line 3\nK = '{STRIPE_KEY}'\n").replace("line 30\n", f"N={NPM_TOKEN}\n")
+    repo.write("renamed.py", edited)
+    repo.write("latin1.txt", b"caf\xe9 " + NPM_TOKEN.encode())  # not UTF-8, no final newline
+    repo.commit("rename and edit")
+    opened = Repository(repo.path)
+
+    gate_view = [f for sha in all_commits(opened) for change in opened.changes(sha) for f in scanner(change, opened)]
+
+    assert scan_history(opened, scanner=scanner) == gate_view
+    assert [(f.rule, f.path, f.line) for f in gate_view] == [
+        ("secret.github-token", "b.cfg", 1),
+        ("secret.npm-token", "latin1.txt", 1),
+        ("secret.stripe-secret-key", "renamed.py", 4),
+        ("secret.npm-token", "renamed.py", 31),
+    ]

@@ -144,8 +144,9 @@ def raw_secrets(plugin: Plugin, path: str, line: str) -> Iterator[str]:
         return
     found = plugin.plugin
     if isinstance(found, HighEntropyStringsPlugin):
+        shortest = 2**found.entropy_limit  # entropy never exceeds log2(length): skip the short
         for value in found.analyze_string(line):
-            if found.calculate_shannon_entropy(value) > found.entropy_limit:
+            if len(value) > shortest and found.calculate_shannon_entropy(value) > found.entropy_limit:
                 yield value
     elif isinstance(found, KeywordDetector):
         by_type = REGEX_BY_FILETYPE.get(determine_file_type(path))

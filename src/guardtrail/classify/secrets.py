@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -235,10 +236,7 @@ class SecretScanner:
 
     def _scoped_content(self, change: FileChange, blobs: Blobs) -> str | None:
         """The file's text when a file-scoped rule matches an added line (read only then)."""
-        if change.new_id is None or not change.path.endswith(_SCOPED_SUFFIXES):
-            return None
-        scoped = [self._detectors[index] for index in self._scoped]
-        if not any(next(d.find(change.path, line.text), None) for d in scoped for line in change.added):
+        if change.new_id is None or not self.needs_content(change.path, [line.text for line in change.added]):
             return None
         return blobs.blob(change.new_id).decode("utf-8", "replace")
 
@@ -254,24 +252,31 @@ class SecretScanner:
         self, commit: str, path: str, lines: Sequence[AddedLine], *, content: str | None = None
     ) -> list[Finding]:
         """Findings in ``lines`` of ``path``; ``content`` (the whole file) enables file-scoped rules."""
-        starts, offset = [], 0
-        for line in lines:
-            starts.append(offset)
-            offset += len(line.text) + 1
-        text = "\n".join(line.text for line in lines)
-        candidates = self._index.candidates(text, starts)
+        return self.scan_block(
+            commit, path, [line.number for line in lines], [line.text for line in lines], content=content
+        )
+
+    def needs_content(self, path: str, texts: Sequence[str]) -> bool:
+        """Whether a file-scoped rule could apply to these added lines, so the file must be read."""
+        scoped = [self._detectors[index] for index in self._scoped]
+        return path.endswith(_SCOPED_SUFFIXES) and any(next(d.find(path, t), None) for d in scoped for t in texts)
+
+    def scan_block(
+        self, commit: str, path: str, numbers: Sequence[int], texts: Sequence[str], *, content: str | None = None
+    ) -> list[Finding]:
+        """Findings in the added lines ``texts`` of ``path``, numbered ``numbers`` in the new file."""
+        starts = [0, *itertools.accumulate(len(text) + 1 for text in texts)]
+        candidates = self._index.candidates("\n".join(texts), starts[:-1])
         for index, scope in self._scoped.items():
             if content is not None and scope.search(content):
-                for line_index in range(len(lines)):
+                for line_index in range(len(texts)):
                     candidates.setdefault(line_index, set()).add(index)
-        by_number = {line.number: line.text for line in lines}
         findings: list[Finding] = []
-        for line_index in sorted(candidates):
-            line = lines[line_index]
-            allowlisted = bool(_PRAGMA.search(line.text)) or bool(
-                _PRAGMA_NEXTLINE.search(by_number.get(line.number - 1, ""))
-            )
-            findings += self._line_findings(commit, path, line, sorted(candidates[line_index]), allowlisted)
+        for i in sorted(candidates):
+            after_pragma = i > 0 and numbers[i - 1] == numbers[i] - 1 and _PRAGMA_NEXTLINE.search(texts[i - 1])
+            allowlisted = bool(_PRAGMA.search(texts[i]) or after_pragma)
+            line = AddedLine(numbers[i], texts[i])
+            findings += self._line_findings(commit, path, line, sorted(candidates[i]), allowlisted)
         return findings
 
     def _line_findings(

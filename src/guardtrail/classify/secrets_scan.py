@@ -8,11 +8,12 @@ only the lines each commit adds, so a secret is reported once, in the commit tha
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pygit2
-from pygit2.enums import SortMode
+from pygit2.enums import DiffFind, SortMode
 
 from guardtrail.classify.secrets import SecretScanner
 from guardtrail.errors import GuardtrailError
@@ -98,11 +99,69 @@ def all_commits(repo: Repository) -> Iterator[str]:
         yield str(commit.id)
 
 
+_HUNK = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)")
+
+
+def added_lines(patch: bytes) -> tuple[list[int], list[str]]:
+    """Line numbers and texts of the ``+`` lines of one file's patch (no context lines)."""
+    numbers: list[int] = []
+    raw: list[bytes] = []
+    first_hunk = patch.find(b"\n@@ ")
+    if first_hunk < 0:
+        return numbers, []
+    number = 0
+    for line in patch[first_hunk + 1 :].split(b"\n"):
+        kind = line[:1]
+        if kind == b"+":
+            numbers.append(number)
+            raw.append(line[1:])
+            number += 1
+        elif kind == b"@" and (hunk := _HUNK.match(line)):
+            number = int(hunk.group(1))
+    texts = b"\n".join(raw).decode("utf-8", "replace").split("\n")
+    return numbers, [text.removesuffix("\r") for text in texts]
+
+
+def _scan_commit(raw: pygit2.Repository, commit: pygit2.Commit, scanner: SecretScanner) -> list[Finding]:
+    """Findings in the lines one ordinary commit adds, read from its patch text in one piece."""
+    if commit.parents:
+        diff = commit.parents[0].tree.diff_to_tree(commit.tree, context_lines=0, interhunk_lines=0)
+        diff.find_similar(DiffFind.FIND_RENAMES)
+    else:
+        diff = commit.tree.diff_to_tree(swap=True, context_lines=0, interhunk_lines=0)
+    sha = str(commit.id)
+    findings: list[Finding] = []
+    for patch in diff:
+        if patch is None:  # pragma: no cover - unchanged entries
+            continue
+        delta = patch.delta
+        if delta.is_binary or delta.status_char() == "D":
+            continue
+        numbers, texts = added_lines(patch.data)
+        if not numbers:
+            continue
+        path = delta.new_file.path
+        content = None
+        if scanner.needs_content(path, texts):
+            blob = raw[delta.new_file.id]
+            content = blob.data.decode("utf-8", "replace") if isinstance(blob, pygit2.Blob) else None
+        findings += scanner.scan_block(sha, path, numbers, texts, content=content)
+    return findings
+
+
 def scan_history(repo: Repository, *, scanner: SecretScanner | None = None) -> list[Finding]:
-    """Secrets in the lines every commit of the history adds, each in the commit that added it."""
+    """Secrets in the lines every commit of the history adds, each in the commit that added it.
+
+    Merges count only what they introduce themselves (``Repository.changes``); ordinary
+    commits are read from their patch text directly, which is several times faster.
+    """
     scanner = scanner or SecretScanner()
+    raw = pygit2.Repository(str(repo.git_dir))
     findings: list[Finding] = []
     for sha in all_commits(repo):
-        for change in repo.changes(sha):
-            findings.extend(scanner(change, repo))
+        commit = raw[sha].peel(pygit2.Commit)
+        if len(commit.parents) > 1:
+            findings += [f for change in repo.changes(sha) for f in scanner(change, repo)]
+        else:
+            findings += _scan_commit(raw, commit, scanner)
     return findings

@@ -1,0 +1,155 @@
+"""Throughput of ``scan_history`` against ``git log -p`` (the floor) on one repository.
+
+    python benchmarks/scan_history.py --repo PATH            # any clone with full history
+    python benchmarks/scan_history.py --from-tree DIR        # builds a history from DIR's text files
+
+``--repo`` wants a full (not shallow) clone, e.g. ``git clone --no-local /some/repo /tmp/r``.
+Without a suitable clone at hand, ``--from-tree`` turns real source files (for instance a
+``site-packages`` folder) into a repository of ``--commits`` commits that add and edit them.
+
+Each tool runs ``--runs`` times, alternately; the script prints the megabytes of added lines,
+the median seconds of ``git log -p --all``, of reading the diffs alone (``Repository.changes``)
+and of ``scan_history``, the throughput and the ratio scan / git log -p.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from guardtrail.classify.secrets import SecretScanner
+from guardtrail.classify.secrets_scan import all_commits, scan_history
+from guardtrail.git.repo import Repository
+
+MAX_SOURCE_BYTES = 256 * 1024
+
+
+def _data(raw: bytes) -> bytes:
+    return b"data %d\n" % len(raw) + raw + b"\n"
+
+
+def _source_files(tree: Path, limit_bytes: int) -> list[tuple[str, bytes]]:
+    files, total = [], 0
+    for path in sorted(tree.rglob("*")):
+        if path.suffix not in {".py", ".md", ".txt", ".cfg", ".toml", ".yaml", ".yml", ".json", ".rst"}:
+            continue
+        data = path.read_bytes() if path.is_file() and path.stat().st_size <= MAX_SOURCE_BYTES else b""
+        if data and b"\0" not in data:
+            files.append((path.relative_to(tree).as_posix(), data))
+            total += len(data)
+        if total >= limit_bytes:
+            break
+    return files
+
+
+def build_from_tree(tree: Path, target: Path, commits: int, limit_bytes: int, seed: int = 11) -> None:
+    """A repository whose commits add the text files of ``tree`` and then edit some of them."""
+    rng = random.Random(seed)
+    files = _source_files(tree, limit_bytes)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(target)], check=True)
+    stream = bytearray()
+    per_commit = max(1, len(files) // max(1, commits // 2))
+    pending = list(files)
+    written: list[tuple[str, bytes]] = []
+    for n in range(commits):
+        if pending:
+            batch, pending = pending[:per_commit], pending[per_commit:]
+        else:  # edits: append a few lines of another file
+            path, data = rng.choice(written)
+            donor = rng.choice(files)[1].splitlines(keepends=True)
+            batch = [(path, data + b"".join(donor[: rng.randint(5, 40)]))]
+        written += batch
+        stream += b"commit refs/heads/main\nmark :%d\n" % (n + 1)
+        stream += b"committer Dev <dev@example.com> %d +0000\n" % (1_700_000_000 + n * 60)
+        stream += _data(b"commit %d" % n)
+        if n:
+            stream += b"from :%d\n" % n
+        for path, data in batch:
+            stream += b"M 100644 inline " + path.encode() + b"\n" + _data(data)
+    subprocess.run(["git", "-C", str(target), "fast-import", "--quiet"], input=bytes(stream), check=True)
+    subprocess.run(["git", "-C", str(target), "reset", "-q", "--hard"], check=True)
+
+
+def added_megabytes(repo: Repository) -> float:
+    total = sum(
+        len(line.text.encode("utf-8")) + 1
+        for sha in all_commits(repo)
+        for change in repo.changes(sha)
+        for line in change.added
+    )
+    return total / 1e6
+
+
+def _git_log(path: Path) -> None:
+    subprocess.run(
+        ["git", "-C", str(path), "log", "-p", "--all", "--no-color", "--no-ext-diff", "-M"],
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
+
+
+def _read_diffs(path: Path) -> None:
+    repo = Repository(path)
+    for sha in all_commits(repo):
+        repo.changes(sha)
+
+
+def _scan(path: Path) -> None:
+    scan_history(Repository(path), scanner=SecretScanner())
+
+
+def medians(tasks: dict[str, Callable[[], None]], runs: int) -> dict[str, float]:
+    times: dict[str, list[float]] = {name: [] for name in tasks}
+    for _ in range(runs):
+        for name, task in tasks.items():
+            start = time.perf_counter()
+            task()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--repo", type=Path, help="a clone with full history")
+    source.add_argument("--from-tree", type=Path, help="build a history from this folder's text files")
+    parser.add_argument("--commits", type=int, default=600, help="with --from-tree: number of commits")
+    parser.add_argument("--megabytes", type=float, default=20.0, help="with --from-tree: source text to use")
+    parser.add_argument("--runs", type=int, default=5)
+    options = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as scratch:
+        path = options.repo
+        if path is None:
+            path = Path(scratch) / "history"
+            build_from_tree(options.from_tree, path, options.commits, int(options.megabytes * 1e6))
+        repo = Repository(path)
+        if repo.is_shallow():
+            print(f"{path} is a shallow clone: history is incomplete", file=sys.stderr)
+            return 2
+        commits = sum(1 for _ in all_commits(repo))
+        size = added_megabytes(repo)
+        result = medians(
+            {
+                "git log -p": lambda: _git_log(path),
+                "read diffs": lambda: _read_diffs(path),
+                "scan": lambda: _scan(path),
+            },
+            options.runs,
+        )
+    print(f"repository: {options.repo or options.from_tree} ({commits} commits, {size:.1f} MB of added lines)")
+    for name, seconds in result.items():
+        print(f"{name:>12}: median {seconds:.2f} s over {options.runs} runs ({size / seconds:.1f} MB/s)")
+    print(f"ratio scan / git log -p: {result['scan'] / result['git log -p']:.2f}")
+    print(f"ratio scan / read diffs: {result['scan'] / result['read diffs']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
