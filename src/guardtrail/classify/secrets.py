@@ -11,6 +11,7 @@ SHA-1 that detect-secrets baselines store, and ``fingerprint`` hashes rule, valu
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -191,6 +192,14 @@ class KeywordIndex:
         return found
 
 
+def _allowlisted(index: int, numbers: Sequence[int], texts: Sequence[str]) -> bool:
+    """The line carries ``pragma: allowlist secret``, or the line before it the ``nextline`` form."""
+    if _PRAGMA.search(texts[index]):
+        return True
+    previous = index - 1
+    return previous >= 0 and numbers[previous] == numbers[index] - 1 and bool(_PRAGMA_NEXTLINE.search(texts[previous]))
+
+
 def is_placeholder(secret: str) -> bool:
     """Documented examples, templates and filler: ``AKIA…EXAMPLE``, ``<your-key>``, ``${VAR}``, ``xxxx``."""
     return len(set(secret)) < MIN_DISTINCT_CHARS or bool(_PLACEHOLDER.search(secret))
@@ -273,15 +282,13 @@ class SecretScanner:
                     candidates.setdefault(line_index, set()).add(index)
         findings: list[Finding] = []
         for i in sorted(candidates):
-            after_pragma = i > 0 and numbers[i - 1] == numbers[i] - 1 and _PRAGMA_NEXTLINE.search(texts[i - 1])
-            allowlisted = bool(_PRAGMA.search(texts[i]) or after_pragma)
-            line = AddedLine(numbers[i], texts[i])
-            findings += self._line_findings(commit, path, line, sorted(candidates[i]), allowlisted)
+            found = self._line_findings(commit, path, AddedLine(numbers[i], texts[i]), sorted(candidates[i]))
+            if found and _allowlisted(i, numbers, texts):
+                found = [dataclasses.replace(finding, allowlisted=True) for finding in found]
+            findings += found
         return findings
 
-    def _line_findings(
-        self, commit: str, path: str, line: AddedLine, detectors: Iterable[int], allowlisted: bool
-    ) -> list[Finding]:
+    def _line_findings(self, commit: str, path: str, line: AddedLine, detectors: Iterable[int]) -> list[Finding]:
         kept: list[str] = []
         findings = []
         for index in detectors:
@@ -302,7 +309,6 @@ class SecretScanner:
                         severity=Severity.ERROR,
                         fingerprint=fingerprint(detector.rule, hashed, path),
                         secret_hash=hashed,
-                        allowlisted=allowlisted,
                     )
                 )
         return findings
