@@ -14,7 +14,7 @@ from guardtrail.decide.authorship import AuthorshipDetector
 from guardtrail.decide.gate import Decision, SecretBaseline, decide
 from guardtrail.decide.policy import POLICY_FILE, Policy, policy_from_bytes
 from guardtrail.decide.signatures import SignatureVerifier
-from guardtrail.git.repo import Repository
+from guardtrail.git.repo import Range, Repository
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,11 @@ def run_check(options: CheckOptions) -> Decision:
     repo = Repository(options.repo)
     span = repo.resolve_range(options.base, options.head)
     policy_rev = repo.resolve(options.policy_ref) if options.policy_ref else span.base
+    return check_range(repo, span, policy_rev)
+
+
+def check_range(repo: Repository, span: Range, policy_rev: str) -> Decision:
+    """The gate over ``span`` of an opened repository, judged by the policy at ``policy_rev``."""
     policy = load_policy(repo, policy_rev)
     commits = [repo.commit(sha) for sha in repo.rev_list(span.base, span.head)]
     classifier = Classifier(policy)

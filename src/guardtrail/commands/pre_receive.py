@@ -14,11 +14,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
-from guardtrail.commands.check import load_baseline, load_policy
-from guardtrail.decide.gate import Decision, decide
+from guardtrail.commands.check import check_range
+from guardtrail.decide.gate import Decision
 from guardtrail.errors import GuardtrailError
-from guardtrail.git.quarantine import ReceivingRepository, open_receiving_repository
-from guardtrail.git.repo import Repository
+from guardtrail.git.repo import Range, Repository
 
 ZERO = "0" * 40
 
@@ -52,32 +51,6 @@ def parse_updates(text: str) -> list[RefUpdate]:
     return updates
 
 
-def check_revisions(repo: Repository, base: str, head: str, policy_rev: str) -> Decision:
-    """The gate over ``base..head`` of an already opened repository (quarantined objects included)."""
-    from guardtrail.classify.pipeline import Classifier
-    from guardtrail.decide.authorship import AuthorshipDetector
-    from guardtrail.decide.signatures import SignatureVerifier
-
-    policy = load_policy(repo, policy_rev)
-    commits = [repo.commit(sha) for sha in repo.rev_list(base, head)]
-    classifier = Classifier(policy)
-    findings = [f for commit in commits for f in classifier.classify(repo.changes(commit.sha), repo)]
-    detector = AuthorshipDetector(policy)
-    with SignatureVerifier(policy.approvers) as verifier:
-        checks = {commit.sha: verifier.verify(commit) for commit in commits}
-    return decide(
-        base=base,
-        head=head,
-        base_note=f"base {base[:10]}",
-        policy=policy,
-        commits=commits,
-        findings=findings,
-        signals={commit.sha: detector.commit_signals(commit) for commit in commits},
-        checks=checks,
-        baseline=load_baseline(repo, policy_rev, policy),
-    )
-
-
 def _base_of(update: RefUpdate, default_tip: str | None) -> str | None:
     if update.old != ZERO:
         return update.old
@@ -93,11 +66,11 @@ def _without(decision: Decision, seen: set[str]) -> Decision:
     )
 
 
-def _judge_updates(receiving: ReceivingRepository, updates: Sequence[RefUpdate]) -> tuple[bool, list[str]]:
+def _judge_updates(repo: Repository, updates: Sequence[RefUpdate]) -> tuple[bool, list[str]]:
     from guardtrail.report import Format, render
 
-    repo = receiving.repo
-    default_tip = repo.resolve(receiving.head_ref) if receiving.head_ref else None
+    default_ref = repo.head_branch_ref() or repo.default_branch_ref()
+    default_tip = repo.resolve(default_ref) if default_ref else None
     blocked = False
     lines: list[str] = []
     seen: set[str] = set()
@@ -109,7 +82,8 @@ def _judge_updates(receiving: ReceivingRepository, updates: Sequence[RefUpdate])
         if base is None:
             lines.append(f"{update.ref}: first push into an empty repository: nothing to compare with, accepted")
             continue
-        decision = check_revisions(repo, repo.resolve(base), repo.resolve(update.new), default_tip or base)
+        span = Range(repo.resolve(base), repo.resolve(update.new), f"base {base[:10]}")
+        decision = check_range(repo, span, default_tip or span.base)
         blocked = blocked or bool(decision.blocking)
         fresh = _without(decision, seen)
         seen.update(c.commit.sha for c in decision.commits)
@@ -123,8 +97,8 @@ def _judge_updates(receiving: ReceivingRepository, updates: Sequence[RefUpdate])
 
 def run_pre_receive(options: PreReceiveOptions) -> PreReceiveResult:
     try:
-        receiving = open_receiving_repository(options.repo, options.environ)
-        blocked, lines = _judge_updates(receiving, parse_updates(options.stdin))
+        repo = Repository(options.repo, environ=options.environ)
+        blocked, lines = _judge_updates(repo, parse_updates(options.stdin))
     except Exception as exc:  # fail closed: whatever went wrong, nothing unchecked gets in
         reason = str(exc) if isinstance(exc, GuardtrailError) else f"{type(exc).__name__}: {exc}"
         return PreReceiveResult(1, f"guardtrail: push rejected: the gate could not run: {reason}\n")

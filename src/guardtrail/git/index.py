@@ -15,7 +15,7 @@ import pygit2
 from pygit2.enums import DiffFind
 
 from guardtrail.errors import GuardtrailError
-from guardtrail.git.repo import _changes
+from guardtrail.git.repo import changes_from_diff
 from guardtrail.model import FileChange, Person
 
 STAGED = "staged"
@@ -49,7 +49,7 @@ class StagedIndex:
         """Every staged file with the lines the index adds over HEAD."""
         diff = _head_tree(self._repo).diff_to_index(self._index, context_lines=0, interhunk_lines=0)
         diff.find_similar(DiffFind.FIND_RENAMES)
-        return list(_changes(STAGED, diff))
+        return list(changes_from_diff(STAGED, diff))
 
     def file_at_head(self, path: str) -> bytes | None:
         """The committed content of ``path`` at HEAD, or None (no such file, or no commit yet)."""

@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
 
 import pygit2
-
-from guardtrail.git.repo import Repository
 
 QUARANTINE_VARIABLES = ("GIT_QUARANTINE_PATH", "GIT_OBJECT_DIRECTORY")
 
@@ -31,22 +27,3 @@ def expose_quarantine(odb: pygit2.Odb, environ: Mapping[str, str]) -> None:
     """Make the quarantined objects readable through ``odb`` (a no-op outside a hook)."""
     for path in quarantine_dirs(environ):
         odb.add_disk_alternate(path)
-
-
-@dataclass(frozen=True)
-class ReceivingRepository:
-    repo: Repository
-    head_ref: str | None
-    """The default branch: the one HEAD names, else main or master, when it exists."""
-
-
-def open_receiving_repository(path: Path, environ: Mapping[str, str]) -> ReceivingRepository:
-    """The repository receiving a push, quarantined objects included, and its default branch."""
-    repo = Repository(path)
-    raw: pygit2.Repository = repo._repo  # until Repository exposes quarantined objects itself
-    expose_quarantine(raw.odb, environ)
-    head = raw.references.get("HEAD")
-    target = head.target if head is not None else None
-    if isinstance(target, str) and target in raw.references:
-        return ReceivingRepository(repo, target)
-    return ReceivingRepository(repo, repo.default_branch_ref())  # HEAD names a branch never pushed

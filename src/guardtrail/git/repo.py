@@ -7,7 +7,7 @@ or HEAD: everything comes from objects, so a scan changes nothing in the user's 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +15,7 @@ import pygit2
 from pygit2.enums import DiffFind, SortMode
 
 from guardtrail.errors import GuardtrailError
+from guardtrail.git.quarantine import expose_quarantine
 from guardtrail.git.trailers import parse_trailers
 from guardtrail.model import AddedLine, Commit, FileChange, Person
 
@@ -43,7 +44,12 @@ class Range:
 class Repository:
     """A repository opened for reading objects."""
 
-    def __init__(self, path: str | os.PathLike[str] = ".") -> None:
+    def __init__(self, path: str | os.PathLike[str] = ".", *, environ: Mapping[str, str] | None = None) -> None:
+        """Open the repository at or above ``path``.
+
+        ``environ`` is a hook's environment: in ``pre-receive`` the pushed objects sit in a
+        quarantine directory it names, which libgit2 would not see on its own.
+        """
         try:
             found = pygit2.discover_repository(str(path))
         except pygit2.GitError as exc:  # pragma: no cover - libgit2 reports odd paths this way
@@ -51,6 +57,8 @@ class Repository:
         if found is None:
             raise GuardtrailError(f"{path}: not a git repository (run inside a repository or pass --repo DIR)")
         self._repo = pygit2.Repository(found)
+        if environ is not None:
+            expose_quarantine(self._repo.odb, environ)
 
     @property
     def git_dir(self) -> Path:
@@ -80,6 +88,12 @@ class Repository:
 
     def is_empty(self) -> bool:
         return bool(self._repo.head_is_unborn)
+
+    def head_branch_ref(self) -> str | None:
+        """The branch HEAD names when it exists (a bare server repository's default branch)."""
+        head = self._repo.references.get("HEAD")
+        target = head.target if head is not None else None
+        return target if isinstance(target, str) and target in self._repo.references else None
 
     def default_branch_ref(self) -> str | None:
         """The remote default branch (``origin/HEAD``), else origin's or the local main/master."""
@@ -170,10 +184,10 @@ class Repository:
         parents = commit.parents
         if not parents:
             diff = commit.tree.diff_to_tree(swap=True, context_lines=0, interhunk_lines=0)
-            return list(_changes(sha, diff))
+            return list(changes_from_diff(sha, diff))
         first = self._diff(parents[0].tree, commit.tree)
         if len(parents) == 1:
-            return list(_changes(sha, first))
+            return list(changes_from_diff(sha, first))
         return self._merge_changes(sha, commit, first)
 
     def _diff(self, old: pygit2.Tree, new: pygit2.Tree) -> pygit2.Diff:
@@ -185,7 +199,7 @@ class Repository:
         others = commit.parents[1:]
         merge_tree = commit.tree
         result = []
-        for change in _changes(sha, first):
+        for change in changes_from_diff(sha, first):
             new_entry_id = _entry_id(merge_tree, change.path)
             other_ids = [_entry_id(parent.tree, change.path) for parent in others]
             if new_entry_id in other_ids:
@@ -212,7 +226,8 @@ def _text_lines(obj: pygit2.Object) -> list[str]:
     return obj.data.decode("utf-8", "replace").splitlines()
 
 
-def _changes(sha: str, diff: pygit2.Diff) -> Iterator[FileChange]:
+def changes_from_diff(sha: str, diff: pygit2.Diff) -> Iterator[FileChange]:
+    """The file changes of a libgit2 diff, attributed to commit ``sha``."""
     for patch in diff:
         if patch is None:  # pragma: no cover - unchanged entries
             continue
