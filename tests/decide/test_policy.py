@@ -28,6 +28,8 @@ assistants:
   emails: ["Bot@Example.com"]
   names: ["release-bot"]
 baseline: ci/.secrets.baseline
+hooks:
+  attribute-assistant: true
 """
     policy = parse_policy(text, ".guardtrail.yml")
     assert policy.mode == "unsigned"
@@ -39,6 +41,7 @@ baseline: ci/.secrets.baseline
     assert policy.assistant_emails == ("bot@example.com",)
     assert policy.assistant_names == ("release-bot",)
     assert policy.baseline == "ci/.secrets.baseline"
+    assert policy.attribute_assistant is True
     assert policy.approver_by_email("ALICE@example.com") == alice
 
 
@@ -50,11 +53,18 @@ baseline: ci/.secrets.baseline
         ("approvers:\n  - name: A\n    email: a@x.org\n", ".guardtrail.yml:2: approver needs 'keys'"),
         ("approvers:\n  - name: A\n    email: nobody\n    keys: [x]\n", ".guardtrail.yml:3: approver email"),
         ("approvers:\n  - name: A\n    email: a@x.org\n    keys: [hunter2]\n", ".guardtrail.yml:4: key 'hunter2' is"),
-        ("approvers:\n  - name: A\n    email: a@x.org\n    keys: []\n", ".guardtrail.yml:4: approver a@x.org lists no keys"),
+        (
+            "approvers:\n  - name: A\n    email: a@x.org\n    keys: []\n",
+            ".guardtrail.yml:4: approver a@x.org lists no keys",
+        ),
         ("paths:\n  secret: [x]\n", ".guardtrail.yml:2: unknown key 'secret' in paths"),
         ("mode: [unclosed\n", ".guardtrail.yml:2: invalid YAML"),
         ("- just\n- a list\n", ".guardtrail.yml:1: the policy must be a mapping"),
         ("ignore: vendor\n", ".guardtrail.yml:1: ignore must be a list of strings"),
+        (
+            "hooks:\n  attribute-assistant: maybe\n",
+            ".guardtrail.yml:2: hooks.attribute-assistant must be true or false",
+        ),
     ],
 )
 def test_malformed_policy_names_file_and_line(text: str, message: str) -> None:

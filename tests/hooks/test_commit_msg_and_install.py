@@ -50,6 +50,21 @@ def test_agent_session_gets_an_assisted_by_trailer(repo: GitRepo, tmp_path: Path
     )
 
 
+def test_policy_at_head_asks_for_attribution(repo: GitRepo, tmp_path: Path) -> None:
+    repo.write(".guardtrail.yml", "hooks:\n  attribute-assistant: true\n")
+    repo.commit("policy")
+    message = tmp_path / "MSG"
+    message.write_text("Fix typo\n", encoding="utf-8")
+
+    agent = run_commit_msg(CommitMsgOptions(message, repo.path, {"CODEX_CI": "1"}, repo.path))
+    assert (agent.exit_code, agent.added_trailer) == (0, "Assisted-by: Codex")
+
+    human = tmp_path / "HUMAN"
+    human.write_text("Fix typo\n", encoding="utf-8")
+    assert run_commit_msg(CommitMsgOptions(human, repo.path, {}, repo.path)).added_trailer is None
+    assert human.read_text(encoding="utf-8") == "Fix typo\n"
+
+
 def test_install_chains_an_existing_hook_and_uninstall_restores_it(repo: GitRepo) -> None:
     hooks = repo.path / ".git" / "hooks"
     own = hooks / "pre-commit"

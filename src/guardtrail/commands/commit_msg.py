@@ -44,7 +44,8 @@ class CommitMsgOptions:
     environ: Mapping[str, str] = field(default_factory=dict)
     cwd: Path = Path(".")
     attribute_assistant: bool = False
-    """Add ``Assisted-by: <agent>`` in an agent session (policy key ``hooks.attribute-assistant``)."""
+    """Add ``Assisted-by: <agent>`` in an agent session even when the policy at HEAD does not ask
+    for it (policy key ``hooks.attribute-assistant``)."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def _read(path: Path) -> str:
 
 
 def _attribution(message: str, scan: StagedResult, options: CommitMsgOptions) -> tuple[str, str | None]:
-    if not options.attribute_assistant:
+    if not (options.attribute_assistant or scan.decision.policy.attribute_assistant):
         return message, None
     env_only = tuple(s for s in scan.signals if "=" in s.evidence and s.rule.startswith("assistant.env."))
     agent = agent_name(env_only)

@@ -17,7 +17,8 @@ from guardtrail.model import Category, Person
 
 POLICY_FILE = ".guardtrail.yml"
 MODES = ("assistant", "unsigned")
-_TOP_KEYS = ("mode", "approvers", "paths", "ignore", "assistants", "baseline")
+_TOP_KEYS = ("mode", "approvers", "paths", "ignore", "assistants", "baseline", "hooks")
+_HOOK_KEYS = ("attribute-assistant",)
 _APPROVER_KEYS = ("name", "email", "keys")
 _ASSISTANT_KEYS = ("emails", "names")
 _PATH_CATEGORIES = tuple(c.value for c in Category if c not in (Category.SECRET, Category.HIDDEN_TEXT))
@@ -60,6 +61,8 @@ class Policy:
     assistant_names: tuple[str, ...] = ()
     baseline: str = ".secrets.baseline"
     """Path of the detect-secrets baseline, read from the base revision."""
+    attribute_assistant: bool = False
+    """Client hooks add ``Assisted-by: <agent>`` to commits made in an agent session."""
     source: str = "built-in defaults"
     """Where the policy came from, for reports and the audit log."""
 
@@ -98,6 +101,13 @@ def _strings(node: yaml.Node, source: str, what: str) -> tuple[str, ...]:
     if not isinstance(node, yaml.SequenceNode):
         raise _error(source, node, f"{what} must be a list of strings")
     return tuple(_scalar(item, source, what) for item in node.value)
+
+
+def _boolean(node: yaml.Node, source: str, what: str) -> bool:
+    value = yaml.SafeLoader("").construct_object(node) if isinstance(node, yaml.ScalarNode) else None
+    if not isinstance(value, bool):
+        raise _error(source, node, f"{what} must be true or false")
+    return value
 
 
 def _keys(node: yaml.Node, source: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
@@ -166,6 +176,7 @@ def parse_policy(text: str, source: str) -> Policy:
     if "assistants" in fields:
         for name, node in _mapping(fields["assistants"], source, _ASSISTANT_KEYS, "assistants").items():
             assistants[name] = _strings(node, source, f"assistants.{name}")
+    hooks = _mapping(fields["hooks"], source, _HOOK_KEYS, "hooks") if "hooks" in fields else {}
     return Policy(
         mode=mode,
         approvers=approvers,
@@ -174,6 +185,11 @@ def parse_policy(text: str, source: str) -> Policy:
         assistant_emails=tuple(e.lower() for e in assistants.get("emails", ())),
         assistant_names=assistants.get("names", ()),
         baseline=_scalar(fields["baseline"], source, "baseline") if "baseline" in fields else ".secrets.baseline",
+        attribute_assistant=(
+            _boolean(hooks["attribute-assistant"], source, "hooks.attribute-assistant")
+            if "attribute-assistant" in hooks
+            else False
+        ),
         source=source,
     )
 
