@@ -19,6 +19,9 @@ import yaml
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import Category
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when present: the rule files load in a few ms instead of 120."""
+
 RULE_FILES = ("paths", "assistants", "secrets")
 """Every rule file under ``rules/``; the example test walks this list."""
 
@@ -85,7 +88,7 @@ def load_rules(name: str) -> tuple[Rule, ...]:
     """The rules of ``rules/<name>.yaml``, validated."""
     path = rules_dir() / f"{name}.yaml"
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise GuardtrailError(f"{path}: cannot read rules ({exc})") from exc
     entries = document.get("rules") if isinstance(document, dict) else None
