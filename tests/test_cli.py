@@ -16,8 +16,9 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "guardtrail", *args], cwd=cwd, capture_output=True, text=True,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "guardtrail", *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
 
 
 @pytest.mark.parametrize(
@@ -81,8 +82,7 @@ def test_check_does_not_touch_the_working_tree(tmp_path: Path) -> None:
 
 def test_output_file_and_unwritable_output(tmp_path: Path, repo: GitRepo) -> None:
     target = tmp_path / "report.json"
-    assert main(["check", "--repo", str(repo.path), "--base", "HEAD", "--format", "json", "--output",
-                 str(target)]) == 0
+    assert main(["check", "--repo", str(repo.path), "--base", "HEAD", "--format", "json", "--output", str(target)]) == 0
     assert '"verdict": "pass"' in target.read_text()
     result = run("check", "--base", "HEAD", "--output", str(tmp_path / "missing" / "r.txt"), cwd=repo.path)
     assert result.returncode == 2

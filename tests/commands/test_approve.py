@@ -31,8 +31,9 @@ def test_approve_creates_a_signed_commit_that_the_gate_accepts(
 ) -> None:
     _configure(project, project.alice)
     gated = project.repo.head()
-    assert main(["approve", "--repo", str(project.repo.path), "--base", "main",
-                 "--allow-secret", "0123abcd0123abcd"]) == 0
+    assert (
+        main(["approve", "--repo", str(project.repo.path), "--base", "main", "--allow-secret", "0123abcd0123abcd"]) == 0
+    )
     assert capsys.readouterr().out.startswith("Created signed approval commit ")
     message = project.repo.git("log", "-1", "--format=%B")
     assert message.splitlines()[0] == "Approve 1 gated commit"
@@ -47,8 +48,10 @@ def test_approve_refuses_someone_who_is_not_an_approver(project: Project, capsys
     head = project.repo.head()
     assert main(["approve", "--repo", str(project.repo.path), "--base", "main"]) == 2
     err = capsys.readouterr().err
-    assert err.strip() == (f"guardtrail: error: mallory@example.com is not an approver in .guardtrail.yml at "
-                           f"{project.base[:10]}: an approver listed there must run this")
+    assert err.strip() == (
+        f"guardtrail: error: mallory@example.com is not an approver in .guardtrail.yml at "
+        f"{project.base[:10]}: an approver listed there must run this"
+    )
     assert project.repo.head() == head
 
 
