@@ -40,11 +40,13 @@ def _where(findings: list[Finding]) -> list[tuple[str, str, int | None]]:
 def test_token_in_a_commit_is_found_at_its_line_without_showing_it(repo: GitRepo, scanner: SecretScanner) -> None:
     repo.write("config/app.env", f"DEBUG=1\nGITHUB_TOKEN={GITHUB_TOKEN}\nSLACK={SLACK_TOKEN}\n")
     repo.write("deploy/aws.ini", f"[default]\naws_access_key_id = {AWS_KEY}\n")
+    repo.write("app/client.py", f'import boto3\n\nclient = boto3.client("s3", aws_access_key_id="{AWS_KEY}")\n')
     sha = repo.commit("configure the app")
 
     findings = _scan_head(repo, scanner)
 
     assert _where(findings) == [
+        ("secret.aws-access-key", "app/client.py", 3),
         ("secret.aws-access-key", "deploy/aws.ini", 2),
         ("secret.github-token", "config/app.env", 2),
         ("secret.slack-token", "config/app.env", 3),
@@ -85,6 +87,7 @@ ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBFiFlaZVtSXjMpuuDxYYMfGmzWkpAePcEJ user@hos
 MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ
 -----BEGIN PUBLIC KEY-----
 const stripe = Stripe("pk_live_FSufrdZSlB5er8bOfZqfM2oe");
+{"publishable": "pk_live_sLsMKKzV4JB8v50943QGGzWu"}
 mapboxgl.accessToken = "pk.eyJ1IjoiYWNtZSIsImEiOiJjbGZ4eTJ3b3AwMDFkM3BxZ2J6c2x4eXZ4In0.dGVzdHRva2VuZm9ybWFwYm94";
 <img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kg==">
 "integrity": "sha512-v2kDEe57lecTulaDIuNTPy3Ry4gLGJ6Z1O3vE1krgXZNrsQ+LFTGHVxVjcXPs6yXxcrTTAJuzpwN9yfdCA5VQ=="

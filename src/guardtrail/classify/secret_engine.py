@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from detect_secrets.filters import heuristic
 from detect_secrets.plugins.artifactory import ArtifactoryDetector
 from detect_secrets.plugins.aws import AWSKeyDetector
-from detect_secrets.plugins.base import BasePlugin
+from detect_secrets.plugins.base import BasePlugin, RegexBasedDetector
 from detect_secrets.plugins.cloudant import CloudantDetector
 from detect_secrets.plugins.discord import DiscordBotTokenDetector
 from detect_secrets.plugins.high_entropy_strings import (
@@ -168,8 +168,10 @@ def is_false_positive(plugin: Plugin, path: str, line: str, secret: str) -> bool
     """detect-secrets' default heuristic filters, plus digests for the entropy plugins."""
     if any(check(secret) for check in _SECRET_FILTERS):
         return True
-    if heuristic.is_likely_id_string(secret, line, plugin.plugin) or heuristic.is_indirect_reference(line):
+    if heuristic.is_likely_id_string(secret, line, plugin.plugin):
         return True
+    if not isinstance(plugin.plugin, RegexBasedDetector) and heuristic.is_indirect_reference(line):
+        return True  # a token format is a token even as a function argument; a keyword match is not
     if heuristic.is_lock_file(path) or heuristic.is_swagger_file(path):
         return True
     if isinstance(plugin.plugin, HighEntropyStringsPlugin):

@@ -35,6 +35,7 @@ _PLACEHOLDER = re.compile(
     r"<|>|\$\{|\{\{|%\(|\$\(|\.\.\.|…|0{8}|12345678|abcdefgh|^\$|^%\w+%$",
     re.IGNORECASE,
 )
+_PUBLIC = re.compile(r"pk_(?:live|test)_|pk\.eyJ|sb_publishable_")
 MIN_DISTINCT_CHARS = 5
 """A value with fewer distinct characters (``aaaaaaaa``, ``ab-ab-ab``) is a placeholder."""
 FILE_SCOPES = {"secret.kubernetes-secret": re.compile(r"^kind:\s*[\"']?Secret[\"']?\s*$", re.MULTILINE)}
@@ -205,6 +206,11 @@ def is_placeholder(secret: str) -> bool:
     return len(set(secret)) < MIN_DISTINCT_CHARS or bool(_PLACEHOLDER.search(secret))
 
 
+def is_public_value(secret: str) -> bool:
+    """Keys meant to ship in web pages: Stripe ``pk_``, Mapbox ``pk.``, Supabase publishable."""
+    return bool(_PUBLIC.match(secret))
+
+
 def secret_hash(secret: str) -> str:
     """SHA-1 hex of the value, exactly as detect-secrets stores ``hashed_secret``."""
     return hashlib.sha1(secret.encode("utf-8")).hexdigest()
@@ -294,7 +300,11 @@ class SecretScanner:
         for index in detectors:
             detector = self._detectors[index]
             for secret in detector.find(path, line.text):
-                if is_placeholder(secret) or any(secret in seen or seen in secret for seen in kept):
+                if (
+                    is_placeholder(secret)
+                    or is_public_value(secret)
+                    or any(secret in seen or seen in secret for seen in kept)
+                ):
                     continue
                 kept.append(secret)
                 hashed = secret_hash(secret)
