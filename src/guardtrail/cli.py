@@ -38,6 +38,10 @@ def _append_audit(lines: Sequence[str], path: str) -> None:
         raise GuardtrailError(f"cannot append to audit log {path}: {exc.strerror}") from None
 
 
+_POLICY_REF = click.option("--policy-ref", help="Read the policy from this revision instead of the base.")
+_AUDIT_LOG = click.option("--audit-log", help="Append one JSON line per decision to FILE.")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="guardtrail")
 def cli() -> None:
@@ -48,7 +52,7 @@ def cli() -> None:
 @click.option("--repo", default=".", show_default=True, help="Repository to check.")
 @click.option("--base", help="Base revision (default: merge-base of HEAD with the default branch).")
 @click.option("--head", help="Head revision (default: HEAD).")
-@click.option("--policy-ref", help="Read the policy from this revision instead of the base.")
+@_POLICY_REF
 @click.option(
     "--format",
     "fmt",
@@ -58,7 +62,7 @@ def cli() -> None:
     help="text, json, sarif (SARIF 2.1.0 for code scanning) or github (Actions annotations).",
 )
 @click.option("--output", help="Write the report to FILE instead of standard output.")
-@click.option("--audit-log", help="Append one JSON line per decision to FILE.")
+@_AUDIT_LOG
 def check(
     repo: str,
     base: str | None,
@@ -216,7 +220,7 @@ def pre_receive(repo: str) -> int:
 @click.option("--repo", help="The checkout (default: $GITHUB_WORKSPACE, else the current folder).")
 @click.option("--base", help="Base revision (default: from the event).")
 @click.option("--head", help="Head revision (default: from the event).")
-@click.option("--policy-ref", help="Read the policy from this revision instead of the base.")
+@_POLICY_REF
 @click.option(
     "--format",
     "fmt",
@@ -233,7 +237,7 @@ def pre_receive(repo: str) -> int:
     show_default=True,
     help="Exit 1 when the verdict blocks, on any finding, or never (report only).",
 )
-@click.option("--audit-log", help="Append one JSON line per decision to FILE.")
+@_AUDIT_LOG
 @click.option(
     "--fetch/--no-fetch",
     default=True,
