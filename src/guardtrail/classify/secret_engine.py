@@ -49,9 +49,10 @@ _DIGEST_CONTEXT = re.compile(
 )
 
 
-QUOTED_CANDIDATES = re.compile(r"""(['"])([A-Za-z0-9+/=]{9,})\1""")
-"""Every quoted string an entropy plugin could report: entropy cannot exceed log2(length),
-so hex needs more than 2**3 characters and base64 more than 2**4.5 (~22.6)."""
+QUOTED_BASE64 = re.compile(r"""(['"])([A-Za-z0-9+/=\\_-]{23,})\1""")
+QUOTED_HEX = re.compile(r"""(['"])([0-9a-fA-F]{9,})\1""")
+"""The quoted strings the entropy plugins could report: entropy never exceeds log2(length),
+so base64 needs more than 2**4.5 (~22.6) characters and hex more than 2**3."""
 
 
 @dataclass(frozen=True)
@@ -127,13 +128,13 @@ def default_plugins() -> tuple[Plugin, ...]:
             "secret.high-entropy-base64",
             "High-entropy base64 string",
             Base64HighEntropyString(BASE64_LIMIT),
-            trigger=QUOTED_CANDIDATES,
+            trigger=QUOTED_BASE64,
         ),
         Plugin(
             "secret.high-entropy-hex",
             "High-entropy hex string",
             HexHighEntropyString(HEX_LIMIT),
-            trigger=QUOTED_CANDIDATES,
+            trigger=QUOTED_HEX,
         ),
     )
 
