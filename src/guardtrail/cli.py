@@ -275,6 +275,20 @@ def ci(
 
 
 # ---- secret scanning commands (scan) go here ----
+@cli.command()
+@click.option("--repo", default=".", show_default=True, help="Repository to scan.")
+@click.option("--history", is_flag=True, help="Scan every commit of every branch and tag instead of the working tree.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--output", help="Write the report to FILE instead of standard output.")
+@click.argument("paths", nargs=-1)
+def scan(repo: str, history: bool, fmt: str, output: str | None, paths: tuple[str, ...]) -> int:
+    """Scan the working tree (or PATHS), or with --history every commit, for secrets."""
+    from guardtrail.commands.scan import ScanOptions, run_scan
+    from guardtrail.report import Format, render
+
+    decision = run_scan(ScanOptions(repo=Path(repo), history=history, paths=paths))
+    _write(render(decision, Format(fmt)), output)
+    return decision.exit_code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -19,6 +19,8 @@ def _finding_line(finding: Finding) -> list[str]:
         mark = "warn "
     lines = [f"  {mark} {finding.category.value:<12} {_location(finding)}  {finding.message}  [{finding.rule}]"]
     lines += [f"        {detail}" for detail in finding.details]
+    if finding.category is Category.SECRET and finding.fingerprint:
+        lines.append(f"        fingerprint {finding.fingerprint}")
     if finding.approved_by and not finding.blocking:
         lines.append(f"        approved by {finding.approved_by}")
     return lines
@@ -43,6 +45,12 @@ def _next_steps(decision: Decision) -> list[str]:
     if not blocking:
         return []
     steps = ["", "What to do next:"]
+    if not decision.base and blocking:  # a scan
+        steps.append(
+            "  - Rotate each credential and remove it. A false positive: add '# pragma: allowlist secret' to"
+            " its line, or list it in the baseline (detect-secrets scan > .secrets.baseline)."
+        )
+        return steps
     if any(f.category is Category.SECRET for f in blocking):
         steps.append(
             "  - Secrets: rotate the credential, then remove it from every commit of the range (rewrite the"
@@ -59,17 +67,37 @@ def _next_steps(decision: Decision) -> list[str]:
     return steps
 
 
-def render_text(decision: Decision) -> str:
+def _header(decision: Decision) -> list[str]:
+    if not decision.base:  # a scan, not a range
+        return [f"guardtrail: {decision.verdict.upper()}  {decision.base_note}"]
     count = len(decision.commits)
-    lines = [
+    return [
         f"guardtrail: {decision.verdict.upper()}  {count} commit{'s' if count != 1 else ''}"
         f" {decision.base[:10]}..{decision.head[:10]}",
         f"  {decision.base_note}; policy: {decision.policy.source} (mode {decision.policy.mode})",
     ]
+
+
+def _scan_findings(decision: Decision) -> list[str]:
+    by_commit: dict[str, list[Finding]] = {}
+    for finding in decision.findings:
+        by_commit.setdefault(finding.commit, []).append(finding)
+    lines = []
+    for commit, findings in by_commit.items():
+        lines += ["", f"commit {commit[:10]}" if commit else "working tree"]
+        for finding in findings:
+            lines += _finding_line(finding)
+    return lines
+
+
+def render_text(decision: Decision) -> str:
+    lines = _header(decision)
     by_commit: dict[str, list[Finding]] = {}
     for finding in decision.findings:
         by_commit.setdefault(finding.commit, []).append(finding)
     quiet = 0
+    if not decision.base:
+        lines += _scan_findings(decision)
     for entry in decision.commits:
         findings = by_commit.get(entry.commit.sha, [])
         if not findings and not entry.gated and entry.approval_of is None:

@@ -1,0 +1,86 @@
+"""``guardtrail scan``: an audit of the working tree, or of the whole history, for secrets.
+
+The same rules as the gate, without a range: every secret found blocks, except those the
+repository's baseline lists or an inline ``pragma: allowlist secret`` marks. There is no
+authorship here, so allowlist comments count wherever they stand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from guardtrail.classify.secrets import Baseline, load_baseline
+from guardtrail.classify.secrets_scan import scan_history, scan_worktree
+from guardtrail.decide.gate import Decision
+from guardtrail.decide.policy import POLICY_FILE, Policy, policy_from_bytes
+from guardtrail.errors import GuardtrailError
+from guardtrail.git.repo import Repository
+from guardtrail.model import Finding
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    repo: Path = Path(".")
+    history: bool = False
+    paths: tuple[str, ...] = ()
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _policy_and_baseline(repo: Repository, *, history: bool) -> tuple[Policy, Baseline | None]:
+    """History is judged by what is committed at HEAD, the working tree by its own files."""
+    workdir = repo.workdir
+    head = None if repo.is_empty() else repo.resolve("HEAD")
+
+    def read(path: str) -> bytes | None:
+        if history or workdir is None:
+            return repo.file_at(head, path) if head else None
+        return _read(workdir / path)
+
+    where = "HEAD" if history or workdir is None else "the working tree"
+    policy = policy_from_bytes(read(POLICY_FILE), f"{POLICY_FILE} in {where}")
+    data = read(policy.baseline)
+    return policy, load_baseline(data, f"{policy.baseline} in {where}") if data is not None else None
+
+
+def judge_scan(findings: Sequence[Finding], baseline: Baseline | None) -> tuple[list[Finding], int]:
+    """Blocking findings, and how many the baseline or an allowlist comment cleared."""
+    kept = [
+        replace(f, blocking=True)
+        for f in findings
+        if not f.allowlisted and not (baseline is not None and baseline.allows(f))
+    ]
+    return kept, len(findings) - len(kept)
+
+
+def run_scan(options: ScanOptions) -> Decision:
+    repo = Repository(options.repo)
+    if options.history and options.paths:
+        raise GuardtrailError("--history scans every commit: give either --history or PATHS, not both")
+    policy, baseline = _policy_and_baseline(repo, history=options.history)
+    if options.history:
+        if repo.is_empty():
+            raise GuardtrailError("the repository has no commits yet: nothing to scan with --history")
+        found, scope = scan_history(repo), "history of every branch, tag and HEAD"
+    else:
+        if repo.workdir is None:
+            raise GuardtrailError("a bare repository has no working tree: use --history")
+        found, scope = scan_worktree(repo.workdir, options.paths), "working tree"
+    kept, cleared = judge_scan(found, baseline)
+    head = "" if repo.is_empty() else repo.resolve("HEAD")
+    return Decision(
+        base="",
+        head=head,
+        base_note=f"scan of the {scope}",
+        policy=policy,
+        commits=(),
+        findings=tuple(kept),
+        suppressed=cleared,
+    )

@@ -1,0 +1,95 @@
+"""guardtrail scan: the working tree or the whole history, with baselines and allowlist comments."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from guardtrail.cli import main
+from tests.gitrepo import GitRepo
+
+ALPHABET = string.ascii_letters + string.digits
+
+
+def github_token() -> str:
+    return "ghp_" + "".join(secrets.choice(ALPHABET) for _ in range(36))
+
+
+def scan(capsys: pytest.CaptureFixture[str], repo: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    code = main(["scan", "--repo", str(repo), "--format", "json", *args])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_a_secret_in_a_tracked_file_blocks_and_is_never_printed(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = github_token()
+    repo.write("src/settings.py", f"DEBUG = True\nTOKEN = '{token}'\n")
+    repo.git("add", "src/settings.py")
+    code = main(["scan", "--repo", str(repo.path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert token not in out and token[4:12] not in out
+    assert "  BLOCK secret       src/settings.py:2  GitHub token" in out
+    code, report = scan(capsys, repo.path)
+    assert [(f["path"], f["line"], f["rule"], f["blocking"]) for f in report["findings"]] == [
+        ("src/settings.py", 2, "secret.github-token", True)
+    ]
+
+
+def test_only_the_given_paths_are_scanned(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    repo.write("a.py", f"A = '{github_token()}'\n")
+    repo.write("b.py", f"B = '{github_token()}'\n")
+    repo.commit("two files")
+    code, report = scan(capsys, repo.path, str(repo.path / "b.py"))
+    assert code == 1
+    assert [f["path"] for f in report["findings"]] == ["b.py"]
+
+
+def test_allowlist_comment_and_baseline_clear_a_finding(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    repo.write("fixtures.py", f"KNOWN = '{github_token()}'  # pragma: allowlist secret\n")
+    repo.write("config.py", "password = 'Sup3r-s3cret-passw0rd!'\n")
+    repo.commit("fixtures")
+    code, report = scan(capsys, repo.path)
+    assert code == 1
+    assert [f["path"] for f in report["findings"]] == ["config.py"]
+    assert report["suppressed"] == 1
+
+    baseline = subprocess.run(
+        [sys.executable, "-m", "detect_secrets", "scan", "config.py"],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    repo.write(".secrets.baseline", baseline)
+    code, report = scan(capsys, repo.path)
+    assert (code, report["findings"], report["suppressed"]) == (0, [], 2)
+
+
+def test_history_finds_a_secret_that_was_removed_later(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    repo.write("deploy.sh", f"export GITHUB_TOKEN={github_token()}\n")
+    leaked = repo.commit("deploy script")
+    repo.git("rm", "-q", "deploy.sh")
+    repo.commit("remove it")
+    assert scan(capsys, repo.path)[0] == 0
+    code, report = scan(capsys, repo.path, "--history")
+    assert code == 1
+    assert [(f["commit"], f["path"], f["line"]) for f in report["findings"]] == [(leaked, "deploy.sh", 1)]
+
+
+def test_bad_scan_arguments(repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", "--repo", str(repo.path), "--history", "a.py"]) == 2
+    assert "give either --history or PATHS, not both" in capsys.readouterr().err
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True)
+    assert main(["scan", "--repo", str(bare)]) == 2
+    assert "a bare repository has no working tree: use --history" in capsys.readouterr().err
+    assert main(["scan", "--repo", str(bare), "--history"]) == 0
