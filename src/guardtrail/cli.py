@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
 import click
+from click.decorators import FC
 
 from guardtrail import __version__
 from guardtrail.errors import GuardtrailError
@@ -39,6 +40,14 @@ def _append_audit(lines: Sequence[str], path: str) -> None:
 
 
 _POLICY_REF = click.option("--policy-ref", help="Read the policy from this revision instead of the base.")
+
+
+def _format_option(help_text: str) -> Callable[[FC], FC]:
+    return click.option(
+        "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help=help_text
+    )
+
+
 _AUDIT_LOG = click.option("--audit-log", help="Append one JSON line per decision to FILE.")
 
 
@@ -53,14 +62,7 @@ def cli() -> None:
 @click.option("--base", help="Base revision (default: merge-base of HEAD with the default branch).")
 @click.option("--head", help="Head revision (default: HEAD).")
 @_POLICY_REF
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="text, json, sarif (SARIF 2.1.0 for code scanning) or github (Actions annotations).",
-)
+@_format_option("text, json, sarif (SARIF 2.1.0 for code scanning) or github (Actions annotations).")
 @click.option("--output", help="Write the report to FILE instead of standard output.")
 @_AUDIT_LOG
 def check(
@@ -221,14 +223,7 @@ def pre_receive(repo: str) -> int:
 @click.option("--base", help="Base revision (default: from the event).")
 @click.option("--head", help="Head revision (default: from the event).")
 @_POLICY_REF
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="Report printed after the annotations (github: annotations only).",
-)
+@_format_option("Report printed after the annotations (github: annotations only).")
 @click.option("--sarif-file", help="Write a SARIF 2.1.0 report to FILE for code scanning.")
 @click.option(
     "--fail-on",
@@ -278,7 +273,7 @@ def ci(
 @cli.command()
 @click.option("--repo", default=".", show_default=True, help="Repository to scan.")
 @click.option("--history", is_flag=True, help="Scan every commit of every branch and tag instead of the working tree.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@_format_option("Report format.")
 @click.option("--output", help="Write the report to FILE instead of standard output.")
 @click.argument("paths", nargs=-1)
 def scan(repo: str, history: bool, fmt: str, output: str | None, paths: tuple[str, ...]) -> int:

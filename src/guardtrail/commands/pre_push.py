@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from guardtrail.commands import HookResult
 from guardtrail.commands.check import CheckOptions, run_check
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.index import unpushed_base
@@ -35,12 +36,6 @@ class PrePushOptions:
     repo: Path = Path(".")
     stdin: str = ""
     environ: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class PrePushResult:
-    exit_code: int
-    report: str
 
 
 def _known(repo: Repository, sha: str) -> str | None:
@@ -68,7 +63,7 @@ def pushed_ranges(repo: Repository, options: PrePushOptions) -> list[PushedRange
     return [PushedRange(label, _known(repo, env.get("PRE_COMMIT_FROM_REF", "")), head)]
 
 
-def run_pre_push(options: PrePushOptions) -> PrePushResult:
+def run_pre_push(options: PrePushOptions) -> HookResult:
     from guardtrail.report import Format, render
 
     repo = Repository(options.repo)
@@ -87,4 +82,4 @@ def run_pre_push(options: PrePushOptions) -> PrePushResult:
         reports.append(
             "Client hooks are advice: 'git push --no-verify' skips them; the CI check or the server hook enforces.\n"
         )
-    return PrePushResult(exit_code, "".join(reports))
+    return HookResult(exit_code, "".join(reports))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
+from guardtrail.commands import HookResult
 from guardtrail.commands.check import check_range
 from guardtrail.decide.gate import Decision
 from guardtrail.errors import GuardtrailError
@@ -33,12 +34,6 @@ class PreReceiveOptions:
     repo: Path = Path(".")
     stdin: str = ""
     environ: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class PreReceiveResult:
-    exit_code: int
-    report: str
 
 
 def parse_updates(text: str) -> list[RefUpdate]:
@@ -95,13 +90,13 @@ def _judge_updates(repo: Repository, updates: Sequence[RefUpdate]) -> tuple[bool
     return blocked, lines
 
 
-def run_pre_receive(options: PreReceiveOptions) -> PreReceiveResult:
+def run_pre_receive(options: PreReceiveOptions) -> HookResult:
     try:
         repo = Repository(options.repo, environ=options.environ)
         blocked, lines = _judge_updates(repo, parse_updates(options.stdin))
     except Exception as exc:  # fail closed: whatever went wrong, nothing unchecked gets in
         reason = str(exc) if isinstance(exc, GuardtrailError) else f"{type(exc).__name__}: {exc}"
-        return PreReceiveResult(1, f"guardtrail: push rejected: the gate could not run: {reason}\n")
+        return HookResult(1, f"guardtrail: push rejected: the gate could not run: {reason}\n")
     if blocked:
         lines.append("guardtrail: push rejected (see above); nothing was updated.")
-    return PreReceiveResult(1 if blocked else 0, "\n".join(lines) + "\n")
+    return HookResult(1 if blocked else 0, "\n".join(lines) + "\n")
