@@ -496,3 +496,131 @@ def test_text_report_ends_with_the_approve_command(project: Project, capsys: pyt
         f"      guardtrail approve --base {project.base[:12]}",
         "    (an empty commit signed with their key, carrying 'Approved-by: Name <email>')",
     ]
+
+
+# ---- secrets in the gate ------------------------------------------------------------------
+
+
+def _token() -> str:
+    import secrets
+    import string
+
+    return "ghp_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(36))
+
+
+def _secret_findings(report: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    return [(f["rule"], f["path"], f["blocking"]) for f in report["findings"] if f["category"] in ("secret", "policy")]
+
+
+def test_a_secret_blocks_a_human_commit_and_an_approval_does_not_clear_it(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = _token()
+    project.repo.write("deploy.sh", f"export GITHUB_TOKEN={token}\n")
+    project.repo.commit("deploy script")
+    project.repo.write("deploy.sh", "export GITHUB_TOKEN=$TOKEN\n")
+    project.repo.commit("use the variable instead")  # removed later: it still leaked
+    project.approve()
+    code = main(["check", "--repo", str(project.repo.path), "--base", "main"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert token not in out
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert _secret_findings(report) == [("secret.github-token", "deploy.sh", True)]
+    assert report["findings"][0]["approved_by"] is None
+
+
+def test_allow_secret_trailer_in_a_signed_approval_clears_that_secret_only(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.repo.write("a.env", f"TOKEN={_token()}\n")
+    project.repo.write("b.env", f"TOKEN={_token()}\n")
+    project.repo.commit("fixtures")
+    _, report = check(capsys, project.repo.path, "--base", "main")
+    fingerprint = next(f["fingerprint"] for f in report["findings"] if f["path"] == "a.env")
+    name, email = ALICE
+    project.repo.commit(
+        f"Approve\n\nAllow-secret: {fingerprint}\nApproved-by: {name} <{email}>",
+        author=f"{name} <{email}>",
+        sign_with=project.alice,
+        allow_empty=True,
+    )
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    assert {(f["path"], f["blocking"], f["approved_by"]) for f in report["findings"]} == {
+        ("a.env", False, "Alice Example <alice@example.com>"),
+        ("b.env", True, None),
+    }
+
+
+def test_unsigned_allow_secret_trailer_clears_nothing(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.repo.write("a.env", f"TOKEN={_token()}\n")
+    project.repo.commit("fixtures")
+    _, report = check(capsys, project.repo.path, "--base", "main")
+    fingerprint = report["findings"][0]["fingerprint"]
+    project.repo.commit(f"ok\n\nAllow-secret: {fingerprint}\nApproved-by: {ALICE[0]} <{ALICE[1]}>", allow_empty=True)
+    assert check(capsys, project.repo.path, "--base", "main")[0] == 1
+
+
+def test_allowlist_comment_counts_for_a_human_but_not_for_an_assistant(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.repo.write("human.py", f"T = '{_token()}'  # pragma: allowlist secret\n")
+    project.repo.commit("test fixture")
+    assert check(capsys, project.repo.path, "--base", "main")[0] == 0
+
+    project.repo.write("agent.py", f"T = '{_token()}'  # pragma: allowlist secret\n")
+    project.repo.commit("add token", author=CLAUDE)
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    assert sorted(_secret_findings(report)) == [
+        ("policy.inline-allowlist", "agent.py", True),
+        ("secret.github-token", "agent.py", True),
+    ]
+
+
+def test_baseline_counts_at_the_base_but_not_when_the_range_adds_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+    import sys
+
+    project = make_project(tmp_path)
+    repo = project.repo
+    repo.write("config.py", "password = 'Sup3r-s3cret-passw0rd!'\n")
+    baseline = subprocess.run(
+        [sys.executable, "-m", "detect_secrets", "scan", "config.py"],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    # the baseline arrives with the secret, in the range itself: it clears nothing
+    repo.write(".secrets.baseline", baseline)
+    repo.commit("config with baseline", author=CLAUDE)
+    code, report = check(capsys, repo.path, "--base", "main")
+    assert code == 1
+    assert ("secret.keyword", "config.py", True) in _secret_findings(report)
+    assert ("policy", ".secrets.baseline", True) in findings(report)
+
+    # the same baseline at the base: the known secret passes
+    repo.git("checkout", "-q", "main")
+    repo.write(".secrets.baseline", baseline)
+    repo.commit("baseline")
+    repo.git("checkout", "-q", "-b", "feature2")
+    repo.write("config.py", "password = 'Sup3r-s3cret-passw0rd!'\n")
+    repo.commit("config")
+    code, report = check(capsys, repo.path, "--base", "main")
+    assert (code, report["findings"], report["suppressed"]) == (0, [], 1)
+
+
+def test_unsigned_mode_still_gates_an_assistant_commit_signed_with_the_approver_s_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(tmp_path, mode="unsigned")
+    project.repo.write("Makefile", "all:\n")
+    project.repo.commit(f"build\n\n{CLAUDE_TRAILER}", author=f"{ALICE[0]} <{ALICE[1]}>", sign_with=project.alice)
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    assert (report["commits"][0]["gated"], report["commits"][0]["signature"]["verified"]) == (True, True)

@@ -3,8 +3,8 @@
 Pure: it takes what the earlier stages read and found, and returns a :class:`Decision` that
 every report renders the same way. Rules of the decision:
 
-- A commit is *gated* when an assistant wrote it (mode ``assistant``) or when no approver's key
-  signed it (mode ``unsigned``). Sensitive findings in gated commits block until a signed
+- A commit is *gated* when an assistant wrote it, and in mode ``unsigned`` also when no
+  approver's key signed it. Sensitive findings in gated commits block until a signed
   approval covers the commit; in other commits they are not reported.
 - A secret blocks whoever wrote it. Only the base baseline, an inline allowlist comment in a
   commit that is not gated, or an approver's ``Allow-secret:`` for that exact fingerprint
@@ -76,9 +76,12 @@ class Decision:
 
 
 def is_gated(policy: Policy, signals: Sequence[Signal], signature: SignatureCheck) -> bool:
-    if policy.mode == "unsigned":
-        return not signature.verified
-    return bool(signals)
+    """Assistant commits are always gated; mode ``unsigned`` also gates every commit no approver
+    signed. A signature never exempts an assistant commit: an agent in the approver's shell can
+    reach their ssh-agent, but it still writes its trailers."""
+    if signals:
+        return True
+    return policy.mode == "unsigned" and not signature.verified
 
 
 def _judge(finding: Finding, *, gated: bool, approvals: Approvals, baseline: SecretBaseline | None) -> list[Finding]:
