@@ -5,6 +5,10 @@ directly with their parameters, and each plugin's ``analyze_string`` and the heu
 are called as plain functions. That keeps results independent of call order and skips the
 per-line settings machinery of ``scan_line`` (the slow part of detect-secrets).
 
+detect-secrets itself (about 100 ms to import) is loaded only when a plugin first runs: the
+keywords and triggers that decide whether one runs are spelled out here, so a change in which
+no line wakes a plugin never imports it.
+
 Plugins whose token formats ``rules/secrets.yaml`` covers more precisely (GitHub, GitLab,
 Slack, Stripe, npm, PyPI, SendGrid, OpenAI, Square, Telegram, Twilio, Azure, private keys,
 URL credentials) are not run here, so one secret yields one finding with the sharper rule id.
@@ -12,28 +16,12 @@ URL credentials) are not run here, so one secret yields one finding with the sha
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-
-from detect_secrets.filters import heuristic
-from detect_secrets.plugins.artifactory import ArtifactoryDetector
-from detect_secrets.plugins.aws import AWSKeyDetector
-from detect_secrets.plugins.base import BasePlugin, RegexBasedDetector
-from detect_secrets.plugins.cloudant import CloudantDetector
-from detect_secrets.plugins.discord import DiscordBotTokenDetector
-from detect_secrets.plugins.high_entropy_strings import (
-    Base64HighEntropyString,
-    HexHighEntropyString,
-    HighEntropyStringsPlugin,
-)
-from detect_secrets.plugins.ibm_cloud_iam import IbmCloudIamDetector
-from detect_secrets.plugins.ibm_cos_hmac import IbmCosHmacDetector
-from detect_secrets.plugins.jwt import JwtTokenDetector
-from detect_secrets.plugins.keyword import REGEX_BY_FILETYPE, KeywordDetector
-from detect_secrets.plugins.mailchimp import MailchimpDetector
-from detect_secrets.plugins.softlayer import SoftlayerDetector
-from detect_secrets.util.filetype import determine_file_type
+from types import SimpleNamespace
+from typing import Any
 
 BASE64_LIMIT = 4.5
 """detect-secrets' default Shannon entropy limit for quoted base64 strings."""
@@ -55,6 +43,53 @@ QUOTED_HEX = re.compile(r"""(['"])([0-9a-fA-F]{9,})\1""")
 so base64 needs more than 2**4.5 (~22.6) characters and hex more than 2**3."""
 
 
+DISCORD_TOKEN = re.compile(r"[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}")
+"""detect-secrets' ``DiscordBotTokenDetector.denylist`` pattern, known without importing it."""
+
+
+@functools.cache
+def _detect_secrets() -> SimpleNamespace:
+    """The parts of detect-secrets guardtrail uses, imported on first call (the one place that does)."""
+    from detect_secrets.filters import heuristic
+    from detect_secrets.plugins.artifactory import ArtifactoryDetector
+    from detect_secrets.plugins.aws import AWSKeyDetector
+    from detect_secrets.plugins.base import RegexBasedDetector
+    from detect_secrets.plugins.cloudant import CloudantDetector
+    from detect_secrets.plugins.discord import DiscordBotTokenDetector
+    from detect_secrets.plugins.high_entropy_strings import (
+        Base64HighEntropyString,
+        HexHighEntropyString,
+        HighEntropyStringsPlugin,
+    )
+    from detect_secrets.plugins.ibm_cloud_iam import IbmCloudIamDetector
+    from detect_secrets.plugins.ibm_cos_hmac import IbmCosHmacDetector
+    from detect_secrets.plugins.jwt import JwtTokenDetector
+    from detect_secrets.plugins.keyword import REGEX_BY_FILETYPE, KeywordDetector
+    from detect_secrets.plugins.mailchimp import MailchimpDetector
+    from detect_secrets.plugins.softlayer import SoftlayerDetector
+    from detect_secrets.util.filetype import determine_file_type
+
+    return SimpleNamespace(
+        heuristic=heuristic,
+        ArtifactoryDetector=ArtifactoryDetector,
+        AWSKeyDetector=AWSKeyDetector,
+        RegexBasedDetector=RegexBasedDetector,
+        CloudantDetector=CloudantDetector,
+        DiscordBotTokenDetector=DiscordBotTokenDetector,
+        Base64HighEntropyString=Base64HighEntropyString,
+        HexHighEntropyString=HexHighEntropyString,
+        HighEntropyStringsPlugin=HighEntropyStringsPlugin,
+        IbmCloudIamDetector=IbmCloudIamDetector,
+        IbmCosHmacDetector=IbmCosHmacDetector,
+        JwtTokenDetector=JwtTokenDetector,
+        REGEX_BY_FILETYPE=REGEX_BY_FILETYPE,
+        KeywordDetector=KeywordDetector,
+        MailchimpDetector=MailchimpDetector,
+        SoftlayerDetector=SoftlayerDetector,
+        determine_file_type=determine_file_type,
+    )
+
+
 @dataclass(frozen=True)
 class Plugin:
     """One detect-secrets plugin and what wakes it: keywords in a line, or a trigger regex."""
@@ -62,12 +97,18 @@ class Plugin:
     rule: str
     """Our rule id for its findings, ``secret.<name>``."""
     description: str
-    plugin: BasePlugin
+    make: Callable[[], Any]
+    """Builds the detect-secrets plugin (importing detect-secrets): called once, on first use."""
     keywords: tuple[str, ...] = ()
     """Lower-case words one of which must occur in a line before the plugin runs on it."""
     trigger: re.Pattern[str] | None = None
     """For plugins no keyword announces: a regex run once over a file's added text; the
     plugin runs on the lines where it matches."""
+
+    @functools.cached_property
+    def plugin(self) -> Any:
+        """The detect-secrets plugin object (a ``BasePlugin``)."""
+        return self.make()
 
 
 def _words(first: str, *rest: str) -> tuple[str, ...]:
@@ -99,41 +140,63 @@ _KEYWORD_DENYLIST = (
 
 def default_plugins() -> tuple[Plugin, ...]:
     """The detect-secrets plugins guardtrail runs, with detect-secrets' default parameters."""
-    discord = DiscordBotTokenDetector()
     aws_words = ("akia", "asia", "abia", "acca", "a3t", "aws")
     return (
-        Plugin("secret.aws-access-key", "AWS access key", AWSKeyDetector(), aws_words),
+        Plugin("secret.aws-access-key", "AWS access key", lambda: _detect_secrets().AWSKeyDetector(), aws_words),
         Plugin(
             "secret.artifactory",
             "Artifactory credential",
-            ArtifactoryDetector(),
+            lambda: _detect_secrets().ArtifactoryDetector(),
             ("akc", *_words("ap", *"0123456789abcdef")),
         ),
         Plugin(
-            "secret.cloudant", "Cloudant credential", CloudantDetector(), ("cloudant", *_words("cl", *_SECRET_WORDS))
+            "secret.cloudant",
+            "Cloudant credential",
+            lambda: _detect_secrets().CloudantDetector(),
+            ("cloudant", *_words("cl", *_SECRET_WORDS)),
         ),
-        Plugin("secret.discord-bot-token", "Discord bot token", discord, trigger=next(iter(discord.denylist))),
-        Plugin("secret.ibm-cloud-iam", "IBM Cloud IAM key", IbmCloudIamDetector(), ("key", "pwd", "pass", "token")),
-        Plugin("secret.ibm-cos-hmac", "IBM COS HMAC credential", IbmCosHmacDetector(), ("secret",)),
-        Plugin("secret.jwt", "JSON web token", JwtTokenDetector(), ("eyj",)),
-        Plugin("secret.mailchimp", "Mailchimp API key", MailchimpDetector(), ("-us",)),
+        Plugin(
+            "secret.discord-bot-token",
+            "Discord bot token",
+            lambda: _detect_secrets().DiscordBotTokenDetector(),
+            trigger=DISCORD_TOKEN,
+        ),
+        Plugin(
+            "secret.ibm-cloud-iam",
+            "IBM Cloud IAM key",
+            lambda: _detect_secrets().IbmCloudIamDetector(),
+            ("key", "pwd", "pass", "token"),
+        ),
+        Plugin(
+            "secret.ibm-cos-hmac",
+            "IBM COS HMAC credential",
+            lambda: _detect_secrets().IbmCosHmacDetector(),
+            ("secret",),
+        ),
+        Plugin("secret.jwt", "JSON web token", lambda: _detect_secrets().JwtTokenDetector(), ("eyj",)),
+        Plugin("secret.mailchimp", "Mailchimp API key", lambda: _detect_secrets().MailchimpDetector(), ("-us",)),
         Plugin(
             "secret.softlayer",
             "SoftLayer credential",
-            SoftlayerDetector(),
+            lambda: _detect_secrets().SoftlayerDetector(),
             ("softlayer", *_words("sl", *_SECRET_WORDS)),
         ),
-        Plugin("secret.keyword", "Secret assigned to a secret-looking name", KeywordDetector(), _KEYWORD_DENYLIST),
+        Plugin(
+            "secret.keyword",
+            "Secret assigned to a secret-looking name",
+            lambda: _detect_secrets().KeywordDetector(),
+            _KEYWORD_DENYLIST,
+        ),
         Plugin(
             "secret.high-entropy-base64",
             "High-entropy base64 string",
-            Base64HighEntropyString(BASE64_LIMIT),
+            lambda: _detect_secrets().Base64HighEntropyString(BASE64_LIMIT),
             trigger=QUOTED_BASE64,
         ),
         Plugin(
             "secret.high-entropy-hex",
             "High-entropy hex string",
-            HexHighEntropyString(HEX_LIMIT),
+            lambda: _detect_secrets().HexHighEntropyString(HEX_LIMIT),
             trigger=QUOTED_HEX,
         ),
     )
@@ -144,38 +207,44 @@ def raw_secrets(plugin: Plugin, path: str, line: str) -> Iterator[str]:
     if len(line) > MAX_PLUGIN_LINE:
         return
     found = plugin.plugin
-    if isinstance(found, HighEntropyStringsPlugin):
+    ds = _detect_secrets()
+    if isinstance(found, ds.HighEntropyStringsPlugin):
         shortest = 2**found.entropy_limit  # entropy never exceeds log2(length): skip the short
         for value in found.analyze_string(line):
             if len(value) > shortest and found.calculate_shannon_entropy(value) > found.entropy_limit:
                 yield value
-    elif isinstance(found, KeywordDetector):
-        by_type = REGEX_BY_FILETYPE.get(determine_file_type(path))
+    elif isinstance(found, ds.KeywordDetector):
+        by_type = ds.REGEX_BY_FILETYPE.get(ds.determine_file_type(path))
         yield from found.analyze_string(line, denylist_regex_to_group=by_type)
     else:
         yield from found.analyze_string(line)
 
 
-_SECRET_FILTERS: tuple[Callable[[str], bool], ...] = (
-    heuristic.is_sequential_string,
-    heuristic.is_potential_uuid,
-    heuristic.is_templated_secret,
-    heuristic.is_prefixed_with_dollar_sign,
-    heuristic.is_not_alphanumeric_string,
-)
+@functools.cache
+def _secret_filters() -> tuple[Callable[[str], bool], ...]:
+    heuristic = _detect_secrets().heuristic
+    return (
+        heuristic.is_sequential_string,
+        heuristic.is_potential_uuid,
+        heuristic.is_templated_secret,
+        heuristic.is_prefixed_with_dollar_sign,
+        heuristic.is_not_alphanumeric_string,
+    )
 
 
 def is_false_positive(plugin: Plugin, path: str, line: str, secret: str) -> bool:
     """detect-secrets' default heuristic filters, plus digests for the entropy plugins."""
-    if any(check(secret) for check in _SECRET_FILTERS):
+    if any(check(secret) for check in _secret_filters()):
         return True
+    ds = _detect_secrets()
+    heuristic = ds.heuristic
     if heuristic.is_likely_id_string(secret, line, plugin.plugin):
         return True
-    if not isinstance(plugin.plugin, RegexBasedDetector) and heuristic.is_indirect_reference(line):
+    if not isinstance(plugin.plugin, ds.RegexBasedDetector) and heuristic.is_indirect_reference(line):
         return True  # a token format is a token even as a function argument; a keyword match is not
     if heuristic.is_lock_file(path) or heuristic.is_swagger_file(path):
         return True
-    if isinstance(plugin.plugin, HighEntropyStringsPlugin):
+    if isinstance(plugin.plugin, ds.HighEntropyStringsPlugin):
         is_hex_digest = len(secret) in _HASH_LENGTHS and all(c in "0123456789abcdefABCDEF" for c in secret)
         return is_hex_digest or bool(_DIGEST_CONTEXT.search(line))
     return False

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import hashlib
 import itertools
 import json
@@ -72,11 +73,11 @@ class RuleDetector:
     """One rule of ``rules/secrets.yaml``: regex (group ``secret`` if any), entropy, allowlist."""
 
     spec: Rule
-    allowlist: tuple[re.Pattern[str], ...]
 
-    @classmethod
-    def of(cls, rule: Rule) -> RuleDetector:
-        return cls(rule, tuple(re.compile(pattern) for pattern in rule.allowlist))
+    @functools.cached_property
+    def allowlist(self) -> tuple[re.Pattern[str], ...]:
+        """Compiled on first use: most rules never match anything in a run."""
+        return tuple(re.compile(pattern) for pattern in self.spec.allowlist)
 
     @property
     def rule(self) -> str:
@@ -237,7 +238,7 @@ class SecretScanner:
         chosen = load_rules("secrets") if rules is None else rules
         engine = secret_engine.default_plugins() if plugins is None else plugins
         self._detectors: tuple[Detector, ...] = (
-            *(RuleDetector.of(rule) for rule in chosen),
+            *(RuleDetector(rule) for rule in chosen),
             *(PluginDetector(plugin) for plugin in engine),
         )
         self._index = KeywordIndex(self._detectors)

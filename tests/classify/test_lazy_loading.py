@@ -1,0 +1,55 @@
+"""The pre-commit hook stays fast: detect-secrets and rule regexes load only when a line needs them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from guardtrail.classify import secret_engine
+from guardtrail.errors import GuardtrailError
+from guardtrail.rules import RULE_FILES, Rule, load_rules
+
+_PROBE = """
+import sys
+from guardtrail.classify.secrets import SecretScanner
+scanner = SecretScanner()
+findings = scanner.scan_text("", "app.py", {text!r})
+print(len(findings), "detect_secrets" in sys.modules)
+"""
+
+
+def _probe(text: str) -> str:
+    done = subprocess.run([sys.executable, "-c", _PROBE.format(text=text)], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_a_change_no_keyword_wakes_never_imports_detect_secrets() -> None:
+    assert _probe("def changed(x):\n    return x * 2\n") == "0 False"
+
+
+def test_a_line_with_a_plugin_keyword_imports_detect_secrets_and_finds_the_secret() -> None:
+    assert _probe("password = 'hunter2-Correct-Horse-7'\n") == "1 True"
+
+
+def test_the_discord_trigger_is_detect_secrets_own_pattern() -> None:
+    plugin = next(p for p in secret_engine.default_plugins() if p.rule == "secret.discord-bot-token")
+
+    (pattern,) = plugin.plugin.denylist
+    assert plugin.trigger is not None
+    assert (plugin.trigger.pattern, plugin.trigger.flags) == (pattern.pattern, pattern.flags)
+
+
+@pytest.mark.parametrize("name", RULE_FILES)
+def test_every_shipped_pattern_compiles(name: str) -> None:
+    for rule in load_rules(name):
+        if rule.pattern is not None:
+            assert rule.regex.pattern == rule.pattern
+
+
+def test_a_bad_pattern_is_reported_when_first_used() -> None:
+    rule = Rule(id="secret.broken", description="broken", pattern="(unclosed")
+
+    with pytest.raises(GuardtrailError, match=r"rule secret\.broken: bad pattern"):
+        _ = rule.regex
