@@ -12,9 +12,6 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import pygit2
-from pygit2.enums import DiffFind, SortMode
-
 from guardtrail.classify.secrets import SecretScanner
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Repository
@@ -28,11 +25,7 @@ _BINARY_SNIFF = 8000
 
 def tracked_paths(repo_root: Path) -> list[str]:
     """Paths in the index of the repository at ``repo_root``, repository-relative, sorted."""
-    try:
-        index = pygit2.Repository(str(repo_root)).index
-    except pygit2.GitError as exc:
-        raise GuardtrailError(f"{repo_root}: cannot read the index ({exc})") from None
-    return sorted(entry.path for entry in index)
+    return Repository(repo_root).tracked_paths()
 
 
 def _expand(repo_root: Path, paths: Sequence[str]) -> list[str]:
@@ -82,21 +75,7 @@ def scan_worktree(repo_root: Path, paths: Sequence[str] = (), *, scanner: Secret
 
 def all_commits(repo: Repository) -> Iterator[str]:
     """Every commit reachable from any branch, tag or remote ref (or HEAD), oldest first."""
-    raw = pygit2.Repository(str(repo.git_dir))
-    if raw.head_is_unborn and not list(raw.references):
-        return
-    walker = raw.walk(None, SortMode.TOPOLOGICAL | SortMode.REVERSE)
-    tips = {raw.head.target} if not raw.head_is_unborn else set()
-    for name in raw.references:
-        if name.startswith(("refs/heads/", "refs/tags/", "refs/remotes/")):
-            try:
-                tips.add(raw.references[name].peel(pygit2.Commit).id)
-            except (pygit2.InvalidSpecError, ValueError, KeyError):
-                continue  # a tag of a tree or blob, or a dangling symbolic ref
-    for tip in tips:
-        walker.push(tip)
-    for commit in walker:
-        yield str(commit.id)
+    return repo.all_commits()
 
 
 _HUNK = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)")
@@ -122,30 +101,17 @@ def added_lines(patch: bytes) -> tuple[list[int], list[str]]:
     return numbers, [text.removesuffix("\r") for text in texts]
 
 
-def _scan_commit(raw: pygit2.Repository, commit: pygit2.Commit, scanner: SecretScanner) -> list[Finding]:
+def _scan_commit(repo: Repository, sha: str, scanner: SecretScanner) -> list[Finding]:
     """Findings in the lines one ordinary commit adds, read from its patch text in one piece."""
-    if commit.parents:
-        diff = commit.parents[0].tree.diff_to_tree(commit.tree, context_lines=0, interhunk_lines=0)
-        diff.find_similar(DiffFind.FIND_RENAMES)
-    else:
-        diff = commit.tree.diff_to_tree(swap=True, context_lines=0, interhunk_lines=0)
-    sha = str(commit.id)
     findings: list[Finding] = []
-    for patch in diff:
-        if patch is None:  # pragma: no cover - unchanged entries
-            continue
-        delta = patch.delta
-        if delta.is_binary or delta.status_char() == "D":
-            continue
+    for patch in repo.file_patches(sha):
         numbers, texts = added_lines(patch.data)
         if not numbers:
             continue
-        path = delta.new_file.path
         content = None
-        if scanner.needs_content(path, texts):
-            blob = raw[delta.new_file.id]
-            content = blob.data.decode("utf-8", "replace") if isinstance(blob, pygit2.Blob) else None
-        findings += scanner.scan_block(sha, path, numbers, texts, content=content)
+        if scanner.needs_content(patch.path, texts):
+            content = repo.blob(patch.new_id).decode("utf-8", "replace")
+        findings += scanner.scan_block(sha, patch.path, numbers, texts, content=content)
     return findings
 
 
@@ -156,12 +122,10 @@ def scan_history(repo: Repository, *, scanner: SecretScanner | None = None) -> l
     commits are read from their patch text directly, which is several times faster.
     """
     scanner = scanner or SecretScanner()
-    raw = pygit2.Repository(str(repo.git_dir))
     findings: list[Finding] = []
-    for sha in all_commits(repo):
-        commit = raw[sha].peel(pygit2.Commit)
-        if len(commit.parents) > 1:
+    for sha in repo.all_commits():
+        if repo.is_merge(sha):
             findings += [f for change in repo.changes(sha) for f in scanner(change, repo)]
         else:
-            findings += _scan_commit(raw, commit, scanner)
+            findings += _scan_commit(repo, sha, scanner)
     return findings

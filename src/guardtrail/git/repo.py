@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pygit2
 from pygit2.enums import DiffFind, SortMode
@@ -39,6 +40,16 @@ class Range:
     head: str
     base_note: str
     """Why this base: the revision the user gave, or the default that was picked."""
+
+
+class FilePatch(NamedTuple):
+    """One file of a commit's diff as patch text, for scanners that read added lines in bulk."""
+
+    path: str
+    new_id: str
+    """The file's blob id in the commit."""
+    data: bytes
+    """libgit2's patch text with zero context lines: headers, then ``@@`` hunks."""
 
 
 class Repository:
@@ -134,6 +145,32 @@ class Repository:
     def is_shallow(self) -> bool:
         return bool(self._repo.is_shallow)
 
+    def all_commits(self) -> Iterator[str]:
+        """Every commit reachable from any branch, tag or remote ref (or HEAD), oldest first."""
+        raw = self._repo
+        if raw.head_is_unborn and not list(raw.references):
+            return
+        walker = raw.walk(None, SortMode.TOPOLOGICAL | SortMode.REVERSE)
+        tips = {raw.head.target} if not raw.head_is_unborn else set()
+        for name in raw.references:
+            if name.startswith(("refs/heads/", "refs/tags/", "refs/remotes/")):
+                try:
+                    tips.add(raw.references[name].peel(pygit2.Commit).id)
+                except (pygit2.InvalidSpecError, ValueError, KeyError):
+                    continue  # a tag of a tree or blob, or a dangling symbolic ref
+        for tip in tips:
+            walker.push(tip)
+        for commit in walker:
+            yield str(commit.id)
+
+    def tracked_paths(self) -> list[str]:
+        """Paths in the index, repository-relative, sorted."""
+        try:
+            index = self._repo.index
+        except pygit2.GitError as exc:
+            raise GuardtrailError(f"{self.workdir or self.git_dir}: cannot read the index ({exc})") from None
+        return sorted(entry.path for entry in index)
+
     # -- objects ---------------------------------------------------------------------------
 
     def _commit(self, sha: str) -> pygit2.Commit:
@@ -172,6 +209,28 @@ class Repository:
         return bytes(data.data)
 
     # -- changes ---------------------------------------------------------------------------
+
+    def is_merge(self, sha: str) -> bool:
+        return len(self._commit(sha).parent_ids) > 1
+
+    def file_patches(self, sha: str) -> Iterator[FilePatch]:
+        """The patch text of each file ``sha`` adds or modifies (not deleted, not binary), compared
+        with its first parent (renames found) or, for a root commit, with the empty tree.
+
+        Meant for ordinary commits: for a merge, :meth:`changes` says what it introduces itself.
+        """
+        commit = self._commit(sha)
+        if commit.parents:
+            diff = self._diff(commit.parents[0].tree, commit.tree)
+        else:
+            diff = commit.tree.diff_to_tree(swap=True, context_lines=0, interhunk_lines=0)
+        for patch in diff:
+            if patch is None:  # pragma: no cover - unchanged entries
+                continue
+            delta = patch.delta
+            if delta.is_binary or delta.status_char() == "D":
+                continue
+            yield FilePatch(delta.new_file.path, str(delta.new_file.id), patch.data)
 
     def changes(self, sha: str) -> list[FileChange]:
         """The files ``sha`` changes and the lines it adds itself.
