@@ -19,7 +19,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -28,6 +28,11 @@ from guardtrail.classify.base import Blobs
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import AddedLine, Category, FileChange, Finding, Severity
 from guardtrail.rules import Rule, load_rules
+
+try:
+    import ahocorasick as _ahocorasick  # type: ignore[import-not-found]  # a C extension without stubs
+except ImportError:  # pragma: no cover - a platform without its wheel: the regex pass does the same work
+    _ahocorasick = None
 
 _PRAGMA = re.compile(r"pragma:\s*allowlist[ -]secret", re.IGNORECASE)
 _PRAGMA_NEXTLINE = re.compile(r"pragma:\s*allowlist[ -]nextline[ -]secret", re.IGNORECASE)
@@ -162,36 +167,65 @@ def _lower_same_length(text: str) -> str:
 
 
 class KeywordIndex:
-    """One pass over a file's added text: which lines may hold which detectors' secrets."""
+    """One pass over a file's added text: which lines may hold which detectors' secrets.
+
+    The pass is an Aho-Corasick automaton (pyahocorasick) finding every occurrence of every
+    keyword; without the library, one compiled alternation finds the longest word at each
+    position and wakes the detectors of the words inside it too.
+    """
 
     def __init__(self, detectors: Sequence[Detector]) -> None:
         by_word: dict[str, set[int]] = {}
         for index, detector in enumerate(detectors):
             for word in detector.keywords:
                 by_word.setdefault(word.lower(), set()).add(index)
-        # The longest word matches at a position and hides the words inside it ("sk-ant-"
-        # hides "sk"): each word also wakes the detectors of every word it contains.
-        self._wakes = {
-            word: frozenset().union(*(ids for other, ids in by_word.items() if other in word)) for word in by_word
-        }
-        self._pattern = re.compile(alternation(by_word)) if by_word else None
+        self._by_word = {word: frozenset(ids) for word, ids in by_word.items()}
+        self._automaton = _automaton(self._by_word) if _ahocorasick is not None else None
         triggers: dict[re.Pattern[str], set[int]] = {}
         for index, detector in enumerate(detectors):
             if detector.trigger is not None:
                 triggers.setdefault(detector.trigger, set()).add(index)
         self._triggers = tuple(triggers.items())
 
+    @functools.cached_property
+    def _pattern(self) -> re.Pattern[str] | None:
+        return re.compile(alternation(self._by_word)) if self._by_word else None
+
+    @functools.cached_property
+    def _wakes(self) -> dict[str, frozenset[int]]:
+        # The longest word matches at a position and hides the words inside it ("sk-ant-"
+        # hides "sk"): each word also wakes the detectors of every word it contains.
+        words = self._by_word
+        return {word: frozenset().union(*(ids for other, ids in words.items() if other in word)) for word in words}
+
     def candidates(self, text: str, starts: Sequence[int]) -> dict[int, set[int]]:
         """Line index (into ``starts``, the offsets where lines begin) → detector indices."""
         found: dict[int, set[int]] = {}
-        if self._pattern is not None:
-            for match in self._pattern.finditer(_lower_same_length(text)):
+        lowered = _lower_same_length(text)
+        if self._automaton is not None:
+            for end, ids in self._automaton.iter(lowered):
+                line = bisect.bisect_right(starts, end) - 1
+                found.setdefault(line, set()).update(ids)
+        elif self._pattern is not None:
+            wakes = self._wakes
+            for match in self._pattern.finditer(lowered):
                 line = bisect.bisect_right(starts, match.start()) - 1
-                found.setdefault(line, set()).update(self._wakes[match.group(0)])
+                found.setdefault(line, set()).update(wakes[match.group(0)])
         for trigger, indices in self._triggers:
             for match in trigger.finditer(text):
                 found.setdefault(bisect.bisect_right(starts, match.start()) - 1, set()).update(indices)
         return found
+
+
+def _automaton(by_word: Mapping[str, frozenset[int]]) -> Any:
+    """An Aho-Corasick automaton over ``by_word``'s keys whose values are the detector ids."""
+    assert _ahocorasick is not None
+    automaton = _ahocorasick.Automaton()
+    for word, ids in by_word.items():
+        automaton.add_word(word, ids)
+    if by_word:
+        automaton.make_automaton()
+    return automaton if by_word else None
 
 
 def _allowlisted(index: int, numbers: Sequence[int], texts: Sequence[str]) -> bool:

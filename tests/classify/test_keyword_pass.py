@@ -1,0 +1,56 @@
+"""The Aho-Corasick keyword pass wakes every detector the regex pass woke, and finds the same secrets."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from guardtrail.classify import secrets
+from guardtrail.classify.secrets import SecretScanner
+from guardtrail.model import Finding
+from guardtrail.rules import load_rules
+
+pytest.importorskip("ahocorasick")
+
+_LINES = [
+    *(text for rule in load_rules("secrets") for text in (*rule.examples.match, *rule.examples.no_match)),
+    "password = 'hunter2-Correct-Horse-7'",
+    "aws_secret_access_key = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY'",
+    'blob = "c2VjcmV0LXZhbHVlLXRoYXQtbG9va3MtcmFuZG9tLTEyMzQ1Njc4"',
+    "npm_password=x sk-ant-api03 ghp_a gho_b sk key ke gh_ escape apache İstanbul KEY",
+    "def changed(x):",
+    "    return x * 2",
+]
+
+
+def _scanners(monkeypatch: pytest.MonkeyPatch) -> tuple[SecretScanner, SecretScanner]:
+    fast = SecretScanner()
+    with monkeypatch.context() as patched:
+        patched.setattr(secrets, "_ahocorasick", None)
+        regex = SecretScanner()
+    return fast, regex
+
+
+def _where(findings: list[Finding]) -> list[tuple[str, int | None, str, str | None, bool]]:
+    return [(f.rule, f.line, f.message, f.fingerprint, f.allowlisted) for f in findings]
+
+
+def test_every_line_the_regex_pass_picks_for_a_detector_is_picked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast, regex = _scanners(monkeypatch)
+    text = "\n".join(_LINES)
+    starts = [0, *itertools.accumulate(len(line) + 1 for line in _LINES)][:-1]
+
+    woken = fast._index.candidates(text, starts)
+    for line, detectors in regex._index.candidates(text, starts).items():
+        assert detectors <= woken.get(line, set()), _LINES[line]
+
+
+def test_both_passes_find_the_same_secrets_in_the_rule_examples(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast, regex = _scanners(monkeypatch)
+    numbers = list(range(1, len(_LINES) + 1))
+
+    found = _where(fast.scan_block("c0ffee", "config/app.env", numbers, _LINES))
+
+    assert found
+    assert found == _where(regex.scan_block("c0ffee", "config/app.env", numbers, _LINES))
