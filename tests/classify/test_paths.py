@@ -22,6 +22,8 @@ from guardtrail.classify.paths import compile_globs
         (".claude", [".claude/settings.json", "pkg/.claude/x"], [".claudex"]),
         ("build/", ["build/out.o", "src/build/a"], ["build"]),
         ("a+b(c).txt", ["a+b(c).txt"], ["aab(c).txt"]),
+        (".github/workflows/**", [".github/workflows/we\nird.yml", ".github/workflows/a\n/b"], []),
+        ("Makefile", ["dir\nname/Makefile"], ["Makefile\n"]),
     ],
 )
 def test_globs_follow_gitignore(glob: str, matches: list[str], misses: list[str]) -> None:

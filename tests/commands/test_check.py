@@ -624,3 +624,13 @@ def test_unsigned_mode_still_gates_an_assistant_commit_signed_with_the_approver_
     code, report = check(capsys, project.repo.path, "--base", "main")
     assert code == 1
     assert (report["commits"][0]["gated"], report["commits"][0]["signature"]["verified"]) == (True, True)
+
+
+def test_odd_file_names_are_classified_and_shown_escaped(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.repo.write(".github/workflows/we\nird\t\x1b[2K.yml", "on: push\n")
+    project.repo.write("-dash.txt", "x\n")
+    project.repo.commit("odd names", author="Claude \x1b[8m <noreply@anthropic.com>")
+    assert main(["check", "--repo", str(project.repo.path), "--base", "main"]) == 1
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert "  BLOCK build-logic  .github/workflows/we\\nird\\t\\x1b[2K.yml:1  adds" in out

@@ -68,7 +68,8 @@ def compile_globs(globs: Sequence[str]) -> re.Pattern[str]:
     Written here rather than taken from pathspec: its import pulls in asyncio and ssl, a third
     of the pre-commit hook's time budget, for what is a 25-line translation.
     """
-    return re.compile("|".join(f"(?:{_glob_regex(glob)})" for glob in globs) or "(?!)")
+    # DOTALL: a file name may hold a newline, and must not slip past a rule because of it
+    return re.compile("|".join(f"(?:{_glob_regex(glob)})" for glob in globs) or "(?!)", re.DOTALL)
 
 
 class PathClassifier:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 from guardtrail.decide.gate import CommitDecision, Decision
 from guardtrail.model import Category, Finding
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown escaped: a file name may hold a newline or an
+    escape sequence, and must neither break the report's lines nor drive the terminal."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
 
 def _location(finding: Finding) -> str:
-    return f"{finding.path}:{finding.line}" if finding.line else finding.path
+    return printable(f"{finding.path}:{finding.line}" if finding.line else finding.path)
 
 
 def _finding_line(finding: Finding) -> list[str]:
@@ -17,8 +27,10 @@ def _finding_line(finding: Finding) -> list[str]:
         mark = "ok   "
     else:
         mark = "warn "
-    lines = [f"  {mark} {finding.category.value:<12} {_location(finding)}  {finding.message}  [{finding.rule}]"]
-    lines += [f"        {detail}" for detail in finding.details]
+    lines = [
+        f"  {mark} {finding.category.value:<12} {_location(finding)}  {printable(finding.message)}  [{finding.rule}]"
+    ]
+    lines += [f"        {printable(detail)}" for detail in finding.details]
     if finding.category is Category.SECRET and finding.fingerprint:
         lines.append(f"        fingerprint {finding.fingerprint}")
     if finding.approved_by and not finding.blocking:
@@ -33,9 +45,12 @@ def _commit_header(entry: CommitDecision) -> list[str]:
         if entry.assistant
         else "human"
     )
-    lines = [f"commit {commit.short}  {commit.subject[:72]}", f"  author {commit.author}  [{who}]"]
+    lines = [
+        f"commit {commit.short}  {printable(commit.subject[:72])}",
+        f"  author {printable(str(commit.author))}  [{who}]",
+    ]
     if entry.signals:
-        lines.append("  signals: " + "; ".join(f"{s.rule} ({s.evidence[:60]})" for s in entry.signals[:3]))
+        lines.append("  signals: " + "; ".join(f"{s.rule} ({printable(s.evidence[:60])})" for s in entry.signals[:3]))
     lines.append(f"  signature: {entry.signature.reason}")
     return lines
 
@@ -118,7 +133,7 @@ def render_text(decision: Decision) -> str:
     if decision.suppressed:
         lines.append(f"{decision.suppressed} secret finding(s) cleared by the base baseline or inline allowlists")
     if decision.notes:
-        lines += ["", "Notes:"] + [f"  - {note}" for note in decision.notes]
+        lines += ["", "Notes:"] + [f"  - {printable(note)}" for note in decision.notes]
     blocking = len(decision.blocking)
     lines += [
         "",
