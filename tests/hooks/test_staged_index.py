@@ -1,0 +1,158 @@
+"""The staged change read through the git command line is the change libgit2 read before.
+
+``StagedIndex`` once diffed the HEAD tree against the index with pygit2; it now parses
+``git diff --cached``. Each test stages a real change and compares the file changes with what
+pygit2 gives for the same diff. Rename pairing is git's own: libgit2's similarity metric could
+pair the halves of a type change with another binary file, which git never does.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pygit2
+import pytest
+from pygit2.enums import DiffFind
+
+from guardtrail.errors import GuardtrailError
+from guardtrail.git.index import STAGED, StagedIndex
+from guardtrail.git.repo import changes_from_diff
+from guardtrail.model import AddedLine, FileChange, Person
+from tests.gitrepo import GitRepo
+
+TEN_LINES = "".join(f"line {n}\n" for n in range(1, 11))
+LATIN1_NAME = os.fsdecode(b"caf\xe9.txt")  # not UTF-8: decoded as libgit2 decoded it
+
+
+def _libgit2_changes(repo: GitRepo, index_file: Path | None = None) -> list[FileChange]:
+    """What the pygit2 implementation returned: HEAD (or the empty tree) against the index, renames found."""
+    raw = pygit2.Repository(str(repo.path))
+    index = pygit2.Index(str(index_file or repo.path / ".git" / "index"))
+    tree = raw[raw.TreeBuilder().write()] if raw.head_is_unborn else raw.head
+    diff = tree.peel(pygit2.Tree).diff_to_index(index, context_lines=0, interhunk_lines=0)
+    diff.find_similar(DiffFind.FIND_RENAMES)
+    return list(changes_from_diff(STAGED, diff))
+
+
+def _staged(repo: GitRepo, **environ: str) -> StagedIndex:
+    return StagedIndex(repo.path, environ, repo.path)
+
+
+def _by_path(changes: list[FileChange]) -> dict[str, FileChange]:
+    return {change.path: change for change in changes}
+
+
+@pytest.fixture
+def mixed(repo: GitRepo) -> GitRepo:
+    """A staged change with every kind of entry a commit can hold."""
+    repo.write("docs/guide.md", TEN_LINES)
+    repo.write("zeta.py", "".join(f"VALUE_{n} = {n}\n" for n in range(10)))
+    repo.write("assets/logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
+    repo.write("assets/icon.bin", b"\0\1\2\3" * 64)
+    repo.write("obsolete.txt", "old\n")
+    repo.write("tools/run.sh", "echo hi\n")
+    repo.write("link-me.txt", "was a file\n")
+    repo.commit("files")
+    repo.git("mv", "docs/guide.md", "docs/manual.md")
+    repo.write("docs/manual.md", TEN_LINES.replace("line 4\n", "line four\n") + "appendix\n")
+    repo.git("mv", "zeta.py", "alpha.py")  # the old path sorts after the new one
+    (repo.path / "assets/moved").mkdir()
+    repo.git("mv", "assets/icon.bin", "assets/moved/icon.bin")  # a binary file, renamed unchanged
+    repo.git("rm", "-q", "obsolete.txt")
+    repo.write("assets/logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR changed")
+    repo.write("naïve/ünïcode.py", "NAME = 'é'\n")
+    repo.write("no-newline.txt", "first\nlast without newline")
+    repo.write("windows.bat", b"@echo off\r\nset X=1\r\n")
+    repo.write("line\nbreak.txt", "a name with a newline\n")
+    (repo.path / LATIN1_NAME).write_bytes(b"latin-1 name\n")
+    repo.write("empty.txt", "")
+    (repo.path / "tools/run.sh").chmod(0o755)  # a mode change only
+    (repo.path / "link-me.txt").unlink()
+    (repo.path / "link-me.txt").symlink_to("docs/manual.md")  # a file became a symlink
+    repo.git("add", "-A")
+    repo.write("later.txt", "intent to add\n")
+    repo.git("add", "-N", "later.txt")
+    repo.git("update-index", "--add", "--cacheinfo", f"160000,{repo.head()},vendor/lib")  # a submodule
+    return repo
+
+
+def test_a_mixed_staged_change_reads_as_libgit2_read_it(mixed: GitRepo) -> None:
+    changes = _staged(mixed).changes()
+
+    assert changes == _libgit2_changes(mixed)
+    by_path = _by_path(changes)
+    assert by_path["docs/manual.md"].old_path == "docs/guide.md"
+    assert by_path["docs/manual.md"].added == (AddedLine(4, "line four"), AddedLine(11, "appendix"))
+    assert (by_path["alpha.py"].status, by_path["alpha.py"].added) == ("renamed", ())
+    assert by_path["assets/moved/icon.bin"].binary
+    assert by_path["assets/logo.png"].binary and not by_path["assets/logo.png"].added
+    assert by_path["obsolete.txt"].status == "deleted"
+    assert by_path["naïve/ünïcode.py"].added == (AddedLine(1, "NAME = 'é'"),)
+    assert by_path["no-newline.txt"].added[-1] == AddedLine(2, "last without newline")
+    assert by_path["windows.bat"].added == (AddedLine(1, "@echo off"), AddedLine(2, "set X=1"))
+    assert by_path["line\nbreak.txt"].added == (AddedLine(1, "a name with a newline"),)
+    assert by_path[LATIN1_NAME].status == "added"
+    assert [c.status for c in changes if c.path == "link-me.txt"] == ["added", "deleted"]
+
+
+def test_the_first_commit_is_read_against_the_empty_tree(tmp_path: Path) -> None:
+    repo = GitRepo.create(tmp_path / "new", initial=False)
+    repo.write("README.md", "hello\n")
+    repo.write("bin/data", b"\0binary")
+    repo.git("add", "-A")
+    index = _staged(repo)
+
+    assert index.changes() == _libgit2_changes(repo)
+    assert [(c.path, c.status) for c in index.changes()] == [("README.md", "added"), ("bin/data", "added")]
+    assert index.file_at_head(".guardtrail.yml") is None
+
+
+def test_a_temporary_index_named_relative_to_the_hook_is_the_one_read(repo: GitRepo) -> None:
+    temporary = repo.path / ".git" / "index.guardtrail-test"
+    shutil.copyfile(repo.path / ".git" / "index", temporary)  # as git commit -a starts its own
+    repo.write("staged.txt", "in the real index\n")
+    repo.git("add", "staged.txt")
+    repo.write("only-in-temporary.txt", "commit -a would take this\n")
+    repo.git("add", "only-in-temporary.txt", env={"GIT_INDEX_FILE": str(temporary)})
+
+    changes = StagedIndex(repo.path, {"GIT_INDEX_FILE": ".git/index.guardtrail-test"}, repo.path).changes()
+
+    assert changes == _libgit2_changes(repo, temporary)
+    assert [c.path for c in changes] == ["only-in-temporary.txt"]
+    assert [c.path for c in _staged(repo).changes()] == ["staged.txt"]
+
+
+def test_nothing_staged_is_no_change(repo: GitRepo) -> None:
+    assert _staged(repo).changes() == []
+
+
+def test_files_at_head_and_blobs_come_from_the_object_database(repo: GitRepo) -> None:
+    repo.write(".guardtrail.yml", "mode: assistant\n")
+    repo.write("config/app.yml", "a: 1\n")
+    repo.commit("policy")
+    repo.write(".guardtrail.yml", "mode: all\n")  # in the working tree only
+    index = _staged(repo)
+
+    assert index.file_at_head(".guardtrail.yml") == b"mode: assistant\n"
+    assert index.file_at_head("config") is None  # a directory
+    assert index.file_at_head("missing.txt") is None
+    blob_id = repo.git("rev-parse", "HEAD:config/app.yml").strip()
+    assert index.blob(blob_id) == b"a: 1\n"
+
+
+def test_identity_is_the_environment_then_the_repository_config(repo: GitRepo) -> None:
+    repo.git("config", "user.name", "Repo Person")
+    repo.git("config", "user.email", "repo@example.com")
+    index = _staged(repo)
+
+    assert index.identity("AUTHOR", {"GIT_AUTHOR_NAME": "Env Author"}) == Person("Env Author", "repo@example.com")
+    assert index.identity("COMMITTER", {}) == Person("Repo Person", "repo@example.com")
+
+
+def test_outside_a_repository_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "plain").mkdir()
+
+    with pytest.raises(GuardtrailError, match="not a git repository"):
+        StagedIndex(tmp_path / "plain", {}, tmp_path)
