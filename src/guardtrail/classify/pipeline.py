@@ -37,11 +37,12 @@ class Classifier:
 
 
 def _content_analysers() -> tuple[Analyser, ...]:
+    """Each imported only when a change's path is one it handles."""
     try:
-        from guardtrail.classify.analysers import ANALYSERS
+        from guardtrail.classify.analysers import CONTENT_ANALYSERS
     except ImportError:  # pragma: no cover - while the analysers package is being built
         return ()
-    return tuple(ANALYSERS)
+    return CONTENT_ANALYSERS
 
 
 def _secret_analysers() -> tuple[Analyser, ...]:

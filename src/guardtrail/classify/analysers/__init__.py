@@ -1,27 +1,84 @@
 """Content analysers: what a change to a sensitive file actually does.
 
-Each analyser dispatches on the path first and reads blobs only for files it handles.
-``ANALYSERS`` is the explicit registry the classification pipeline runs; ``RULES`` gives every
+Each analyser handles a few kinds of path (``dispatch`` says which, without importing it) and
+reads blobs only for files it handles. ``CONTENT_ANALYSERS`` is the explicit registry the
+classification pipeline runs: each entry imports its analyser the first time a change's path is
+one it handles, so a hook scanning ordinary source files never loads the YAML, TOML and package
+parsers. ``ANALYSERS`` gives the analysers themselves (importing them all); ``RULES`` gives every
 rule id they emit a one-line description (for reports, SARIF rule metadata and docs).
 """
 
 from __future__ import annotations
 
-from guardtrail.classify.analysers.agent_config import analyse_agent_config
-from guardtrail.classify.analysers.auth import analyse_auth
-from guardtrail.classify.analysers.ci_files import analyse_ci_file
-from guardtrail.classify.analysers.dependencies import analyse_dependencies
-from guardtrail.classify.analysers.workflows import analyse_workflow
-from guardtrail.classify.base import Analyser
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
-ANALYSERS: tuple[Analyser, ...] = (
-    analyse_dependencies,
-    analyse_workflow,
-    analyse_ci_file,
-    analyse_auth,
-    analyse_agent_config,
+from guardtrail.classify.analysers import dispatch
+from guardtrail.classify.base import Analyser, Blobs
+from guardtrail.model import FileChange, Finding
+
+
+class OnDemand(NamedTuple):
+    """An analyser imported on first use and called only for the paths it handles."""
+
+    handles: Callable[[str], bool]
+    """Whether the analyser could do anything for a change at this path (cheap, import-free)."""
+    load: Callable[[], Analyser]
+
+    def __call__(self, change: FileChange, blobs: Blobs) -> Iterable[Finding]:
+        if not self.handles(change.path):
+            return ()
+        return self.load()(change, blobs)
+
+
+def _dependencies() -> Analyser:
+    from guardtrail.classify.analysers.dependencies import analyse_dependencies
+
+    return analyse_dependencies
+
+
+def _workflow() -> Analyser:
+    from guardtrail.classify.analysers.workflows import analyse_workflow
+
+    return analyse_workflow
+
+
+def _ci_file() -> Analyser:
+    from guardtrail.classify.analysers.ci_files import analyse_ci_file
+
+    return analyse_ci_file
+
+
+def _auth() -> Analyser:
+    from guardtrail.classify.analysers.auth import analyse_auth
+
+    return analyse_auth
+
+
+def _agent_config() -> Analyser:
+    from guardtrail.classify.analysers.agent_config import analyse_agent_config
+
+    return analyse_agent_config
+
+
+CONTENT_ANALYSERS: tuple[OnDemand, ...] = (
+    OnDemand(dispatch.handles_dependencies, _dependencies),
+    OnDemand(dispatch.handles_workflow, _workflow),
+    OnDemand(dispatch.handles_ci_file, _ci_file),
+    OnDemand(dispatch.handles_auth, _auth),
+    OnDemand(dispatch.handles_agent_config, _agent_config),
 )
 """Every content analyser, in the order their findings are reported."""
+
+ANALYSERS: tuple[Analyser, ...]
+"""The analysers of ``CONTENT_ANALYSERS`` themselves, in the same order (imported when first asked for)."""
+
+
+def __getattr__(name: str) -> tuple[Analyser, ...]:
+    if name == "ANALYSERS":
+        return tuple(entry.load() for entry in CONTENT_ANALYSERS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 RULES: dict[str, str] = {
     "dependency.added": "A new package is declared",
@@ -62,4 +119,4 @@ RULES: dict[str, str] = {
 }
 """Every rule id the analysers emit, with a one-line description."""
 
-__all__ = ["ANALYSERS", "RULES"]
+__all__ = ["ANALYSERS", "CONTENT_ANALYSERS", "RULES", "OnDemand"]

@@ -15,7 +15,6 @@ from guardtrail.classify.analysers._common import (
     Malformed,
     Reporter,
     Sides,
-    basename,
     has_new_text,
     introduced_lines,
     key_line,
@@ -24,47 +23,12 @@ from guardtrail.classify.analysers._common import (
     parse_jsonc,
     parse_old,
     parse_toml,
-    path_matches,
     read_sides,
 )
+from guardtrail.classify.analysers.dispatch import agent_config_kind
 from guardtrail.classify.base import Blobs
 from guardtrail.model import Category, FileChange, Finding, Severity
 
-_SETTINGS_NAMES = frozenset({".mcp.json", "mcp.json", "opencode.json"})
-_SETTINGS_PATHS = (
-    ".claude/settings.json",
-    ".claude/settings.local.json",
-    ".gemini/settings.json",
-    ".codex/config.toml",
-    ".vscode/settings.json",
-    ".cursor/*.json",
-    ".roo/*.json",
-    ".kiro/settings/*.json",
-)
-_INSTRUCTION_NAMES = frozenset(
-    {
-        "AGENTS.md",
-        "AGENTS.override.md",
-        "CLAUDE.md",
-        "CLAUDE.local.md",
-        "GEMINI.md",
-        "CONVENTIONS.md",
-        "WARP.md",
-        "CRUSH.md",
-        ".cursorrules",
-        ".windsurfrules",
-        ".clinerules",
-        ".goosehints",
-        ".rules",
-        ".augment-guidelines",
-        "copilot-instructions.md",
-        "airules.md",
-    }
-)
-_AGENT_DIRS = re.compile(
-    r"(?:^|/)(?:\.claude|\.cursor|\.windsurf|\.clinerules|\.roo|\.kiro|\.agents|\.codex|\.gemini|\.junie|\.amazonq|"
-    r"\.github/(?:instructions|prompts|agents|skills|chatmodes))/"
-)
 _SERVER_TABLES = ("mcpServers", "servers", "mcp", "mcp_servers", "context_servers")
 _RISKY_SETTINGS = {
     "dangerouslyskippermissions": None,
@@ -93,18 +57,9 @@ _IMPERATIVE = re.compile(
 _TAGS = re.compile("[\U000e0000-\U000e007f]+")
 
 
-def _kind(path: str) -> str | None:
-    name = basename(path)
-    if name in _SETTINGS_NAMES or path_matches(path, _SETTINGS_PATHS):
-        return "settings"
-    if name in _INSTRUCTION_NAMES or (_AGENT_DIRS.search(path) and not name.endswith((".json", ".toml", ".sh"))):
-        return "instructions"
-    return None
-
-
 def analyse_agent_config(change: FileChange, blobs: Blobs) -> Iterator[Finding]:
     """Findings for assistant settings and instruction files; nothing for other files."""
-    kind = _kind(change.path)
+    kind = agent_config_kind(change.path)
     if kind is None or not has_new_text(change):
         return
     category = Category.BUILD_LOGIC if change.path.endswith(".vscode/settings.json") else Category.AGENT_CONFIG

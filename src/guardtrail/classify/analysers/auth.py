@@ -11,7 +11,6 @@ from guardtrail.classify.analysers._common import (
     Malformed,
     Reporter,
     Sides,
-    basename,
     has_new_text,
     introduced_lines,
     line_of,
@@ -22,27 +21,27 @@ from guardtrail.classify.analysers._common import (
     read_sides,
     word_line,
 )
+from guardtrail.classify.analysers.dispatch import auth_kind
 from guardtrail.classify.base import Blobs
 from guardtrail.model import Category, FileChange, Finding, Severity
 
 _KEY = re.compile(r"(?:^|\s)((?:ssh|ecdsa|sk)-[\w@.-]+)\s+([A-Za-z0-9+/=]{16,})(?:\s+(.*))?$")
-_POLICY_PATH = re.compile(r"rbac|iam|role|polic|k8s|kube|manifest|deploy|helm|chart")
 _WILDCARD_VALUE = re.compile(r"""["'][^"'\s]*\*["']""")
 _ADMIN_ROLES = frozenset({"cluster-admin", "admin"})
 
 
 def analyse_auth(change: FileChange, blobs: Blobs) -> Iterator[Finding]:
     """Findings for CODEOWNERS, authorized_keys and access policies; nothing for other files."""
-    name = basename(change.path)
+    kind = auth_kind(change.path)
     report = Reporter(change, Category.AUTH)
-    if name == "CODEOWNERS":
+    if kind == "codeowners":
         yield from _codeowners(report, read_sides(change, blobs))
-    elif not has_new_text(change):
+    elif kind is None or not has_new_text(change):
         return
-    elif name in {"authorized_keys", "authorized_keys2"}:
+    elif kind == "authorized-keys":
         yield from _authorized_keys(report, change, read_sides(change, blobs))
-    elif name.endswith((".json", ".yaml", ".yml")) and _POLICY_PATH.search(change.path.lower()):
-        yield from _policies(report, name.endswith(".json"), read_sides(change, blobs))
+    else:
+        yield from _policies(report, change.path.endswith(".json"), read_sides(change, blobs))
 
 
 # -- CODEOWNERS ----------------------------------------------------------------------------

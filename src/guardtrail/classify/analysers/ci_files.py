@@ -10,43 +10,14 @@ from guardtrail.classify.analysers._common import (
     PIPE_TO_SHELL,
     Reporter,
     Sides,
-    basename,
     has_new_text,
     introduced_lines,
-    path_matches,
     read_sides,
 )
+from guardtrail.classify.analysers.dispatch import ci_file_kind
 from guardtrail.classify.base import Blobs
 from guardtrail.model import Category, FileChange, Finding, Severity
 
-_DOCKERFILES = ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile", "Containerfile", "Containerfile.*")
-_DOCUMENTS = (".md", ".rst", ".txt", ".adoc")
-_CI_FILES = (
-    ".gitlab-ci.yml",
-    ".gitlab-ci/*",
-    "Jenkinsfile",
-    "Jenkinsfile.*",
-    ".circleci/*",
-    "azure-pipelines.yml",
-    "azure-pipelines.yaml",
-    ".azure-pipelines/*",
-    ".travis.yml",
-    "bitbucket-pipelines.yml",
-    ".buildkite/*",
-    ".drone.yml",
-    "cloudbuild.yaml",
-    "cloudbuild.yml",
-    "appveyor.yml",
-    ".woodpecker.yml",
-    ".woodpecker/*",
-    "Makefile",
-    "makefile",
-    "GNUmakefile",
-    "*.mk",
-    "justfile",
-    "Justfile",
-    "Taskfile.yml",
-)
 _FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?", re.I)
 _ADD_URL = re.compile(r"^\s*ADD\s+(?:--\S+\s+)*(https?://\S+)", re.I)
 _DOWNLOAD = re.compile(r"\b(?:curl|wget|Invoke-WebRequest|iwr)\b(?:.*?((?:https?|ftp)://[^\s\"'|;)]+))?", re.I)
@@ -78,20 +49,9 @@ def _logical(text: str) -> list[_Logical]:
     return result
 
 
-def _kind(path: str) -> str | None:
-    name = basename(path)
-    if name.endswith(_DOCUMENTS):
-        return None
-    if path_matches(path, _DOCKERFILES):
-        return "docker"
-    if path_matches(path, _CI_FILES):
-        return "ci"
-    return None
-
-
 def analyse_ci_file(change: FileChange, blobs: Blobs) -> Iterator[Finding]:
     """Findings for a changed Dockerfile, non-GitHub CI file or build script; nothing for other files."""
-    family = _kind(change.path)
+    family = ci_file_kind(change.path)
     if family is None or not has_new_text(change):
         return
     report = Reporter(change, Category.BUILD_LOGIC)

@@ -21,10 +21,10 @@ from guardtrail.classify.analysers._common import (
     line_of,
     parse_old,
     parse_yaml,
-    path_matches,
     read_sides,
     word_line,
 )
+from guardtrail.classify.analysers.dispatch import handles_workflow
 from guardtrail.classify.base import Blobs
 from guardtrail.model import Category, FileChange, Finding, Severity
 
@@ -43,13 +43,12 @@ _UNTRUSTED = re.compile(
     r"(?:title|body|message|ref|label|name|email|head_branch|default_branch|page_name|text|description)\b"
 )
 """Event fields an outsider writes (titles, bodies, branch names, commit messages)."""
-_WORKFLOW_GLOBS = (".github/workflows/*.yml", ".github/workflows/*.yaml", "action.yml", "action.yaml")
 _MISSING = object()
 
 
 def analyse_workflow(change: FileChange, blobs: Blobs) -> Iterator[Finding]:
     """Findings for a changed GitHub workflow or action definition; nothing for other files."""
-    if not path_matches(change.path, _WORKFLOW_GLOBS) or not has_new_text(change):
+    if not handles_workflow(change.path) or not has_new_text(change):
         return
     report = Reporter(change, Category.BUILD_LOGIC)
     sides = read_sides(change, blobs)
