@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from guardtrail.classify import secrets
@@ -39,11 +37,12 @@ def _where(findings: list[Finding]) -> list[tuple[str, int | None, str, str | No
 def test_every_line_the_regex_pass_picks_for_a_detector_is_picked_again(monkeypatch: pytest.MonkeyPatch) -> None:
     fast, regex = _scanners(monkeypatch)
     text = "\n".join(_LINES)
-    starts = [0, *itertools.accumulate(len(line) + 1 for line in _LINES)][:-1]
+    lines = text.split("\n")
 
-    woken = fast._index.candidates(text, starts)
-    for line, detectors in regex._index.candidates(text, starts).items():
-        assert detectors <= woken.get(line, set()), _LINES[line]
+    woken = {line: detectors for line, (_, detectors) in fast._index.candidates(text).items()}
+    for line, (start, detectors) in regex._index.candidates(text).items():
+        assert text.startswith(lines[line], start)
+        assert detectors <= woken.get(line, set()), lines[line]
 
 
 def test_both_passes_find_the_same_secrets_in_the_rule_examples(monkeypatch: pytest.MonkeyPatch) -> None:

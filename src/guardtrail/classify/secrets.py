@@ -14,12 +14,11 @@ import bisect
 import dataclasses
 import functools
 import hashlib
-import itertools
 import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -64,6 +63,9 @@ class Detector(Protocol):
     @property
     def trigger(self) -> re.Pattern[str] | None: ...
 
+    @property
+    def sieve(self) -> tuple[re.Pattern[str], ...]: ...
+
     def find(self, path: str, line: str) -> Iterator[str]: ...
 
 
@@ -101,6 +103,10 @@ class RuleDetector:
         """A rule without keywords runs its own regex over a file's added text."""
         return None if self.spec.keywords or self.spec.id in FILE_SCOPES else self.spec.regex
 
+    @property
+    def sieve(self) -> tuple[re.Pattern[str], ...]:
+        return ()
+
     def find(self, path: str, line: str) -> Iterator[str]:
         del path
         regex = self.spec.regex
@@ -134,6 +140,10 @@ class PluginDetector:
     @property
     def trigger(self) -> re.Pattern[str] | None:
         return self.plugin.trigger
+
+    @property
+    def sieve(self) -> tuple[re.Pattern[str], ...]:
+        return self.plugin.sieve
 
     def find(self, path: str, line: str) -> Iterator[str]:
         return secret_engine.detect(self.plugin, path, line)
@@ -182,10 +192,14 @@ class KeywordIndex:
         self._by_word = {word: frozenset(ids) for word, ids in by_word.items()}
         self._automaton = _automaton(self._by_word) if _ahocorasick is not None else None
         triggers: dict[re.Pattern[str], set[int]] = {}
+        sieved: dict[tuple[re.Pattern[str], ...], dict[re.Pattern[str], set[int]]] = {}
         for index, detector in enumerate(detectors):
-            if detector.trigger is not None:
-                triggers.setdefault(detector.trigger, set()).add(index)
+            if detector.trigger is None:
+                continue
+            group = sieved.setdefault(detector.sieve, {}) if detector.sieve else triggers
+            group.setdefault(detector.trigger, set()).add(index)
         self._triggers = tuple(triggers.items())
+        self._sieved = tuple((sieve, tuple(group.items())) for sieve, group in sieved.items())
 
     @functools.cached_property
     def _pattern(self) -> re.Pattern[str] | None:
@@ -198,23 +212,52 @@ class KeywordIndex:
         words = self._by_word
         return {word: frozenset().union(*(ids for other, ids in words.items() if other in word)) for word in words}
 
-    def candidates(self, text: str, starts: Sequence[int]) -> dict[int, set[int]]:
-        """Line index (into ``starts``, the offsets where lines begin) → detector indices."""
-        found: dict[int, set[int]] = {}
+    def candidates(self, text: str) -> dict[int, tuple[int, set[int]]]:
+        """Line index in ``text`` (lines joined by newlines) → where that line starts, and the
+        indices of the detectors to run on it. Lines without a hit cost nothing in Python."""
+        found: dict[int, tuple[int, set[int]]] = {}
         lowered = _lower_same_length(text)
         if self._automaton is not None:
-            for end, ids in self._automaton.iter(lowered):
-                line = bisect.bisect_right(starts, end) - 1
-                found.setdefault(line, set()).update(ids)
+            hits = list(self._automaton.iter(lowered))
+            for (line, start), (_, ids) in zip(_lines_at(text, [end for end, _ in hits]), hits, strict=True):
+                found.setdefault(line, (start, set()))[1].update(ids)
         elif self._pattern is not None:
             wakes = self._wakes
-            for match in self._pattern.finditer(lowered):
-                line = bisect.bisect_right(starts, match.start()) - 1
-                found.setdefault(line, set()).update(wakes[match.group(0)])
+            matches = list(self._pattern.finditer(lowered))
+            for (line, start), match in zip(_lines_at(text, [m.start() for m in matches]), matches, strict=True):
+                found.setdefault(line, (start, set()))[1].update(wakes[match.group(0)])
         for trigger, indices in self._triggers:
-            for match in trigger.finditer(text):
-                found.setdefault(bisect.bisect_right(starts, match.start()) - 1, set()).update(indices)
+            for line, start in _lines_at(text, [match.start() for match in trigger.finditer(text)]):
+                found.setdefault(line, (start, set()))[1].update(indices)
+        for sieve, group in self._sieved:
+            picked = {line: start for regex in sieve for line, start in _lines_at(text, _starts(regex, text))}
+            for line, start in picked.items():
+                end = text.find("\n", start)
+                content = text[start:] if end < 0 else text[start:end]
+                for trigger, indices in group:
+                    if trigger.search(content):
+                        found.setdefault(line, (start, set()))[1].update(indices)
         return found
+
+
+def _starts(regex: re.Pattern[str], text: str) -> list[int]:
+    return [match.start() for match in regex.finditer(text)]
+
+
+def _lines_at(text: str, offsets: Iterable[int]) -> Iterator[tuple[int, int]]:
+    """For each of the ascending ``offsets`` into ``text``: the index of its line and where that
+    line starts. Counts newlines only between successive offsets, so the cost follows the
+    number of hits, not of lines."""
+    line = start = 0
+    end = text.find("\n")
+    end = len(text) if end < 0 else end
+    for offset in offsets:
+        if offset > end:
+            line += text.count("\n", end, offset)
+            start = text.rfind("\n", 0, offset) + 1
+            end = text.find("\n", offset)
+            end = len(text) if end < 0 else end
+        yield line, start
 
 
 def _automaton(by_word: Mapping[str, frozenset[int]]) -> Any:
@@ -228,12 +271,15 @@ def _automaton(by_word: Mapping[str, frozenset[int]]) -> Any:
     return automaton if by_word else None
 
 
-def _allowlisted(index: int, numbers: Sequence[int], texts: Sequence[str]) -> bool:
-    """The line carries ``pragma: allowlist secret``, or the line before it the ``nextline`` form."""
-    if _PRAGMA.search(texts[index]):
+def _allowlisted(text: str, start: int, line: str, index: int, number: Callable[[int], int]) -> bool:
+    """The line (index ``index``, starting at ``start`` in ``text``) carries ``pragma: allowlist
+    secret``, or the line before it in the file the ``nextline`` form."""
+    if _PRAGMA.search(line):
         return True
-    previous = index - 1
-    return previous >= 0 and numbers[previous] == numbers[index] - 1 and bool(_PRAGMA_NEXTLINE.search(texts[previous]))
+    if index == 0 or number(index - 1) != number(index) - 1:
+        return False
+    previous = text[text.rfind("\n", 0, start - 1) + 1 : start - 1]
+    return bool(_PRAGMA_NEXTLINE.search(previous))
 
 
 def is_placeholder(secret: str) -> bool:
@@ -315,16 +361,54 @@ class SecretScanner:
         self, commit: str, path: str, numbers: Sequence[int], texts: Sequence[str], *, content: str | None = None
     ) -> list[Finding]:
         """Findings in the added lines ``texts`` of ``path``, numbered ``numbers`` in the new file."""
-        starts = [0, *itertools.accumulate(len(text) + 1 for text in texts)]
-        candidates = self._index.candidates("\n".join(texts), starts[:-1])
+        text = "\n".join(texts)
+        if text.count("\n") != max(0, len(texts) - 1):  # a "line" holding newlines: scan each part
+            parts = [(number, part) for number, line in zip(numbers, texts, strict=True) for part in line.split("\n")]
+            numbers = [number for number, _ in parts]
+        return self._scan(commit, path, text, numbers.__getitem__, content)
+
+    def scan_added(
+        self,
+        commit: str,
+        path: str,
+        text: str,
+        hunks: Sequence[tuple[int, int]],
+        content: Callable[[], str | None],
+    ) -> list[Finding]:
+        """Findings in the lines one commit adds to ``path``, given in one piece: ``text`` holds
+        them joined by newlines, ``hunks`` says where each hunk starts (line index among them,
+        line number in the file). ``content`` reads the whole file, called only when a
+        file-scoped rule needs it. The same findings as :meth:`scan_block` on the same lines."""
+        firsts = [index for index, _ in hunks]
+
+        def number(index: int) -> int:
+            first, number = hunks[bisect.bisect_right(firsts, index) - 1]
+            return number + index - first
+
+        whole = None
+        if self._scoped and path.endswith(_SCOPED_SUFFIXES) and self.needs_content(path, text.split("\n")):
+            whole = content()
+        return self._scan(commit, path, text, number, whole)
+
+    def _scan(
+        self, commit: str, path: str, text: str, number: Callable[[int], int], content: str | None
+    ) -> list[Finding]:
+        """Findings in ``text``, added lines joined by newlines; ``number`` maps a line's index to
+        its number in the file."""
+        candidates = self._index.candidates(text)
         for index, scope in self._scoped.items():
             if content is not None and scope.search(content):
-                for line_index in range(len(texts)):
-                    candidates.setdefault(line_index, set()).add(index)
+                start = 0
+                for line_index, line in enumerate(text.split("\n")):
+                    candidates.setdefault(line_index, (start, set()))[1].add(index)
+                    start += len(line) + 1
         findings: list[Finding] = []
         for i in sorted(candidates):
-            found = self._line_findings(commit, path, AddedLine(numbers[i], texts[i]), sorted(candidates[i]))
-            if found and _allowlisted(i, numbers, texts):
+            start, detectors = candidates[i]
+            end = text.find("\n", start)
+            line = text[start:] if end < 0 else text[start:end]
+            found = self._line_findings(commit, path, AddedLine(number(i), line), sorted(detectors))
+            if found and _allowlisted(text, start, line, i, number):
                 found = [dataclasses.replace(finding, allowlisted=True) for finding in found]
             findings += found
         return findings

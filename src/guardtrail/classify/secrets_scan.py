@@ -8,7 +8,6 @@ only the lines each commit adds, so a secret is reported once, in the commit tha
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -78,54 +77,28 @@ def all_commits(repo: Repository) -> Iterator[str]:
     return repo.all_commits()
 
 
-_HUNK = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)")
-
-
-def added_lines(patch: bytes) -> tuple[list[int], list[str]]:
-    """Line numbers and texts of the ``+`` lines of one file's patch (no context lines)."""
-    numbers: list[int] = []
-    raw: list[bytes] = []
-    first_hunk = patch.find(b"\n@@ ")
-    if first_hunk < 0:
-        return numbers, []
-    number = 0
-    for line in patch[first_hunk + 1 :].split(b"\n"):
-        kind = line[:1]
-        if kind == b"+":
-            numbers.append(number)
-            raw.append(line[1:])
-            number += 1
-        elif kind == b"@" and (hunk := _HUNK.match(line)):
-            number = int(hunk.group(1))
-    texts = b"\n".join(raw).decode("utf-8", "replace").split("\n")
-    return numbers, [text.removesuffix("\r") for text in texts]
-
-
-def _scan_commit(repo: Repository, sha: str, scanner: SecretScanner) -> list[Finding]:
-    """Findings in the lines one ordinary commit adds, read from its patch text in one piece."""
-    findings: list[Finding] = []
-    for patch in repo.file_patches(sha):
-        numbers, texts = added_lines(patch.data)
-        if not numbers:
-            continue
-        content = None
-        if scanner.needs_content(patch.path, texts):
-            content = repo.blob(patch.new_id).decode("utf-8", "replace")
-        findings += scanner.scan_block(sha, patch.path, numbers, texts, content=content)
-    return findings
-
-
 def scan_history(repo: Repository, *, scanner: SecretScanner | None = None) -> list[Finding]:
     """Secrets in the lines every commit of the history adds, each in the commit that added it.
 
-    Merges count only what they introduce themselves (``Repository.changes``); ordinary
-    commits are read from their patch text directly, which is several times faster.
+    Ordinary commits are read from one streaming ``git log -p`` (``Repository.history_patches``)
+    and scanned a file's added text at a time; merges count only what they introduce
+    themselves (``Repository.changes``). Findings come in the order of ``all_commits``.
     """
     scanner = scanner or SecretScanner()
-    findings: list[Finding] = []
-    for sha in repo.all_commits():
-        if repo.is_merge(sha):
-            findings += [f for change in repo.changes(sha) for f in scanner(change, repo)]
-        else:
-            findings += _scan_commit(repo, sha, scanner)
-    return findings
+    commits = list(repo.all_commits())
+    merges = [sha for sha in commits if repo.is_merge(sha)]
+    merge_set = set(merges)
+    by_commit: dict[str, list[Finding]] = {}
+    for added in repo.history_patches(sha for sha in commits if sha not in merge_set):
+
+        def content(sha: str = added.commit, path: str = added.path) -> str | None:
+            data = repo.file_at(sha, path)
+            return None if data is None else data.decode("utf-8", "replace")
+
+        text = added.text.decode("utf-8", "replace")
+        found = scanner.scan_added(added.commit, added.path, text, added.hunks, content)
+        if found:
+            by_commit.setdefault(added.commit, []).extend(found)
+    for sha in merges:
+        by_commit[sha] = [finding for change in repo.changes(sha) for finding in scanner(change, repo)]
+    return [finding for sha in commits for finding in by_commit.get(sha, ())]

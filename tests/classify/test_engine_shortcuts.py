@@ -1,0 +1,91 @@
+"""The shortcuts around detect-secrets change no answer: sieves pick every line a trigger picks,
+``requires`` holds on every line a plugin reports, and our indirect-reference check agrees with
+detect-secrets' own on every line."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from detect_secrets.filters.heuristic import is_indirect_reference as detect_secrets_is_indirect_reference
+
+from guardtrail.classify import secret_engine
+from guardtrail.rules import load_rules
+
+_ALPHABET = "aAzZ09fF+/=_-.'\"[]() :!=\tkeyKEYsecretpw\vMNO"
+
+_HANDWRITTEN = [
+    "secret = get_secret_key()",
+    "password = request.headers['apikey']",
+    "api_key := os.environ['KEY']",
+    "token !== fetch(token)",
+    "x == y[0]",
+    "a: b(c",
+    "a: b(c\v)",
+    "a = b(c) \v d",
+    "key = 'AKIAIOSFODNN7EXAMPLEAKIAIOSFODNN7EXAMPLE'",
+    "aws_secret_key = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY'",
+    "ibm_cloud_iam_key = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQR'",
+    "artifactory = AKCp5budTFpbypBqQbGJPz3pGCi28pPivfWczqjfYb9drAmd9LbRZbj6UpKFxJXA8ksWGc9fM",
+    "password = 'AP6xxxxxxxxxx'",
+    "x = AKCabcdefghij",
+    'x = "APBabcdefgh"',
+    'blob = "c2VjcmV0LXZhbHVlLXRoYXQtbG9va3MtcmFuZG9tLTEyMzQ1Njc4"',
+    "digest = 'deadbeefcafe1234'",
+    "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs",
+    "\u017fecret = 'KELVIN" + "\u017f\u212a" * 20 + "'",  # long s and Kelvin sign fold to ASCII
+]
+
+
+def _corpus(count: int = 4000, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    lines = [*_HANDWRITTEN]
+    for rule in load_rules("secrets"):
+        for text in (*rule.examples.match, *rule.examples.no_match):
+            lines += text.split("\n")
+    for _ in range(count):
+        lines.append("".join(rng.choice(_ALPHABET) for _ in range(rng.randint(1, 80))))
+        runs = [rng.choice(_ALPHABET[:12]) * rng.randint(1, 50) for _ in range(3)]
+        lines.append(rng.choice(["", "key = ", "aws_token: ", "x("]) + rng.choice("'\"") + "".join(runs) + "'")
+    return lines
+
+
+CORPUS = _corpus()
+PLUGINS = secret_engine.default_plugins()
+
+
+def test_indirect_reference_check_agrees_with_detect_secrets_on_every_line() -> None:
+    disagree = [
+        line
+        for line in CORPUS
+        if secret_engine.is_indirect_reference(line) != detect_secrets_is_indirect_reference(line)
+    ]
+
+    assert disagree == []
+    assert sum(secret_engine.is_indirect_reference(line) for line in CORPUS) > 100  # not vacuous
+
+
+@pytest.mark.parametrize("plugin", [p for p in PLUGINS if p.sieve], ids=lambda p: p.rule)
+def test_a_sieve_picks_every_line_its_trigger_picks(plugin: secret_engine.Plugin) -> None:
+    assert plugin.trigger is not None
+    picked = [line for line in CORPUS if plugin.trigger.search(line)]
+
+    assert picked
+    assert [line for line in picked if not any(sieve.search(line) for sieve in plugin.sieve)] == []
+
+
+@pytest.mark.parametrize("plugin", [p for p in PLUGINS if p.requires is not None], ids=lambda p: p.rule)
+def test_a_plugin_reports_only_on_lines_its_requirement_matches(plugin: secret_engine.Plugin) -> None:
+    reported = [line for line in CORPUS if list(plugin.plugin.analyze_string(line))]
+
+    assert reported
+    assert [line for line in reported if plugin.requires is not None and not plugin.requires.search(line)] == []
+
+
+def test_entropy_plugins_skip_only_values_too_uniform_to_pass_their_limit() -> None:
+    for plugin in (p for p in PLUGINS if p.rule.startswith("secret.high-entropy")):
+        found = plugin.plugin
+        for line in CORPUS:
+            for value in found.analyze_string(line):
+                if found.calculate_shannon_entropy(value) > found.entropy_limit:
+                    assert len(set(value)) >= 2**found.entropy_limit, value

@@ -1,0 +1,129 @@
+"""``scan_history`` reads the history from one ``git log -p`` stream: it must see exactly the
+added lines, and report exactly the findings, that ``Repository.changes`` gives commit by commit."""
+
+from __future__ import annotations
+
+import pytest
+
+from guardtrail.classify.secrets import SecretScanner
+from guardtrail.classify.secrets_scan import all_commits, scan_history
+from guardtrail.git.repo import Repository
+from tests.gitrepo import GitRepo
+
+GITHUB = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"
+GITHUB_2 = "gho_KLzdocJ2isAjIhKtJ0RlgLKOmxgJTeKdNnFR"
+NPM = "npm_rxqVqmCplppjs46LmuezqpGHoPZgPDcgaE40"
+STRIPE = "sk_live_FSufrdZSlB5er8bOfZqfM2oe"
+GITLAB = "glpat-WDtkwtDDb_xHKas1VOqg"
+SENDGRID = "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"
+K8S_SECRET = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: dExEd0RYU0JVMzdlMUZ1NQ==\n"
+
+QUOTED_NAME = 'odd "quoted"\\name\there.txt'
+"""Git C-quotes this path (quote, backslash, tab) in patch headers even with quotePath off."""
+
+
+def _body(lines: int, **insert: str) -> str:
+    """Numbered filler lines, with ``insert["l7"]`` placed after line 7 and so on."""
+    out = []
+    for n in range(1, lines + 1):
+        out.append(f"value_{n} = {n * 7}\n")
+        if f"l{n}" in insert:
+            out.append(insert[f"l{n}"] + "\n")
+    return "".join(out)
+
+
+@pytest.fixture
+def history(repo: GitRepo) -> GitRepo:
+    """Two branches and a tag over renames, a deletion, a binary, odd paths, CRLF, a file
+    without a final newline, several hunks in one file and a merge with its own change."""
+    repo.write("app/config.py", _body(40, l3=f"TOKEN = '{GITHUB}'"))
+    repo.write("docs/café notes.md", f"Use {NPM} for the registry.\n")
+    repo.write("crlf.env", f"A=1\r\nGITLAB={GITLAB}\r\nB=2\r\n")
+    repo.write("tail.txt", f"no newline {STRIPE}")
+    repo.write("logo.bin", b"\x89PNG\x00\x01" + GITHUB_2.encode() + b"\n")
+    repo.write(QUOTED_NAME, f"key: {SENDGRID}\n")
+    repo.write("k8s/secret.yaml", K8S_SECRET)
+    repo.commit("start")
+
+    repo.git("mv", "app/config.py", "app/settings.py")
+    repo.write("app/settings.py", _body(40, l3=f"TOKEN = '{GITHUB}'", l20=f"SECOND = '{GITHUB_2}'"))
+    repo.git("rm", "-q", "tail.txt")
+    repo.write("crlf.env", f"A=1\r\nGITLAB={GITLAB}\r\nNPM={NPM}\r\nB=2\r\n")
+    repo.write("logo.bin", b"\x89PNG\x00\x02" + NPM.encode() + b"\n")
+    repo.commit("rename, delete, edit")
+    repo.git("tag", "-a", "v1", "-m", "release one")
+
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("feature.py", f"# pragma: allowlist nextline secret\nKEY = '{STRIPE}'\nOTHER = '{GITLAB}'\n")
+    repo.commit("feature")
+    settings = _body(40, l1=f"FIRST = '{NPM}'", l3=f"TOKEN = '{GITHUB}'", l20=f"SECOND = '{GITHUB_2}'")
+    repo.write("app/settings.py", settings)
+    repo.commit("edit the top")
+
+    repo.git("checkout", "-q", "main")
+    repo.write("app/settings.py", _body(40, l3=f"TOKEN = '{GITHUB}'", l20=f"SECOND = '{GITHUB_2}'", l39=STRIPE))
+    repo.write(QUOTED_NAME, f"key: {SENDGRID}\nmore: {GITHUB}\n")
+    repo.commit("edit the bottom")
+    repo.git("merge", "-q", "--no-commit", "--no-ff", "feature")
+    repo.write("merged.cfg", f"resolved = {GITHUB_2}\n")  # the merge's own change
+    repo.commit("merge feature")
+
+    repo.git("checkout", "-q", "-b", "other", "v1")
+    repo.write("other.ini", f"[auth]\r\nstripe = {STRIPE}")  # CRLF and no final newline
+    repo.commit("unmerged work")
+    repo.git("checkout", "-q", "main")
+    return repo
+
+
+def test_git_log_stream_holds_the_lines_each_commit_adds_as_libgit2_diffs_them(history: GitRepo) -> None:
+    opened = Repository(history.path)
+    commits = list(all_commits(opened))
+    ordinary = [sha for sha in commits if not opened.is_merge(sha)]
+    expected = [
+        (sha, change.path, [(line.number, line.text) for line in change.added])
+        for sha in ordinary
+        for change in opened.changes(sha)
+        if change.added
+    ]
+
+    streamed = []
+    for added in opened.history_patches(ordinary):
+        texts = added.text.decode("utf-8").split("\n")
+        firsts = [first for first, _ in added.hunks] + [len(texts)]
+        numbers = [
+            number + i for (first, number), end in zip(added.hunks, firsts[1:], strict=True) for i in range(end - first)
+        ]
+        streamed.append((added.commit, added.path, list(zip(numbers, texts, strict=True))))
+
+    assert streamed == expected
+    assert {path for _, path, _ in streamed} >= {QUOTED_NAME, "docs/café notes.md", "crlf.env", "other.ini"}
+
+
+def test_history_scan_finds_what_scanning_every_commits_changes_finds(history: GitRepo) -> None:
+    scanner = SecretScanner()
+    opened = Repository(history.path)
+    gate_view = [f for sha in all_commits(opened) for change in opened.changes(sha) for f in scanner(change, opened)]
+
+    found = scan_history(opened, scanner=scanner)
+
+    assert found == gate_view
+    log = {sha: history.git("log", "-1", "--format=%s", sha).strip() for sha in {f.commit for f in found}}
+    assert sorted((log[f.commit], f.path, f.line, f.rule, f.allowlisted) for f in found) == sorted(
+        [
+            ("start", "app/config.py", 4, "secret.github-token", False),
+            ("start", "docs/café notes.md", 1, "secret.npm-token", False),
+            ("start", "crlf.env", 2, "secret.gitlab-token", False),
+            ("start", "tail.txt", 1, "secret.stripe-secret-key", False),
+            ("start", QUOTED_NAME, 1, "secret.sendgrid-api-key", False),
+            ("start", "k8s/secret.yaml", 6, "secret.kubernetes-secret", False),
+            ("rename, delete, edit", "app/settings.py", 22, "secret.github-token", False),
+            ("rename, delete, edit", "crlf.env", 3, "secret.npm-token", False),
+            ("feature", "feature.py", 2, "secret.stripe-secret-key", True),
+            ("feature", "feature.py", 3, "secret.gitlab-token", False),
+            ("edit the top", "app/settings.py", 2, "secret.npm-token", False),
+            ("edit the bottom", "app/settings.py", 42, "secret.stripe-secret-key", False),
+            ("edit the bottom", QUOTED_NAME, 2, "secret.github-token", False),
+            ("merge feature", "merged.cfg", 1, "secret.github-token", False),
+            ("unmerged work", "other.ini", 2, "secret.stripe-secret-key", False),
+        ]
+    )
