@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from fnmatch import fnmatch
 
 import pytest
 
@@ -109,6 +110,27 @@ def test_an_analyser_is_asked_for_exactly_the_paths_it_works_on(path: str) -> No
         assert entry.handles(path) == _does_work(index, _modified(path)), (ANALYSERS[index].__name__, path)
         if not entry.handles(path):
             assert not _does_work(index, _deleted(path)), (ANALYSERS[index].__name__, path)
+
+
+GLOBS = (
+    *dispatch.MANIFEST_GLOBS,
+    *dispatch._WORKFLOW_GLOBS,
+    *dispatch._DOCKERFILES,
+    *dispatch._CI_FILES,
+    *dispatch._SETTINGS_PATHS,
+)
+
+
+def test_every_glob_uses_only_the_star_wildcard() -> None:
+    assert not {"?", "[", "]"} & set("".join(GLOBS))
+
+
+@pytest.mark.parametrize("path", _example_paths())
+def test_globs_match_as_fnmatch_matches_them(path: str) -> None:
+    for glob in GLOBS:
+        for pattern in (glob, f"*/{glob}"):
+            for text in (path, path.rsplit("/", 1)[-1]):
+                assert dispatch._glob_matches(text, pattern) == fnmatch(text, pattern), (text, pattern)
 
 
 def test_the_dependency_names_are_the_ones_the_analyser_parses() -> None:

@@ -11,17 +11,36 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from fnmatch import fnmatch
 
 
 def _basename(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
+def _glob_matches(text: str, glob: str) -> bool:
+    """``fnmatch(text, glob)`` for the globs below, whose only wildcard is ``*`` (which, as in
+    fnmatch, spans ``/``): compiling them to regexes would cost a hook run more than matching."""
+    first, *rest = glob.split("*")
+    if not rest:
+        return text == glob
+    *middle, last = rest
+    start, end = len(first), len(text) - len(last)
+    if end < start or not text.startswith(first) or not text.endswith(last):
+        return False
+    for part in middle:
+        found = text.find(part, start, end)
+        if found < 0:
+            return False
+        start = found + len(part)
+    return True
+
+
 def _path_matches(path: str, globs: Iterable[str]) -> bool:
     """As ``_common.path_matches``: a glob without ``/`` names a file anywhere, one with ``/`` a path's tail."""
     name = _basename(path)
-    return any(fnmatch(path, g) or fnmatch(path, f"*/{g}") if "/" in g else fnmatch(name, g) for g in globs)
+    return any(
+        _glob_matches(path, g) or _glob_matches(path, f"*/{g}") if "/" in g else _glob_matches(name, g) for g in globs
+    )
 
 
 # -- dependencies --------------------------------------------------------------------------
