@@ -9,6 +9,7 @@ pair the halves of a type change with another binary file, which git never does.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -151,8 +152,10 @@ def test_identity_is_the_environment_then_the_repository_config(repo: GitRepo) -
     assert index.identity("COMMITTER", {}) == Person("Repo Person", "repo@example.com")
 
 
-def test_outside_a_repository_is_a_one_line_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("folder", ["plain", "missing"])
+def test_outside_a_repository_the_first_read_is_a_one_line_error(tmp_path: Path, folder: str) -> None:
     (tmp_path / "plain").mkdir()
+    index = StagedIndex(tmp_path / folder, {}, tmp_path)
 
-    with pytest.raises(GuardtrailError, match="not a git repository"):
-        StagedIndex(tmp_path / "plain", {}, tmp_path)
+    with pytest.raises(GuardtrailError, match=f"^{re.escape(str(tmp_path / folder))}: not a git repository"):
+        index.file_at_head(".guardtrail.yml")

@@ -67,11 +67,10 @@ class StagedIndex:
     """The staged change of the repository at ``path``, read from the index git is using."""
 
     def __init__(self, path: Path, environ: Mapping[str, str], cwd: Path) -> None:
+        """Nothing runs yet: the first read fails with a one-line error outside a repository."""
         self._path = path
         self._env = _git_environment(environ, cwd)
         self._user_config: dict[str, str] | None = None
-        if self._run("rev-parse", "--git-dir").returncode != 0:
-            raise GuardtrailError(f"{path}: not a git repository (run inside a repository or pass --repo DIR)")
 
     def changes(self) -> list[FileChange]:
         """Every staged file with the lines the index adds over HEAD (the empty tree before the first commit)."""
@@ -118,16 +117,24 @@ class StagedIndex:
         return done.stdout
 
     def _check(self, done: subprocess.CompletedProcess[bytes], command: str) -> None:
-        if done.returncode != 0:
-            reason = done.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit code {done.returncode}"]
-            raise GuardtrailError(f"{self._path}: git {command} failed: {reason[-1]}")
+        if done.returncode == 0:
+            return
+        if self._run("rev-parse", "--git-dir").returncode != 0:
+            raise self._not_a_repository()
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit code {done.returncode}"]
+        raise GuardtrailError(f"{self._path}: git {command} failed: {reason[-1]}")
+
+    def _not_a_repository(self) -> GuardtrailError:
+        return GuardtrailError(f"{self._path}: not a git repository (run inside a repository or pass --repo DIR)")
 
     def _run(self, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
         try:
             return subprocess.run(
                 ["git", *args], cwd=self._path, env=self._env, input=stdin, capture_output=True, check=False
             )
-        except OSError as exc:  # no such directory, or no git on PATH
+        except OSError as exc:
+            if not self._path.is_dir():
+                raise self._not_a_repository() from None
             raise GuardtrailError(f"{self._path}: cannot run git ({exc.strerror})") from None
 
 
