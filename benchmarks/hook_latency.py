@@ -5,6 +5,8 @@ Builds a real repository, stages one changed file, then alternates ``guardtrail 
 reports the medians and their ratio. Both run with bytecode caching on (in a private
 ``PYTHONPYCACHEPREFIX``, warmed by the first run), as installed hooks do: with
 ``PYTHONDONTWRITEBYTECODE`` set, a source checkout would recompile every module on every run.
+The environment is the one ``git commit`` gives its pre-commit hook: the author and
+``GIT_INDEX_FILE`` are set, the committer comes from the repository's configuration.
 
     python benchmarks/hook_latency.py [--runs 20]
 """
@@ -22,13 +24,11 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 ENV = {
-    **os.environ,
+    **{name: value for name, value in os.environ.items() if not name.startswith("GIT_")},
     "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "Bench",
-    "GIT_AUTHOR_EMAIL": "b@example.com",
-    "GIT_COMMITTER_NAME": "Bench",
-    "GIT_COMMITTER_EMAIL": "b@example.com",
 }
+HOOK_ENV = {**ENV, "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "b@example.com", "GIT_INDEX_FILE": ".git/index"}
+"""What git exports to a pre-commit hook besides its own environment."""
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -39,6 +39,8 @@ def build_repository(root: Path) -> Path:
     repo = root / "project"
     repo.mkdir()
     _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "config", "user.name", "Bench")
+    _git(repo, "config", "user.email", "b@example.com")
     for number in range(50):
         (repo / f"module_{number}.py").write_text(f"def f{number}(x):\n    return x + {number}\n" * 20)
     _git(repo, "add", "-A")
@@ -60,7 +62,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="guardtrail-bench-") as tmp:
         repo = build_repository(Path(tmp))
-        env = {name: value for name, value in ENV.items() if name != "PYTHONDONTWRITEBYTECODE"}
+        env = {name: value for name, value in HOOK_ENV.items() if name != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
         ours = [str(BIN / "guardtrail"), "staged"]
         theirs = [str(BIN / "detect-secrets-hook"), "module_7.py"]
