@@ -107,6 +107,11 @@ TOKENS: dict[str, Gen] = {
     "database-url": lambda r: f"postgres://app:{_r(r, 16)}@db{r.randint(1, 9)}.internal.acme.io:5432/app",
     "git-remote-basic-auth": lambda r: f"https://deploy:{_r(r, 20)}@git.acme.io/team/repo.git",
 }
+ASSIGNMENTS: dict[str, Gen] = {
+    "password-assignment": lambda r: f"{r.choice(['DB_PASSWORD', 'password', 'passwd'])} = '{_r(r, 18, URLSAFE)}'",
+    "secret-assignment": lambda r: f'"client_secret": "{_r(r, 32, URLSAFE)}",',
+}
+"""Whole lines: a credential assigned to a secret-looking name (detect-secrets' keyword plugin)."""
 MULTILINE: dict[str, Gen] = {
     "pem-rsa": _pem("RSA PRIVATE KEY"),
     "pem-pkcs8": _pem("PRIVATE KEY"),
@@ -149,6 +154,30 @@ LOOK_ALIKES: dict[str, Gen] = {
     "placeholder-db-url": lambda r: "postgres://user:password@db.example.com:5432/app",
     "redacted": lambda r: r.choice(["sk_live_****************", "ghp_...", "REDACTED", "token: [redacted]"]),
 }
+_SENTENCES = ("A step newly reads a repository secret", "Rotate the key every month", "Password for the admin user")
+LOOK_ALIKE_LINES: dict[str, Gen] = {
+    "prose-value": lambda r: f'"{r.choice(["workflow.secrets", "api_key", "password"])}": "{r.choice(_SENTENCES)}",',
+    "value-echoes-name": lambda r: r.choice(
+        ['SECRET = "secret"', 'ALLOW_SECRET = "Allow-secret"', 'PASSWORD_FIELD = "password"', "api_key = 'API-KEY'"]
+    ),
+    "secret-file-name": lambda r: r.choice(
+        [
+            '"kubernetes-secret": "secret.yaml",',
+            'client_secret = "client_secret.json"',
+            'private_key = "certs/server.key"',
+            "password_file = 'secrets/db-password.txt'",
+        ]
+    ),
+    "ssh-public-key-base64": lambda r: (
+        "KEY = "
+        + repr(
+            r.choice(
+                ["AAAAC3NzaC1lZDI1NTE5AAAAI" + _r(r, 43, ALNUM + "+/"), "AAAAB3NzaC1yc2EAAAADAQABAAABAQ" + _r(r, 340)]
+            )
+        )
+    ),
+}
+"""Whole lines that look like assignments of secrets and are not."""
 TEMPLATES = (
     ("settings.env", "API_TOKEN={v}\n"),
     ("config.yaml", 'service:\n  token: "{v}"\n'),
@@ -183,6 +212,10 @@ def build_corpus(folder: Path, per_format: int, seed: int) -> list[tuple[Path, s
     for kind, generate in MULTILINE.items():
         for _ in range(per_format):
             write(MULTILINE_FILES.get(kind, "id_key"), kind, generate(rng) + "\n", True)
+    for lines, is_secret in ((ASSIGNMENTS, True), (LOOK_ALIKE_LINES, False)):
+        for kind, generate in lines.items():
+            for _ in range(per_format):
+                write("settings.py", kind, generate(rng) + "\n", is_secret)
     return samples
 
 
@@ -226,8 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         samples = build_corpus(root, options.per_format, options.seed)
-        formats = len(TOKENS) + len(MULTILINE)
-        print(f"corpus: {len(samples)} files, {formats} token formats, {len(LOOK_ALIKES)} look-alike kinds")
+        formats = len(TOKENS) + len(MULTILINE) + len(ASSIGNMENTS)
+        kinds = len(LOOK_ALIKES) + len(LOOK_ALIKE_LINES)
+        print(f"corpus: {len(samples)} files, {formats} token formats, {kinds} look-alike kinds")
         report("guardtrail", guardtrail_hits(root, samples), samples)
         report("detect-secrets (default plugins and filters)", detect_secrets_hits(root, samples), samples)
     return 0

@@ -102,6 +102,47 @@ def test_placeholders_and_look_alikes_do_not_alarm(repo: GitRepo, scanner: Secre
     assert _scan_head(repo, scanner) == []
 
 
+ORDINARY_CODE = """\
+RULES = {
+    "workflow.secrets": "A step newly reads a repository secret",
+    "kubernetes-secret": "secret.yaml",
+}
+ALLOW_SECRET = "Allow-secret"
+SECRET = "secret"
+api_key = 'API-KEY'
+private_key = "certs/server.key"
+KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIG2m3pK8yQe7Vv0oX9l1bQk7Yv3o8r1b2c3d4e5f6a7b"
+RSA = "AAAAB3NzaC1yc2EAAAADAQABAAABAQC7v0oX9l1bQk7Yv3o8r1b2c3d4e5f6a7bG2m3pK8yQe7Vv0oX9l1bQk"
+ECDSA = "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBG2m3pK8yQe7Vv0oX9l1bQk7Yv3o8r1b2c3d4e5f6a7b"
+SK = "AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29tAAAAIG2m3pK8yQe7Vv0oX9l1bQk7Yv3o8r1b2c3d4e5f6a7b"
+"""
+
+
+def test_descriptions_labels_file_names_and_ssh_public_keys_do_not_alarm(repo: GitRepo, scanner: SecretScanner) -> None:
+    repo.write("src/app/constants.py", ORDINARY_CODE)
+    repo.commit("name things")
+
+    assert _scan_head(repo, scanner) == []
+
+
+def test_secrets_assigned_next_to_those_look_alikes_still_alarm(repo: GitRepo, scanner: SecretScanner) -> None:
+    repo.write(
+        "src/app/settings.py",
+        'DB_PASSWORD = "hG7-kd93_LmQ2xvT"\n'  # the name holds "password", the value is not it
+        '"client_secret": "secret-9fG2kL0qPz7XwV3b",\n'  # holds the word, is longer than the name
+        'key_file_password = "Tr0ub4dor&3.json.x"\n'  # looks like a file name, ends otherwise
+        'ssh_password = "AAAAB3NzaC1yc2X-9fG2kL0qPz7XwV3b"\n',  # not an SSH key type prefix
+    )
+    repo.commit("configure")
+
+    assert _where(_scan_head(repo, scanner)) == [
+        ("secret.keyword", "src/app/settings.py", 1),
+        ("secret.keyword", "src/app/settings.py", 2),
+        ("secret.keyword", "src/app/settings.py", 3),
+        ("secret.keyword", "src/app/settings.py", 4),
+    ]
+
+
 def test_inline_pragma_marks_the_finding_but_keeps_it(repo: GitRepo, scanner: SecretScanner) -> None:
     repo.write(
         "tests/fixtures.py",

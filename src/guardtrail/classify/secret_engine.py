@@ -307,8 +307,49 @@ def is_false_positive(plugin: Plugin, path: str, line: str, secret: str) -> bool
         is_hex_digest = len(secret) in _HASH_LENGTHS and all(c in "0123456789abcdefABCDEF" for c in secret)
         if is_hex_digest or _DIGEST_CONTEXT.search(line):
             return True
+    if isinstance(plugin.plugin, ds.KeywordDetector) and (
+        is_prose(secret) or is_file_name(secret) or echoes_its_name(line, secret)
+    ):
+        return True
     # A token format is a token even as a function argument; a keyword match is not.
     return not isinstance(plugin.plugin, ds.RegexBasedDetector) and is_indirect_reference(line)
+
+
+_PROSE = re.compile(r"\w\s+\w")
+_FILE_NAME = re.compile(
+    r"[\w./-]*\w\.(?:ya?ml|json|toml|ini|cfg|conf|config|env|properties|xml|txt|md|rst|csv|log|lock"
+    r"|py|js|mjs|cjs|ts|tsx|jsx|rb|go|rs|java|kt|php|sh|bash|ps1|tf|tfvars|sql|html?|css"
+    r"|pem|key|crt|cer|der|pub|p12|pfx|jks|keystore|gpg|asc)",
+    re.IGNORECASE,
+)
+_NAME_BEFORE = re.compile(r"([A-Za-z_$][\w.$-]*)[\W_]*$")
+
+
+def is_prose(secret: str) -> bool:
+    """Words separated by whitespace (``"A step newly reads a repository secret"``): a message
+    or a description assigned to a secret-looking name, not a credential."""
+    return bool(_PROSE.search(secret))
+
+
+def is_file_name(secret: str) -> bool:
+    """A file name or path with a common extension (``"secret.yaml"``, ``"certs/server.key"``):
+    where a secret is kept, not the secret."""
+    return bool(_FILE_NAME.fullmatch(secret))
+
+
+def echoes_its_name(line: str, secret: str) -> bool:
+    """The value spells (part of) the name it is assigned to, ignoring case, ``-`` and ``_``:
+    ``SECRET = "secret"``, ``ALLOW_SECRET = "Allow-secret"`` are labels, not credentials."""
+    at = line.find(secret)
+    name = _NAME_BEFORE.search(line[:at]) if at > 0 else None
+    if name is None:
+        return False
+    value = _squash(secret)
+    return bool(value) and value in _squash(name.group(1))
+
+
+def _squash(text: str) -> str:
+    return text.lower().replace("-", "").replace("_", "")
 
 
 INDIRECT_REFERENCE = re.compile(r"[:!=]\s*[\w.-]+[\[\(][^\v\]\)]*[\]\)]")

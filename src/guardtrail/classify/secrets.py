@@ -40,7 +40,12 @@ _PLACEHOLDER = re.compile(
     r"<|>|\$\{|\{\{|%\(|\$\(|\.\.\.|…|0{8}|12345678|abcdefgh|^\$|^%\w+%$",
     re.IGNORECASE,
 )
-_PUBLIC = re.compile(r"pk_(?:live|test)_|pk\.eyJ|sb_publishable_")
+_PUBLIC = re.compile(
+    r"pk_(?:live|test)_|pk\.eyJ|sb_publishable_"
+    # SSH public keys, base64 of the key type's length and name: ssh-ed25519, ssh-rsa, ssh-dss,
+    # ecdsa-sha2-*, sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com
+    r"|AAAA(?:C3NzaC1lZDI1NTE5|B3NzaC1yc2E|B3NzaC1kc3M|E2VjZHNh|GnNrLXNzaC1lZDI1NTE5|InNrLWVjZHNh)"
+)
 MIN_DISTINCT_CHARS = 5
 """A value with fewer distinct characters (``aaaaaaaa``, ``ab-ab-ab``) is a placeholder."""
 FILE_SCOPES = {"secret.kubernetes-secret": re.compile(r"^kind:\s*[\"']?Secret[\"']?\s*$", re.MULTILINE)}
@@ -288,7 +293,8 @@ def is_placeholder(secret: str) -> bool:
 
 
 def is_public_value(secret: str) -> bool:
-    """Keys meant to ship in web pages: Stripe ``pk_``, Mapbox ``pk.``, Supabase publishable."""
+    """Keys meant to be shown: Stripe ``pk_``, Mapbox ``pk.``, Supabase publishable, and SSH
+    public keys (``AAAAC3NzaC1lZDI1NTE5…``), which look random but are never secrets."""
     return bool(_PUBLIC.match(secret))
 
 
