@@ -5,6 +5,7 @@ detect-secrets' own on every line."""
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from detect_secrets.filters.heuristic import is_indirect_reference as detect_secrets_is_indirect_reference
@@ -89,3 +90,11 @@ def test_entropy_plugins_skip_only_values_too_uniform_to_pass_their_limit() -> N
             for value in found.analyze_string(line):
                 if found.calculate_shannon_entropy(value) > found.entropy_limit:
                     assert len(set(value)) >= 2**found.entropy_limit, value
+
+
+def test_the_letters_spelled_out_are_those_a_case_insensitive_class_matches() -> None:
+    folds = re.compile("[a-zA-Z]", re.IGNORECASE)
+
+    matched = "".join(chr(code) for code in range(0x80, 0x110000) if folds.match(chr(code)))
+
+    assert matched == secret_engine.FOLDS_TO_ASCII

@@ -59,15 +59,18 @@ DISCORD_SIEVE = (re.compile(r"\.[a-zA-Z\d_-]{6}\."),)
 """The part of ``DISCORD_TOKEN`` that starts with a literal."""
 
 
-# What a value must look like for a plugin to report it, from its own patterns. IGNORECASE
-# where the plugin's pattern has it (it makes ``[a-z]`` match a few non-ASCII letters too).
-AWS_VALUE = re.compile(r"[0-9a-zA-Z/+]{20}", re.IGNORECASE)
+# What a value must look like for a plugin to report it, read off its own patterns.
+FOLDS_TO_ASCII = "\u0130\u0131\u017f\u212a"
+"""The non-ASCII letters a case-insensitive ``[a-zA-Z]`` matches (dotted I, dotless i, long s,
+Kelvin sign): spelled out, the classes below match what the plugins' case-insensitive ones
+do, at twice the speed."""
+AWS_VALUE = re.compile(f"[0-9a-zA-Z/+{FOLDS_TO_ASCII}]{{20}}")
 """``AWSKeyDetector``: an access key id is 20 characters of ``[0-9A-Z]``, a secret key 40 of
-``[0-9a-zA-Z/+]`` (the latter pattern is case-insensitive)."""
+``[0-9a-zA-Z/+]`` (case-insensitive)."""
 ARTIFACTORY_VALUE = re.compile(r"A(?:KC|P[\dABCDEF])[a-zA-Z0-9]{8}")
 """``ArtifactoryDetector``: ``AKC`` and 10 more, or ``AP[0-9A-F]`` and 8 more."""
-IBM_IAM_VALUE = re.compile(r"[a-zA-Z0-9_\-]{44}", re.IGNORECASE)
-"""``IbmCloudIamDetector``: a 44-character key (its pattern is case-insensitive)."""
+IBM_IAM_VALUE = re.compile(f"[a-zA-Z0-9_\\-{FOLDS_TO_ASCII}]{{44}}")
+"""``IbmCloudIamDetector``: a 44-character key (case-insensitive)."""
 
 
 @functools.cache
@@ -132,7 +135,7 @@ class Plugin:
     they run over the added text and ``trigger`` only on the lines they pick."""
     requires: re.Pattern[str] | None = None
     """A regex that matches every line the plugin could report on (read off the plugin's own
-    patterns): lines it does not match skip the plugin, whatever keyword woke it."""
+    patterns): the scanner skips the plugin on other lines, whatever keyword woke it."""
 
     @functools.cached_property
     def plugin(self) -> Any:
@@ -244,7 +247,7 @@ def default_plugins() -> tuple[Plugin, ...]:
 
 def raw_secrets(plugin: Plugin, path: str, line: str) -> Iterator[str]:
     """The values ``plugin`` reports on ``line`` before filtering (no settings consulted)."""
-    if len(line) > MAX_PLUGIN_LINE or (plugin.requires is not None and not plugin.requires.search(line)):
+    if len(line) > MAX_PLUGIN_LINE:
         return
     found = plugin.plugin
     ds = _detect_secrets()

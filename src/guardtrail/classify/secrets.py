@@ -71,6 +71,9 @@ class Detector(Protocol):
     @property
     def sieve(self) -> tuple[re.Pattern[str], ...]: ...
 
+    @property
+    def requires(self) -> re.Pattern[str] | None: ...
+
     def find(self, path: str, line: str) -> Iterator[str]: ...
 
 
@@ -112,6 +115,10 @@ class RuleDetector:
     def sieve(self) -> tuple[re.Pattern[str], ...]:
         return ()
 
+    @property
+    def requires(self) -> re.Pattern[str] | None:
+        return None
+
     def find(self, path: str, line: str) -> Iterator[str]:
         del path
         regex = self.spec.regex
@@ -149,6 +156,10 @@ class PluginDetector:
     @property
     def sieve(self) -> tuple[re.Pattern[str], ...]:
         return self.plugin.sieve
+
+    @property
+    def requires(self) -> re.Pattern[str] | None:
+        return self.plugin.requires
 
     def find(self, path: str, line: str) -> Iterator[str]:
         return secret_engine.detect(self.plugin, path, line)
@@ -223,20 +234,17 @@ class KeywordIndex:
         found: dict[int, tuple[int, set[int]]] = {}
         lowered = _lower_same_length(text)
         if self._automaton is not None:
-            hits = list(self._automaton.iter(lowered))
-            for (line, start), (_, ids) in zip(_lines_at(text, [end for end, _ in hits]), hits, strict=True):
-                found.setdefault(line, (start, set()))[1].update(ids)
+            _wake(found, text, self._automaton.iter(lowered))
         elif self._pattern is not None:
             wakes = self._wakes
-            matches = list(self._pattern.finditer(lowered))
-            for (line, start), match in zip(_lines_at(text, [m.start() for m in matches]), matches, strict=True):
-                found.setdefault(line, (start, set()))[1].update(wakes[match.group(0)])
+            _wake(found, text, ((m.start(), wakes[m.group(0)]) for m in self._pattern.finditer(lowered)))
         for trigger, indices in self._triggers:
-            for line, start in _lines_at(text, [match.start() for match in trigger.finditer(text)]):
-                found.setdefault(line, (start, set()))[1].update(indices)
+            _wake(found, text, ((match.start(), indices) for match in trigger.finditer(text)))
         for sieve, group in self._sieved:
-            picked = {line: start for regex in sieve for line, start in _lines_at(text, _starts(regex, text))}
-            for line, start in picked.items():
+            picked: dict[int, tuple[int, set[int]]] = {}
+            for regex in sieve:
+                _wake(picked, text, ((match.start(), ()) for match in regex.finditer(text)))
+            for line, (start, _) in picked.items():
                 end = text.find("\n", start)
                 content = text[start:] if end < 0 else text[start:end]
                 for trigger, indices in group:
@@ -245,24 +253,25 @@ class KeywordIndex:
         return found
 
 
-def _starts(regex: re.Pattern[str], text: str) -> list[int]:
-    return [match.start() for match in regex.finditer(text)]
+def _wake(found: dict[int, tuple[int, set[int]]], text: str, hits: Iterable[tuple[int, Iterable[int]]]) -> None:
+    """Add each hit's detector ids to the entry of the line holding its offset (offsets ascend).
 
-
-def _lines_at(text: str, offsets: Iterable[int]) -> Iterator[tuple[int, int]]:
-    """For each of the ascending ``offsets`` into ``text``: the index of its line and where that
-    line starts. Counts newlines only between successive offsets, so the cost follows the
-    number of hits, not of lines."""
+    Counts newlines only between successive hits, so the cost follows the number of hits, not
+    of lines; hits on the line of the previous one cost a comparison."""
     line = start = 0
     end = text.find("\n")
     end = len(text) if end < 0 else end
-    for offset in offsets:
+    woken = None
+    for offset, ids in hits:
         if offset > end:
             line += text.count("\n", end, offset)
             start = text.rfind("\n", 0, offset) + 1
             end = text.find("\n", offset)
             end = len(text) if end < 0 else end
-        yield line, start
+            woken = None
+        if woken is None:
+            woken = found.setdefault(line, (start, set()))[1]
+        woken.update(ids)
 
 
 def _automaton(by_word: Mapping[str, frozenset[int]]) -> Any:
@@ -329,6 +338,7 @@ class SecretScanner:
         )
         self._index = KeywordIndex(self._detectors)
         self._scoped = {i: FILE_SCOPES[d.rule] for i, d in enumerate(self._detectors) if d.rule in FILE_SCOPES}
+        self._requires = tuple(detector.requires for detector in self._detectors)
 
     def __call__(self, change: FileChange, blobs: Blobs) -> Iterable[Finding]:
         if change.binary or not change.added:
@@ -413,7 +423,11 @@ class SecretScanner:
             start, detectors = candidates[i]
             end = text.find("\n", start)
             line = text[start:] if end < 0 else text[start:end]
-            found = self._line_findings(commit, path, AddedLine(number(i), line), sorted(detectors))
+            requires = self._requires
+            runnable = [d for d in sorted(detectors) if (needed := requires[d]) is None or needed.search(line)]
+            if not runnable:
+                continue
+            found = self._line_findings(commit, path, AddedLine(number(i), line), runnable)
             if found and _allowlisted(text, start, line, i, number):
                 found = [dataclasses.replace(finding, allowlisted=True) for finding in found]
             findings += found
