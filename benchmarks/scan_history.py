@@ -8,8 +8,10 @@ Without a suitable clone at hand, ``--from-tree`` turns real source files (for i
 ``site-packages`` folder) into a repository of ``--commits`` commits that add and edit them.
 
 Each tool runs ``--runs`` times, alternately; the script prints the megabytes of added lines,
-the median seconds of ``git log -p --all``, of reading the diffs alone (``Repository.changes``)
-and of ``scan_history``, the throughput and the ratio scan / git log -p.
+the median seconds of ``git log -p --all``, of reading the diffs alone through libgit2
+(``Repository.changes``) and through the git log stream ``scan_history`` reads
+(``Repository.history_patches``), and of ``scan_history``, the throughput and the ratio
+scan / git log -p.
 """
 
 from __future__ import annotations
@@ -101,6 +103,12 @@ def _read_diffs(path: Path) -> None:
         repo.changes(sha)
 
 
+def _read_log(path: Path) -> None:
+    repo = Repository(path)
+    for _ in repo.history_patches(list(all_commits(repo))):
+        pass
+
+
 def _scan(path: Path) -> None:
     scan_history(Repository(path), scanner=SecretScanner())
 
@@ -139,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "git log -p": lambda: _git_log(path),
                 "read diffs": lambda: _read_diffs(path),
+                "read log": lambda: _read_log(path),
                 "scan": lambda: _scan(path),
             },
             options.runs,
@@ -148,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:>12}: median {seconds:.2f} s over {options.runs} runs ({size / seconds:.1f} MB/s)")
     print(f"ratio scan / git log -p: {result['scan'] / result['git log -p']:.2f}")
     print(f"ratio scan / read diffs: {result['scan'] / result['read diffs']:.2f}")
+    print(f"ratio scan / read log: {result['scan'] / result['read log']:.2f}")
     return 0
 
 
