@@ -3,6 +3,8 @@ added lines, and report exactly the findings, that ``Repository.changes`` gives 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from guardtrail.classify.secrets import SecretScanner
@@ -127,3 +129,11 @@ def test_history_scan_finds_what_scanning_every_commits_changes_finds(history: G
             ("unmerged work", "other.ini", 2, "secret.stripe-secret-key", False),
         ]
     )
+
+
+def test_an_empty_repository_or_an_empty_commit_list_reads_no_history(tmp_path: Path) -> None:
+    empty = GitRepo.create(tmp_path / "empty", initial=False)
+    one = GitRepo.create(tmp_path / "one")
+
+    assert scan_history(Repository(empty.path)) == []
+    assert list(Repository(one.path).history_patches([])) == []

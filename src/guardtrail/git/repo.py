@@ -306,6 +306,8 @@ class Repository:
             "-O/dev/null",
         ]
         revisions = "".join(f"{sha}\n" for sha in commits).encode()
+        if not revisions:
+            return  # given no revision, git log would read HEAD
         with tempfile.TemporaryFile() as errors:
             try:
                 process = subprocess.Popen(
