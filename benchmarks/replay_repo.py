@@ -19,49 +19,54 @@ from pathlib import Path
 import pip
 
 DEFAULT_SOURCE = Path(pip.__file__).parent
-TEXT_SUFFIXES = {".py", ".txt", ".md", ".rst", ".cfg", ".toml", ".json", ".yaml", ".yml", ".ini", ".pem"}
+TEXT_SUFFIXES = {".py", ".md", ".txt", ".cfg", ".toml", ".yaml", ".yml", ".json", ".rst"}
+MAX_SOURCE_BYTES = 256 * 1024
 
 
 def _data(raw: bytes) -> bytes:
     return b"data %d\n" % len(raw) + raw + b"\n"
 
 
-def source_files(source: Path) -> list[Path]:
-    return sorted(p for p in source.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES)
+def _source_files(tree: Path, limit_bytes: int) -> list[tuple[str, bytes]]:
+    files, total = [], 0
+    for path in sorted(tree.rglob("*")):
+        if path.suffix not in TEXT_SUFFIXES:
+            continue
+        data = path.read_bytes() if path.is_file() and path.stat().st_size <= MAX_SOURCE_BYTES else b""
+        if data and b"\0" not in data:
+            files.append((path.relative_to(tree).as_posix(), data))
+            total += len(data)
+        if total >= limit_bytes:
+            break
+    return files
 
 
-def build(out: Path, source: Path, commits: int, seed: int = 11) -> int:
-    """Commit ``source``'s files into a new repository at ``out``; the number of commits made."""
+def build(target: Path, tree: Path, commits: int, limit_bytes: int = 10**9, seed: int = 11) -> None:
+    """A repository whose commits add the text files of ``tree`` and then edit some of them."""
     rng = random.Random(seed)
-    files = source_files(source)
-    if not files:
-        raise SystemExit(f"{source}: no text files to replay")
-    subprocess.run(["git", "init", "-q", "-b", "main", str(out)], check=True)
+    files = _source_files(tree, limit_bytes)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(target)], check=True)
     stream = bytearray()
-    current: dict[Path, bytes] = {}
+    per_commit = max(1, len(files) // max(1, commits // 2))
     pending = list(files)
+    written: list[tuple[str, bytes]] = []
     for n in range(commits):
-        who = "Claude <noreply@anthropic.com>" if rng.random() < 0.1 else "Dev Person <dev@example.com>"
-        stamp = 1_700_000_000 + n * 900
-        stream += b"commit refs/heads/main\n"
-        stream += f"author {who} {stamp} +0000\ncommitter {who} {stamp} +0000\n".encode()
-        stream += _data(f"commit {n}\n".encode())
-        batch = [pending.pop(0) for _ in range(min(len(pending), rng.randint(1, 3)))]
-        if not batch:  # every file is in: edit existing ones by appending one of another file's lines
-            batch = rng.sample(sorted(current), k=min(2, len(current)))
-        for path in batch:
-            if path in current:
-                donor = rng.choice(files).read_bytes().splitlines()
-                raw = current[path] + (rng.choice(donor) if donor else b"") + b"\n"
-            else:
-                raw = path.read_bytes()
-            current[path] = raw
-            rel = path.relative_to(source).as_posix()
-            stream += f"M 100644 inline {rel}\n".encode() + _data(raw)
-        stream += b"\n"
-    subprocess.run(["git", "fast-import", "--quiet"], cwd=out, input=bytes(stream), check=True)
-    subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=out, check=True)
-    return commits
+        if pending:
+            batch, pending = pending[:per_commit], pending[per_commit:]
+        else:  # edits: append a few lines of another file
+            path, data = rng.choice(written)
+            donor = rng.choice(files)[1].splitlines(keepends=True)
+            batch = [(path, data + b"".join(donor[: rng.randint(5, 40)]))]
+        written += batch
+        stream += b"commit refs/heads/main\nmark :%d\n" % (n + 1)
+        stream += b"committer Dev <dev@example.com> %d +0000\n" % (1_700_000_000 + n * 60)
+        stream += _data(b"commit %d" % n)
+        if n:
+            stream += b"from :%d\n" % n
+        for path, data in batch:
+            stream += b"M 100644 inline " + path.encode() + b"\n" + _data(data)
+    subprocess.run(["git", "-C", str(target), "fast-import", "--quiet"], input=bytes(stream), check=True)
+    subprocess.run(["git", "-C", str(target), "reset", "-q", "--hard"], check=True)
 
 
 def main() -> int:
@@ -69,9 +74,10 @@ def main() -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     parser.add_argument("--commits", type=int, default=600)
+    parser.add_argument("--megabytes", type=float, default=20.0, help="source text to use at most")
     args = parser.parse_args()
-    count = build(args.out, args.source, args.commits)
-    print(f"{args.out}: {count} commits replaying {args.source}", file=sys.stderr)
+    build(args.out, args.source, args.commits, int(args.megabytes * 1e6))
+    print(f"{args.out}: {args.commits} commits replaying {args.source}", file=sys.stderr)
     return 0
 
 

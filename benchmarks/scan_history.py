@@ -17,7 +17,6 @@ scan / git log -p.
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import subprocess
 import sys
@@ -26,57 +25,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from replay_repo import build
+
 from guardtrail.classify.secrets import SecretScanner
 from guardtrail.classify.secrets_scan import all_commits, scan_history
 from guardtrail.git.repo import Repository
-
-MAX_SOURCE_BYTES = 256 * 1024
-
-
-def _data(raw: bytes) -> bytes:
-    return b"data %d\n" % len(raw) + raw + b"\n"
-
-
-def _source_files(tree: Path, limit_bytes: int) -> list[tuple[str, bytes]]:
-    files, total = [], 0
-    for path in sorted(tree.rglob("*")):
-        if path.suffix not in {".py", ".md", ".txt", ".cfg", ".toml", ".yaml", ".yml", ".json", ".rst"}:
-            continue
-        data = path.read_bytes() if path.is_file() and path.stat().st_size <= MAX_SOURCE_BYTES else b""
-        if data and b"\0" not in data:
-            files.append((path.relative_to(tree).as_posix(), data))
-            total += len(data)
-        if total >= limit_bytes:
-            break
-    return files
-
-
-def build_from_tree(tree: Path, target: Path, commits: int, limit_bytes: int, seed: int = 11) -> None:
-    """A repository whose commits add the text files of ``tree`` and then edit some of them."""
-    rng = random.Random(seed)
-    files = _source_files(tree, limit_bytes)
-    subprocess.run(["git", "init", "-q", "-b", "main", str(target)], check=True)
-    stream = bytearray()
-    per_commit = max(1, len(files) // max(1, commits // 2))
-    pending = list(files)
-    written: list[tuple[str, bytes]] = []
-    for n in range(commits):
-        if pending:
-            batch, pending = pending[:per_commit], pending[per_commit:]
-        else:  # edits: append a few lines of another file
-            path, data = rng.choice(written)
-            donor = rng.choice(files)[1].splitlines(keepends=True)
-            batch = [(path, data + b"".join(donor[: rng.randint(5, 40)]))]
-        written += batch
-        stream += b"commit refs/heads/main\nmark :%d\n" % (n + 1)
-        stream += b"committer Dev <dev@example.com> %d +0000\n" % (1_700_000_000 + n * 60)
-        stream += _data(b"commit %d" % n)
-        if n:
-            stream += b"from :%d\n" % n
-        for path, data in batch:
-            stream += b"M 100644 inline " + path.encode() + b"\n" + _data(data)
-    subprocess.run(["git", "-C", str(target), "fast-import", "--quiet"], input=bytes(stream), check=True)
-    subprocess.run(["git", "-C", str(target), "reset", "-q", "--hard"], check=True)
 
 
 def added_megabytes(repo: Repository) -> float:
@@ -136,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         path = options.repo
         if path is None:
             path = Path(scratch) / "history"
-            build_from_tree(options.from_tree, path, options.commits, int(options.megabytes * 1e6))
+            build(path, options.from_tree, options.commits, int(options.megabytes * 1e6))
         repo = Repository(path)
         if repo.is_shallow():
             print(f"{path} is a shallow clone: history is incomplete", file=sys.stderr)

@@ -53,16 +53,6 @@ class Range:
     """Why this base: the revision the user gave, or the default that was picked."""
 
 
-class FilePatch(NamedTuple):
-    """One file of a commit's diff as patch text, for scanners that read added lines in bulk."""
-
-    path: str
-    new_id: str
-    """The file's blob id in the commit."""
-    data: bytes
-    """libgit2's patch text with zero context lines: headers, then ``@@`` hunks."""
-
-
 class AddedText(NamedTuple):
     """The lines one commit adds to one file, in one piece, as ``git log -p -U0`` shows them."""
 
@@ -245,32 +235,13 @@ class Repository:
     def is_merge(self, sha: str) -> bool:
         return len(self._commit(sha).parent_ids) > 1
 
-    def file_patches(self, sha: str) -> Iterator[FilePatch]:
-        """The patch text of each file ``sha`` adds or modifies (not deleted, not binary), compared
-        with its first parent (renames found) or, for a root commit, with the empty tree.
-
-        Meant for ordinary commits: for a merge, :meth:`changes` says what it introduces itself.
-        """
-        commit = self._commit(sha)
-        if commit.parents:
-            diff = self._diff(commit.parents[0].tree, commit.tree)
-        else:
-            diff = commit.tree.diff_to_tree(swap=True, context_lines=0, interhunk_lines=0)
-        for patch in diff:
-            if patch is None:  # pragma: no cover - unchanged entries
-                continue
-            delta = patch.delta
-            if delta.is_binary or delta.status_char() == "D":
-                continue
-            yield FilePatch(delta.new_file.path, str(delta.new_file.id), patch.data)
-
     def history_patches(self, commits: Iterable[str]) -> Iterator[AddedText]:
         """The lines each of ``commits`` adds, file by file, in the order given, read from one
         streaming ``git log -p -U0``: the whole history in one pass instead of a libgit2 tree
         diff and patch per commit.
 
         Each commit is compared with its first parent (renames found), a root commit with the
-        empty tree, exactly as :meth:`file_patches`; options pin what git's configuration could
+        empty tree, as :meth:`changes` does for an ordinary commit; options pin what git's configuration could
         change (diff algorithm, prefixes, path quoting, hunk context). Deleted, binary and
         unchanged files yield nothing, and so do merges: :meth:`changes` says what a merge
         introduces itself.
