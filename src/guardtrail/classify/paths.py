@@ -23,7 +23,7 @@ _VERBS = {
 @dataclass(frozen=True)
 class _CompiledRule:
     rule: Rule
-    spec: re.Pattern[str]
+    spec: GlobSet
 
 
 _GLOB_TOKEN = re.compile(r"\*\*/|/\*\*$|\*\*|\*|\?|\[[^\]/]*\]|[^*?\[]+|\[")
@@ -62,14 +62,32 @@ def _glob_regex(glob: str) -> str:
     return f"{prefix}{''.join(parts)}{suffix}"
 
 
-def compile_globs(globs: Sequence[str]) -> re.Pattern[str]:
-    """Gitignore-style globs (the syntax of every path list in rules and policy) as one regex.
+class GlobSet:
+    """Gitignore-style globs (the syntax of every path list in rules and policy), compiled.
 
     Written here rather than taken from pathspec: its import pulls in asyncio and ssl, a third
-    of the pre-commit hook's time budget, for what is a 25-line translation.
+    of the pre-commit hook's time budget, for what is a 25-line translation. Plain names
+    (``Makefile``, ``CODEOWNERS``: most globs) are looked up in a set, not compiled: a glob
+    without ``/`` matches any path component, so the hook pays no regex compile for them.
     """
-    # DOTALL: a file name may hold a newline, and must not slip past a rule because of it
-    return re.compile("|".join(f"(?:{_glob_regex(glob)})" for glob in globs) or "(?!)", re.DOTALL)
+
+    def __init__(self, globs: Sequence[str]) -> None:
+        self._names = frozenset(g.strip() for g in globs if not _WILDCARD.search(g.strip()))
+        patterns = [_glob_regex(g) for g in globs if _WILDCARD.search(g.strip())]
+        # DOTALL: a file name may hold a newline, and must not slip past a rule because of it
+        self._regex = re.compile("|".join(f"(?:{p})" for p in patterns), re.DOTALL) if patterns else None
+
+    def matches(self, path: str) -> bool:
+        if self._names and not self._names.isdisjoint(path.split("/")):
+            return True
+        return self._regex is not None and self._regex.fullmatch(path) is not None
+
+
+_WILDCARD = re.compile(r"[*?\[/]")
+
+
+def compile_globs(globs: Sequence[str]) -> GlobSet:
+    return GlobSet(globs)
 
 
 class PathClassifier:
@@ -103,13 +121,13 @@ class PathClassifier:
         return known
 
     def _match(self, path: str) -> list[Rule]:
-        if self._ignore is not None and self._ignore.fullmatch(path):
+        if self._ignore is not None and self._ignore.matches(path):
             return []
         seen: set[Category] = set()
         matched = []
         for compiled in self._rules:
             category = compiled.rule.category
-            if category is None or category in seen or not compiled.spec.fullmatch(path):
+            if category is None or category in seen or not compiled.spec.matches(path):
                 continue
             seen.add(category)
             matched.append(compiled.rule)

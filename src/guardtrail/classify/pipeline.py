@@ -27,7 +27,7 @@ class Classifier:
     def classify(self, changes: Iterable[FileChange], blobs: Blobs) -> list[Finding]:
         findings: list[Finding] = []
         for change in changes:
-            ignored = self._ignore is not None and all(self._ignore.fullmatch(p) for p in change.paths)
+            ignored = self._ignore is not None and all(self._ignore.matches(p) for p in change.paths)
             analysers: Sequence[Analyser] = (
                 self._always if ignored else (self._path_rules, *self._content, *self._always)
             )
