@@ -88,7 +88,8 @@ def main() -> int:
         synthetic = Path(tmp) / "synthetic"
         build_repository(synthetic, args.commits)
         compare(synthetic, f"HEAD~{args.commits - 1}", args.runs, f"synthetic ({args.commits} commits built)")
-        compare(synthetic, "HEAD~500", args.runs, "synthetic, last 500 commits")
+        if args.commits > 500:
+            compare(synthetic, "HEAD~500", args.runs, "synthetic, last 500 commits")
     if args.real:
         total = int(
             subprocess.run(
