@@ -7,8 +7,11 @@ only the lines each commit adds, so a secret is reported once, in the commit tha
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from guardtrail.classify.secrets import SecretScanner
@@ -20,6 +23,19 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 """Working-tree files larger than this are not read (generated data, archives)."""
 _BINARY_SNIFF = 8000
 """Like git: a NUL byte in the first 8000 bytes makes a file binary."""
+MAX_WORKERS = 2
+"""History scans use at most this many worker processes (fewer on fewer cores)."""
+PARALLEL_BYTES = 8_000_000
+"""Histories adding fewer bytes than this (estimated) are scanned in-process: below it, git's own
+work dominates and two workers were measured slower than one process."""
+SAMPLE_FLOOR = 400
+"""Histories of fewer ordinary commits are scanned in-process without even sampling them."""
+SAMPLE_SIZE = 8
+"""How many commits, spread evenly over the history, estimate the bytes it adds."""
+SLICES_PER_WORKER = 8
+"""How many slices of the history each worker takes on average, so that the work evens out."""
+MIN_SLICE = 16
+"""No slice is shorter than this many commits: each one starts its own ``git log``."""
 
 
 def tracked_paths(repo_root: Path) -> list[str]:
@@ -77,19 +93,54 @@ def all_commits(repo: Repository) -> Iterator[str]:
     return repo.all_commits()
 
 
-def scan_history(repo: Repository, *, scanner: SecretScanner | None = None) -> list[Finding]:
+def scan_history(
+    repo: Repository,
+    *,
+    scanner: SecretScanner | None = None,
+    workers: int | None = None,
+    threshold: int = PARALLEL_BYTES,
+) -> list[Finding]:
     """Secrets in the lines every commit of the history adds, each in the commit that added it.
 
     Ordinary commits are read from one streaming ``git log -p`` (``Repository.history_patches``)
     and scanned a file's added text at a time; merges count only what they introduce
     themselves (``Repository.changes``). Findings come in the order of ``all_commits``.
+
+    When the ordinary commits add ``threshold`` bytes or more (estimated from a sample) and
+    there is more than one worker (by default one per core, at most :data:`MAX_WORKERS`), they
+    are cut into contiguous slices scanned by forked worker processes, each reading its own
+    ``git log -p``, while this process reads the merges; the findings are the same, in the
+    same order. Where ``fork`` is unavailable the scan stays in this process.
     """
     scanner = scanner or SecretScanner()
     commits = list(repo.all_commits())
     merges = [sha for sha in commits if repo.is_merge(sha)]
     merge_set = set(merges)
+    ordinary = [sha for sha in commits if sha not in merge_set]
+    count = min(MAX_WORKERS, os.cpu_count() or 1) if workers is None else workers
+    if count > 1 and "fork" in multiprocessing.get_all_start_methods() and _large(repo, ordinary, threshold):
+        by_commit = _scan_in_workers(repo, scanner, ordinary, merges, count)
+    else:
+        by_commit = _scan_ordinary(repo, scanner, ordinary)
+        by_commit.update(_scan_merges(repo, scanner, merges))
+    return [finding for sha in commits for finding in by_commit.get(sha, ())]
+
+
+def _large(repo: Repository, ordinary: Sequence[str], threshold: int) -> bool:
+    """Whether ``ordinary`` adds ``threshold`` bytes or more, judged by a sample of its commits."""
+    if threshold <= 0:
+        return True
+    if len(ordinary) < SAMPLE_FLOOR:
+        return False
+    picks = [ordinary[i * len(ordinary) // SAMPLE_SIZE] for i in range(SAMPLE_SIZE)]
+    sampled = sum(len(added.text) for added in repo.history_patches(picks))
+    return sampled * len(ordinary) >= threshold * SAMPLE_SIZE
+
+
+def _scan_ordinary(repo: Repository, scanner: SecretScanner, commits: Sequence[str]) -> dict[str, list[Finding]]:
+    """Findings per commit in the lines ``commits`` (none a merge) add, read from one ``git log -p``."""
     by_commit: dict[str, list[Finding]] = {}
-    for added in repo.history_patches(sha for sha in commits if sha not in merge_set):
+    for added in repo.history_patches(commits):
 
         def content(sha: str = added.commit, path: str = added.path) -> str | None:
             data = repo.file_at(sha, path)
@@ -99,6 +150,52 @@ def scan_history(repo: Repository, *, scanner: SecretScanner | None = None) -> l
         found = scanner.scan_added(added.commit, added.path, text, added.hunks, content)
         if found:
             by_commit.setdefault(added.commit, []).extend(found)
-    for sha in merges:
-        by_commit[sha] = [finding for change in repo.changes(sha) for finding in scanner(change, repo)]
-    return [finding for sha in commits for finding in by_commit.get(sha, ())]
+    return by_commit
+
+
+def _scan_merges(repo: Repository, scanner: SecretScanner, merges: Sequence[str]) -> dict[str, list[Finding]]:
+    """Findings per merge in the lines each merge introduces itself."""
+    return {sha: [finding for change in repo.changes(sha) for finding in scanner(change, repo)] for sha in merges}
+
+
+def _scan_in_workers(
+    repo: Repository, scanner: SecretScanner, ordinary: Sequence[str], merges: Sequence[str], count: int
+) -> dict[str, list[Finding]]:
+    """:func:`_scan_ordinary` over slices of ``ordinary`` in ``count`` forked processes.
+
+    The slices are many and small, taken in turn by whichever worker is free: the commits that
+    add most (an initial import, say) are seldom spread evenly over the history. The workers
+    inherit ``repo`` and ``scanner`` through ``fork`` (nothing is pickled or re-imported but the
+    slices and their findings). An error in a worker is raised here, as the sequential scan
+    would raise it; the pool is shut down and its processes reaped on every way out.
+    """
+    size = max(MIN_SLICE, -(-len(ordinary) // (count * SLICES_PER_WORKER)))
+    slices = [ordinary[start : start + size] for start in range(0, len(ordinary), size)]
+    pool = ProcessPoolExecutor(
+        count, mp_context=multiprocessing.get_context("fork"), initializer=_adopt, initargs=(repo, scanner)
+    )
+    try:
+        pending = [pool.submit(_scan_slice, part) for part in slices]
+        by_commit = _scan_merges(repo, scanner, merges)  # meanwhile, here
+        for future in pending:
+            by_commit.update(future.result())
+    except BrokenProcessPool:
+        raise GuardtrailError("a process scanning the history stopped unexpectedly: run the scan again") from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return by_commit
+
+
+_worker: tuple[Repository, SecretScanner] | None = None
+"""In a worker process only: the repository and scanner inherited from the parent."""
+
+
+def _adopt(repo: Repository, scanner: SecretScanner) -> None:
+    global _worker
+    _worker = (repo, scanner)
+
+
+def _scan_slice(commits: Sequence[str]) -> dict[str, list[Finding]]:
+    assert _worker is not None, "called outside a worker started by _scan_in_workers"
+    repo, scanner = _worker
+    return _scan_ordinary(repo, scanner, commits)

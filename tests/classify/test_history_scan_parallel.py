@@ -1,0 +1,84 @@
+"""``scan_history`` in worker processes: the same findings, in the same order, as in one process."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import pytest
+
+from guardtrail.classify.secrets import SecretScanner
+from guardtrail.classify.secrets_scan import MIN_SLICE, all_commits, scan_history
+from guardtrail.errors import GuardtrailError
+from guardtrail.git.repo import Repository
+from tests.classify.test_history_scan import GITHUB, GITHUB_2, GITLAB, NPM, STRIPE, history
+from tests.gitrepo import GitRepo
+
+__all__ = ["history"]  # the fixture, reused
+
+SECRETS = (GITHUB, GITHUB_2, GITLAB, NPM, STRIPE)
+
+pytestmark = pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(),
+    reason="workers are forked; elsewhere the scan stays in-process",
+)
+
+
+@pytest.fixture
+def long_history(history: GitRepo) -> GitRepo:
+    """The two branches, tag and merge of ``history``, then enough commits on two more branches
+    for several slices per worker: a secret in most of them, renames, non-ASCII paths, a second
+    merge with its own change."""
+    for n in range(3 * MIN_SLICE):
+        branch = "main" if n % 3 else "side"
+        history.git("checkout", "-q", *(["-b"] if n == 0 else []), branch)
+        folder = "données" if n % 2 else "src"
+        if n % 7 == 6:  # a file of this branch's previous commit, renamed
+            renamed = history.path / folder / f"renamed_{n}.py"
+            history.git("mv", f"{'src' if n % 2 else 'données'}/mod_{n - 3}.py", str(renamed))
+            history.write(f"{folder}/renamed_{n}.py", renamed.read_text() + f"EXTRA = '{GITHUB_2}'\n")
+        history.write(f"{folder}/mod_{n}.py", f"VALUE = {n}\nKEY_{n} = '{SECRETS[n % len(SECRETS)]}'\n" * (n % 3 + 1))
+        history.commit(f"commit {n}")
+    history.git("checkout", "-q", "main")
+    history.git("merge", "-q", "--no-commit", "--no-ff", "side")
+    history.write("naïve/merged.env", f"TOKEN={GITLAB}\n")
+    history.commit("merge side")
+    history.git("tag", "v2")
+    return history
+
+
+def test_two_workers_report_exactly_what_one_process_reports(long_history: GitRepo) -> None:
+    repo = Repository(long_history.path)
+
+    sequential = scan_history(repo, scanner=SecretScanner(), workers=1)
+    parallel = scan_history(repo, scanner=SecretScanner(), workers=2, threshold=0)
+
+    assert parallel == sequential  # every field of every finding, in the same order
+    commits = list(all_commits(repo))
+    assert len(commits) > 3 * MIN_SLICE
+    assert len({finding.commit for finding in sequential}) > 2 * MIN_SLICE
+    assert any(finding.path == "naïve/merged.env" for finding in sequential)  # the merge's own change
+    assert any(finding.path.startswith("données/renamed_") for finding in sequential)
+    assert any(finding.allowlisted for finding in sequential)
+    assert not multiprocessing.active_children()
+
+
+def test_a_failure_in_a_worker_is_the_error_the_sequential_scan_raises(long_history: GitRepo) -> None:
+    last = 3 * MIN_SLICE - 1  # on main, just before the merge: in the last slice
+    blob = long_history.git("rev-parse", f"main^:données/mod_{last}.py").strip()
+    (long_history.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # commits leave loose objects
+
+    with pytest.raises(GuardtrailError) as sequential:
+        scan_history(Repository(long_history.path), scanner=SecretScanner(), workers=1)
+    with pytest.raises(GuardtrailError) as parallel:
+        scan_history(Repository(long_history.path), scanner=SecretScanner(), workers=2, threshold=0)
+
+    assert str(parallel.value) == str(sequential.value)
+    assert str(parallel.value).startswith("git log failed reading the history")
+    assert not multiprocessing.active_children()
+
+
+def test_a_history_below_the_threshold_is_scanned_in_this_process(history: GitRepo) -> None:
+    found = scan_history(Repository(history.path), scanner=SecretScanner(), workers=2)
+
+    assert found == scan_history(Repository(history.path), scanner=SecretScanner(), workers=1)
+    assert not multiprocessing.active_children()
