@@ -137,3 +137,12 @@ def make_project(tmp_path: Path, *, mode: str = "assistant", extra_policy: str =
 
 
 CLAUDE = "Claude <noreply@anthropic.com>"
+
+
+def detect_secrets_baseline(repo: Path, *files: str) -> str:
+    """A ``.secrets.baseline`` written by the real ``detect-secrets scan`` over ``files``."""
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "detect_secrets", "scan", *files], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout

@@ -9,7 +9,17 @@ from typing import Any
 import pytest
 
 from guardtrail.cli import main
-from tests.gitrepo import ALICE, CLAUDE, CLAUDE_TRAILER, GitRepo, Project, SshKey, make_project, policy_text
+from tests.gitrepo import (
+    ALICE,
+    CLAUDE,
+    CLAUDE_TRAILER,
+    GitRepo,
+    Project,
+    SshKey,
+    detect_secrets_baseline,
+    make_project,
+    policy_text,
+)
 
 
 def check(capsys: pytest.CaptureFixture[str], repo: Path, *args: str) -> tuple[int, dict[str, Any]]:
@@ -582,19 +592,11 @@ def test_allowlist_comment_counts_for_a_human_but_not_for_an_assistant(
 def test_baseline_counts_at_the_base_but_not_when_the_range_adds_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import subprocess
-    import sys
 
     project = make_project(tmp_path)
     repo = project.repo
     repo.write("config.py", "password = 'Sup3r-s3cret-passw0rd!'\n")
-    baseline = subprocess.run(
-        [sys.executable, "-m", "detect_secrets", "scan", "config.py"],
-        cwd=repo.path,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    baseline = detect_secrets_baseline(repo.path, "config.py")
 
     # the baseline arrives with the secret, in the range itself: it clears nothing
     repo.write(".secrets.baseline", baseline)

@@ -6,14 +6,13 @@ import json
 import secrets
 import string
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from guardtrail.cli import main
-from tests.gitrepo import GitRepo
+from tests.gitrepo import GitRepo, detect_secrets_baseline
 
 ALPHABET = string.ascii_letters + string.digits
 
@@ -62,13 +61,7 @@ def test_allowlist_comment_and_baseline_clear_a_finding(repo: GitRepo, capsys: p
     assert [f["path"] for f in report["findings"]] == ["config.py"]
     assert report["suppressed"] == 1
 
-    baseline = subprocess.run(
-        [sys.executable, "-m", "detect_secrets", "scan", "config.py"],
-        cwd=repo.path,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    baseline = detect_secrets_baseline(repo.path, "config.py")
     repo.write(".secrets.baseline", baseline)
     code, report = scan(capsys, repo.path)
     assert (code, report["findings"], report["suppressed"]) == (0, [], 2)
