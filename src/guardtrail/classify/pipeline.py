@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from guardtrail.classify.analysers import CONTENT_ANALYSERS  # each analyser imports on first use
 from guardtrail.classify.base import Analyser, Blobs
 from guardtrail.classify.hidden import analyse_hidden_text
 from guardtrail.classify.paths import PathClassifier, compile_globs
+from guardtrail.classify.secrets import SecretScanner
 from guardtrail.decide.policy import Policy
 from guardtrail.model import FileChange, Finding
 from guardtrail.rules import load_rules
@@ -18,11 +20,8 @@ class Classifier:
     def __init__(self, policy: Policy, *, secrets: bool = True) -> None:
         self._ignore = compile_globs(policy.ignore) if policy.ignore else None
         self._path_rules = PathClassifier(load_rules("paths"), extra=policy.paths)
-        self._content: tuple[Analyser, ...] = _content_analysers()
-        self._always: tuple[Analyser, ...] = (analyse_hidden_text, *(_secret_analysers() if secrets else ()))
-
-    def path_rules(self) -> PathClassifier:
-        return self._path_rules
+        self._content: tuple[Analyser, ...] = CONTENT_ANALYSERS
+        self._always: tuple[Analyser, ...] = (analyse_hidden_text, *((SecretScanner(),) if secrets else ()))
 
     def classify(self, changes: Iterable[FileChange], blobs: Blobs) -> list[Finding]:
         findings: list[Finding] = []
@@ -34,20 +33,3 @@ class Classifier:
             for analyser in analysers:
                 findings.extend(analyser(change, blobs))
         return findings
-
-
-def _content_analysers() -> tuple[Analyser, ...]:
-    """Each imported only when a change's path is one it handles."""
-    try:
-        from guardtrail.classify.analysers import CONTENT_ANALYSERS
-    except ImportError:  # pragma: no cover - while the analysers package is being built
-        return ()
-    return CONTENT_ANALYSERS
-
-
-def _secret_analysers() -> tuple[Analyser, ...]:
-    try:
-        from guardtrail.classify.secrets import SecretScanner
-    except ImportError:  # pragma: no cover - while the scanner is being built
-        return ()
-    return (SecretScanner(),)
