@@ -106,13 +106,10 @@ def run_staged(options: StagedOptions) -> StagedResult:
     return StagedResult(decision, signals, sensitive)
 
 
-def _line(finding: Finding, mark: str) -> str:
-    where = f"{finding.path}:{finding.line}" if finding.line else finding.path
-    return f"  {mark} {finding.category.value:<12} {where}  {finding.message}  [{finding.rule}]"
-
-
 def render_staged(result: StagedResult, *, verbose_sensitive: bool = True) -> str:
     """The hook's report; empty when there is nothing to say."""
+    from guardtrail.report.text import finding_line
+
     decision = result.decision
     blocking = decision.blocking
     shown = {(f.path, f.line, f.rule) for f in decision.findings}
@@ -121,9 +118,9 @@ def render_staged(result: StagedResult, *, verbose_sensitive: bool = True) -> st
     if not (blocking or warnings or notes):
         return ""
     lines = [f"guardtrail: {decision.verdict.upper()}  staged change (policy: {decision.policy.source})"]
-    lines += [_line(f, "BLOCK") for f in blocking]
-    lines += [_line(f, "warn ") for f in warnings]
-    lines += [_line(f, "note ") for f in notes]
+    lines += [finding_line(f, "BLOCK") for f in blocking]
+    lines += [finding_line(f, "warn ") for f in warnings]
+    lines += [finding_line(f, "note ") for f in notes]
     if result.assistant:
         evidence = "; ".join(f"{s.evidence} ({s.rule})" for s in result.signals[:3])
         lines.append(f"  assistant-authored: {evidence}")

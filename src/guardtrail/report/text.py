@@ -20,6 +20,11 @@ def _location(finding: Finding) -> str:
     return printable(f"{finding.path}:{finding.line}" if finding.line else finding.path)
 
 
+def finding_line(finding: Finding, mark: str) -> str:
+    """One finding on one line behind a five-letter ``mark``: category, place, message, rule."""
+    return f"  {mark} {finding.category.value:<12} {_location(finding)}  {printable(finding.message)}  [{finding.rule}]"
+
+
 def _finding_line(finding: Finding) -> list[str]:
     if finding.blocking:
         mark = "BLOCK"
@@ -27,9 +32,7 @@ def _finding_line(finding: Finding) -> list[str]:
         mark = "ok   "
     else:
         mark = "warn "
-    lines = [
-        f"  {mark} {finding.category.value:<12} {_location(finding)}  {printable(finding.message)}  [{finding.rule}]"
-    ]
+    lines = [finding_line(finding, mark)]
     lines += [f"        {printable(detail)}" for detail in finding.details]
     if finding.category is Category.SECRET and finding.fingerprint:
         lines.append(f"        fingerprint {finding.fingerprint}")
