@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from guardtrail.commands import HookResult
-from guardtrail.commands.check import CheckOptions, run_check
+from guardtrail.commands.check import check_range
 from guardtrail.errors import GuardtrailError
-from guardtrail.git.index import unpushed_base
 from guardtrail.git.repo import Repository
 
 ZERO = "0" * 40
@@ -70,11 +69,12 @@ def run_pre_push(options: PrePushOptions) -> HookResult:
     reports: list[str] = []
     exit_code = 0
     for pushed in pushed_ranges(repo, options):
-        base = pushed.base or unpushed_base(options.repo, pushed.head, options.remote)
+        base = pushed.base or repo.unpushed_base(pushed.head, options.remote)
         if base is None:
             reports.append(f"guardtrail: {pushed.label}: new history, nothing on {options.remote} to compare with\n")
             continue
-        decision = run_check(CheckOptions(repo=options.repo, base=base, head=pushed.head))
+        span = repo.resolve_range(base, pushed.head)
+        decision = check_range(repo, span, span.base)
         exit_code = max(exit_code, decision.exit_code)
         if decision.blocking:
             reports.append(f"guardtrail: push of {pushed.label} blocked\n" + render(decision, Format.TEXT))

@@ -138,11 +138,6 @@ class StagedIndex:
             raise GuardtrailError(f"{self._path}: cannot run git ({exc.strerror})") from None
 
 
-def staged_index(path: Path, environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> StagedIndex:
-    """Open the staged change as git sees it from this process's environment."""
-    return StagedIndex(path, os.environ if environ is None else environ, cwd or Path.cwd())
-
-
 # -- reading ``git diff --cached -z --raw --numstat --patch`` ---------------------------------
 
 
@@ -268,24 +263,3 @@ def _patches(text: bytes) -> list[_Patch]:
         elif line.startswith(b" "):
             number += 1
     return [_Patch(binary, tuple(added)) for binary, added in sections]
-
-
-def unpushed_base(path: Path, local: str, remote: str) -> str | None:
-    """The newest commit of ``local``'s history already on ``remote`` (a remote-tracking ref
-    reaches it), as ``git rev-list LOCAL --not --remotes=REMOTE`` draws the line; None when the
-    whole history is new to the remote."""
-    import pygit2  # the pre-push hook walks history with it; the pre-commit path never loads it
-
-    found = pygit2.discover_repository(str(path))
-    if found is None:
-        raise GuardtrailError(f"{path}: not a git repository")
-    repo = pygit2.Repository(found)
-    walker = repo.walk(repo.revparse_single(local).peel(pygit2.Commit).id)
-    prefix = f"refs/remotes/{remote}/"
-    for name in repo.references:
-        if name.startswith(prefix):
-            target = repo.references[name].resolve().target
-            walker.hide(target)
-    unpushed = {commit.id: commit for commit in walker}
-    boundary = [p for c in unpushed.values() for p in c.parent_ids if p not in unpushed]
-    return str(boundary[0]) if boundary else None

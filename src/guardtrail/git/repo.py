@@ -164,6 +164,19 @@ class Repository:
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         return ancestor == descendant or bool(self._repo.descendant_of(descendant, ancestor))
 
+    def unpushed_base(self, local: str, remote: str) -> str | None:
+        """The newest commit of ``local``'s history already on ``remote`` (a remote-tracking ref
+        reaches it), as ``git rev-list LOCAL --not --remotes=REMOTE`` draws the line; None when the
+        whole history is new to the remote."""
+        walker = self._repo.walk(self._repo.revparse_single(local).peel(pygit2.Commit).id)
+        prefix = f"refs/remotes/{remote}/"
+        for name in self._repo.references:
+            if name.startswith(prefix):
+                walker.hide(self._repo.references[name].resolve().target)
+        unpushed = {commit.id: commit for commit in walker}
+        boundary = [p for c in unpushed.values() for p in c.parent_ids if p not in unpushed]
+        return str(boundary[0]) if boundary else None
+
     def is_shallow(self) -> bool:
         return bool(self._repo.is_shallow)
 
