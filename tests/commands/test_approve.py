@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from guardtrail.cli import main
-from tests.gitrepo import ALICE, CLAUDE, Project, SshKey, make_project
+from tests.gitrepo import ALICE, CLAUDE, CLAUDE_TRAILER, Project, SshKey, make_project
 
 
 @pytest.fixture
@@ -75,3 +75,18 @@ def test_approve_with_nothing_to_approve(tmp_path: Path, capsys: pytest.CaptureF
     _configure(project, project.alice)
     assert main(["approve", "--repo", str(project.repo.path), "--base", "main"]) == 2
     assert "nothing in the range needs approval" in capsys.readouterr().err
+
+
+def test_approval_message_leaves_out_what_the_approver_co_wrote(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _configure(project, project.alice)
+    project.repo.write("Makefile", "all:\n")
+    project.repo.commit(
+        f"pair work\n\nCo-authored-by: {ALICE[0]} <{ALICE[1]}>\n{CLAUDE_TRAILER}", author="Bob <bob@example.com>"
+    )
+    assert main(["approve", "--repo", str(project.repo.path), "--base", "main"]) == 0
+    message = project.repo.git("log", "-1", "--format=%B")
+    assert message.splitlines()[0] == "Approve 1 gated commit"
+    assert "pair work" not in message
+    assert main(["check", "--repo", str(project.repo.path), "--base", "main"]) == 1

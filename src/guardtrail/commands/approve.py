@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from guardtrail.commands.check import CheckOptions, load_policy, run_check
-from guardtrail.decide.approvals import ALLOW_SECRET, APPROVED_BY
+from guardtrail.commands.check import check_range
+from guardtrail.decide.approvals import ALLOW_SECRET, APPROVED_BY, wrote
 from guardtrail.decide.gate import Decision
-from guardtrail.decide.policy import SSH_KEY_TYPES, Approver
+from guardtrail.decide.policy import SSH_KEY_TYPES, Approver, Policy
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.porcelain import commit_empty_signed
 from guardtrail.git.repo import Repository
@@ -28,8 +28,7 @@ class ApproveOptions:
     allow_secrets: tuple[str, ...] = ()
 
 
-def _approver(repo: Repository, base: str) -> Approver:
-    policy = load_policy(repo, base)
+def _approver(repo: Repository, policy: Policy) -> Approver:
     email = repo.config("user.email")
     if not email:
         raise GuardtrailError("git has no user.email: run 'git config user.email YOU@EXAMPLE.COM'")
@@ -77,7 +76,7 @@ def _check_signing_key(repo: Repository, approver: Approver) -> None:
 
 def approval_message(decision: Decision, approver: Approver, allow_secrets: Sequence[str]) -> str:
     """The approval commit message: what it covers, then the trailers."""
-    pending = [e for e in decision.commits if e.gated and e.commit.author.email.lower() != approver.email.lower()]
+    pending = [e for e in decision.commits if e.gated and not wrote(approver, e.commit)]
     lines = [f"Approve {len(pending)} gated commit{'s' if len(pending) != 1 else ''}", ""]
     for entry in pending:
         categories = sorted(
@@ -95,8 +94,9 @@ def run_approve(options: ApproveOptions) -> str:
     repo = Repository(options.repo)
     if repo.workdir is None:
         raise GuardtrailError("approve needs a working tree (a bare repository cannot commit)")
-    decision = run_check(CheckOptions(repo=options.repo, base=options.base))
-    approver = _approver(repo, decision.base)
+    span = repo.resolve_range(options.base, None)
+    decision = check_range(repo, span, span.base)
+    approver = _approver(repo, decision.policy)
     _check_signing_key(repo, approver)
     if not any(entry.gated for entry in decision.commits) and not options.allow_secrets:
         raise GuardtrailError("nothing in the range needs approval: no gated commits")

@@ -76,7 +76,8 @@ def _ancestors(start: str, parents: Mapping[str, tuple[str, ...]]) -> set[str]:
     return seen
 
 
-def _wrote(approver: Approver, commit: Commit) -> bool:
+def wrote(approver: Approver, commit: Commit) -> bool:
+    """Whether ``approver`` authored or co-authored ``commit``: then their approval cannot cover it."""
     emails = {commit.author.email.lower()}
     for value in commit.trailer_values(CO_AUTHORED_BY):
         person = parse_identity(value)
@@ -119,7 +120,7 @@ def find_approvals(
         assert check.signer is not None
         approver = check.signer
         reach = frozenset(_ancestors(commit.sha, parents))
-        covers = frozenset(sha for sha in reach if sha == commit.sha or not _wrote(approver, by_sha[sha]))
+        covers = frozenset(sha for sha in reach if sha == commit.sha or not wrote(approver, by_sha[sha]))
         allowed = frozenset(v.strip() for v in commit.trailer_values(ALLOW_SECRET) if v.strip())
         approvals.append(Approval(commit.sha, approver, reach, covers, allowed))
     return Approvals(tuple(approvals), tuple(rejected))
