@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -29,14 +28,6 @@ def _write(text: str, output: str | None) -> None:
         Path(output).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise GuardtrailError(f"cannot write {output}: {exc.strerror}") from None
-
-
-def _append_audit(lines: Sequence[str], path: str) -> None:
-    try:
-        with open(path, "a", encoding="utf-8") as handle:
-            handle.writelines(line + "\n" for line in lines)
-    except OSError as exc:
-        raise GuardtrailError(f"cannot append to audit log {path}: {exc.strerror}") from None
 
 
 _POLICY_REF = click.option("--policy-ref", help="Read the policy from this revision instead of the base.")
@@ -75,15 +66,13 @@ def check(
     audit_log: str | None,
 ) -> int:
     """Run the gate over every commit in BASE..HEAD."""
-    from guardtrail.commands.check import CheckOptions, run_check
+    from guardtrail.commands.check import CheckOptions, append_audit_log, run_check
     from guardtrail.report import Format, render
 
     decision = run_check(CheckOptions(repo=Path(repo), base=base, head=head, policy_ref=policy_ref))
     _write(render(decision, Format(fmt)), output)
     if audit_log:
-        from guardtrail.report.audit import audit_lines
-
-        _append_audit(audit_lines(decision, datetime.now(timezone.utc)), audit_log)
+        append_audit_log(decision, audit_log)
     return decision.exit_code
 
 

@@ -6,7 +6,9 @@ entry point all call :func:`run_check`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from guardtrail.classify.pipeline import Classifier
@@ -14,6 +16,7 @@ from guardtrail.decide.authorship import AuthorshipDetector
 from guardtrail.decide.gate import Decision, SecretBaseline, decide
 from guardtrail.decide.policy import POLICY_FILE, Policy, policy_from_bytes
 from guardtrail.decide.signatures import SignatureVerifier
+from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Range, Repository
 
 
@@ -38,6 +41,18 @@ def load_baseline(repo: Repository, rev: str, policy: Policy) -> SecretBaseline 
     from guardtrail.classify.secrets import load_baseline as parse_baseline
 
     return parse_baseline(data, f"{policy.baseline} at {rev[:10]}")
+
+
+def append_audit_log(decision: Decision, path: str | os.PathLike[str]) -> None:
+    """Append the decision's audit lines (one per commit, one for the range) to ``path``."""
+    from guardtrail.report.audit import audit_lines
+
+    lines = audit_lines(decision, datetime.now(timezone.utc))
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.writelines(line + "\n" for line in lines)
+    except OSError as exc:
+        raise GuardtrailError(f"cannot append to audit log {path}: {exc.strerror}") from None
 
 
 def run_check(options: CheckOptions) -> Decision:

@@ -15,11 +15,10 @@ import os
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from guardtrail.commands.check import CheckOptions, run_check
+from guardtrail.commands.check import CheckOptions, append_audit_log, run_check
 from guardtrail.decide.gate import Decision
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.ci_fetch import ensure_range, merge_base_with_branch
@@ -182,10 +181,7 @@ def _publish(options: CiOptions, decision: Decision, repo: Path, say: Callable[[
         except OSError as exc:
             raise GuardtrailError(f"cannot write the SARIF file {options.sarif_file}: {exc.strerror}") from None
     if options.audit_log is not None:
-        from guardtrail.report.audit import audit_lines
-
-        lines = audit_lines(decision, datetime.now(timezone.utc))
-        _append(options.audit_log, "".join(line + "\n" for line in lines), "audit log")
+        append_audit_log(decision, options.audit_log)
     summary = options.env.get("GITHUB_STEP_SUMMARY")
     if summary:
         _append(summary, render_summary(decision), "job summary")
