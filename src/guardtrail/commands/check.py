@@ -6,6 +6,7 @@ entry point all call :func:`run_check`.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -13,8 +14,8 @@ from pathlib import Path
 
 from guardtrail.classify.pipeline import Classifier
 from guardtrail.decide.authorship import AuthorshipDetector
-from guardtrail.decide.gate import Decision, SecretBaseline, decide
-from guardtrail.decide.policy import POLICY_FILE, Policy, policy_from_bytes
+from guardtrail.decide.gate import Decision, decide
+from guardtrail.decide.policy import FileReader, load_baseline, load_policy
 from guardtrail.decide.signatures import SignatureVerifier
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Range, Repository
@@ -27,20 +28,6 @@ class CheckOptions:
     head: str | None = None
     policy_ref: str | None = None
     """Read the policy from this revision instead of the base (CI: the base branch tip)."""
-
-
-def load_policy(repo: Repository, rev: str) -> Policy:
-    """The policy as it stands at ``rev`` (built-in defaults when the file is absent)."""
-    return policy_from_bytes(repo.file_at(rev, POLICY_FILE), f"{POLICY_FILE} at {rev[:10]}")
-
-
-def load_baseline(repo: Repository, rev: str, policy: Policy) -> SecretBaseline | None:
-    data = repo.file_at(rev, policy.baseline)
-    if data is None:
-        return None
-    from guardtrail.classify.secrets import load_baseline as parse_baseline
-
-    return parse_baseline(data, f"{policy.baseline} at {rev[:10]}")
 
 
 def append_audit_log(decision: Decision, path: str | os.PathLike[str]) -> None:
@@ -64,7 +51,9 @@ def run_check(options: CheckOptions) -> Decision:
 
 def check_range(repo: Repository, span: Range, policy_rev: str) -> Decision:
     """The gate over ``span`` of an opened repository, judged by the policy at ``policy_rev``."""
-    policy = load_policy(repo, policy_rev)
+    read: FileReader = functools.partial(repo.file_at, policy_rev)
+    where = f"at {policy_rev[:10]}"
+    policy = load_policy(read, where)
     commits = [repo.commit(sha) for sha in repo.rev_list(span.base, span.head)]
     classifier = Classifier(policy)
     findings = [f for commit in commits for f in classifier.classify(repo.changes(commit.sha), repo)]
@@ -81,5 +70,5 @@ def check_range(repo: Repository, span: Range, policy_rev: str) -> Decision:
         findings=findings,
         signals=signals,
         checks=checks,
-        baseline=load_baseline(repo, policy_rev, policy),
+        baseline=load_baseline(read, where, policy),
     )

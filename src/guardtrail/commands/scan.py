@@ -11,10 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from guardtrail.classify.secrets import Baseline, load_baseline
 from guardtrail.classify.secrets_scan import scan_history, scan_worktree
-from guardtrail.decide.gate import Decision
-from guardtrail.decide.policy import POLICY_FILE, Policy, policy_from_bytes
+from guardtrail.decide.gate import Decision, SecretBaseline
+from guardtrail.decide.policy import Policy, load_baseline, load_policy
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Repository
 from guardtrail.model import Finding
@@ -34,7 +33,7 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _policy_and_baseline(repo: Repository, *, history: bool) -> tuple[Policy, Baseline | None]:
+def _policy_and_baseline(repo: Repository, *, history: bool) -> tuple[Policy, SecretBaseline | None]:
     """History is judged by what is committed at HEAD, the working tree by its own files."""
     workdir = repo.workdir
     head = None if repo.is_empty() else repo.resolve("HEAD")
@@ -44,13 +43,12 @@ def _policy_and_baseline(repo: Repository, *, history: bool) -> tuple[Policy, Ba
             return repo.file_at(head, path) if head else None
         return _read(workdir / path)
 
-    where = "HEAD" if history or workdir is None else "the working tree"
-    policy = policy_from_bytes(read(POLICY_FILE), f"{POLICY_FILE} in {where}")
-    data = read(policy.baseline)
-    return policy, load_baseline(data, f"{policy.baseline} in {where}") if data is not None else None
+    where = "in HEAD" if history or workdir is None else "in the working tree"
+    policy = load_policy(read, where)
+    return policy, load_baseline(read, where, policy)
 
 
-def judge_scan(findings: Sequence[Finding], baseline: Baseline | None) -> tuple[list[Finding], int]:
+def judge_scan(findings: Sequence[Finding], baseline: SecretBaseline | None) -> tuple[list[Finding], int]:
     """Blocking findings, and how many the baseline or an allowlist comment cleared."""
     kept = [
         replace(f, blocking=True)

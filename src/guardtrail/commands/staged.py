@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from guardtrail.decide.authorship import AuthorshipDetector, Signal
-from guardtrail.decide.gate import Decision, SecretBaseline, decide
-from guardtrail.decide.policy import POLICY_FILE, Policy, policy_from_bytes
+from guardtrail.decide.gate import Decision, decide
+from guardtrail.decide.policy import load_baseline, load_policy
 from guardtrail.decide.signatures import UNSIGNED
 from guardtrail.git.index import STAGED, StagedIndex
 from guardtrail.git.trailers import parse_trailers
@@ -53,20 +53,6 @@ class StagedResult:
         return bool(self.signals)
 
 
-def _policy(index: StagedIndex) -> Policy:
-    policy = policy_from_bytes(index.file_at_head(POLICY_FILE), f"{POLICY_FILE} at HEAD")
-    return replace(policy, mode="assistant")  # nothing is signed yet: only authorship gates
-
-
-def _baseline(index: StagedIndex, policy: Policy) -> SecretBaseline | None:
-    data = index.file_at_head(policy.baseline)
-    if data is None:
-        return None
-    from guardtrail.classify.secrets import load_baseline
-
-    return load_baseline(data, f"{policy.baseline} at HEAD")
-
-
 def _pending_commit(index: StagedIndex, options: StagedOptions) -> Commit:
     message = options.message or ""
     return Commit(
@@ -83,7 +69,7 @@ def run_staged(options: StagedOptions) -> StagedResult:
     from guardtrail.classify.pipeline import Classifier
 
     index = StagedIndex(options.repo, options.environ, options.cwd)
-    policy = _policy(index)
+    policy = replace(load_policy(index.file_at_head, "at HEAD"), mode="assistant")  # nothing is signed yet
     changes = index.changes()
     commit = _pending_commit(index, options)
     detector = AuthorshipDetector(policy)
@@ -100,7 +86,7 @@ def run_staged(options: StagedOptions) -> StagedResult:
         findings=findings,
         signals={STAGED: signals},
         checks={STAGED: UNSIGNED},
-        baseline=_baseline(index, policy) if findings else None,
+        baseline=load_baseline(index.file_at_head, "at HEAD", policy) if findings else None,
     )
     sensitive = tuple(f for f in findings if f.category in SENSITIVE)
     return StagedResult(decision, signals, sensitive)

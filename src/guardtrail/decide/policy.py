@@ -7,13 +7,17 @@ and their keys as they stand at the base of the range, not as the change leaves 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import yaml
 
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import Category, Person
+
+if TYPE_CHECKING:
+    from guardtrail.decide.gate import SecretBaseline
 
 POLICY_FILE = ".guardtrail.yml"
 MODES = ("assistant", "unsigned")
@@ -203,3 +207,24 @@ def policy_from_bytes(data: bytes | None, source: str) -> Policy:
     except UnicodeDecodeError:
         raise GuardtrailError(f"{source}: not UTF-8 text") from None
     return parse_policy(text, source)
+
+
+FileReader = Callable[[str], "bytes | None"]
+"""Reads a repository file's content from wherever a command judges by (a revision, the index's
+HEAD, the working tree); None when there is no such file."""
+
+
+def load_policy(read: FileReader, where: str) -> Policy:
+    """The policy from ``read`` (built-in defaults when the file is absent); ``where`` names the
+    source in messages: ``at 1a2b3c4d5e``, ``at HEAD``, ``in the working tree``."""
+    return policy_from_bytes(read(POLICY_FILE), f"{POLICY_FILE} {where}")
+
+
+def load_baseline(read: FileReader, where: str, policy: Policy) -> SecretBaseline | None:
+    """The policy's secrets baseline from ``read``, or None when there is none."""
+    data = read(policy.baseline)
+    if data is None:
+        return None
+    from guardtrail.classify.secrets import load_baseline as parse_baseline
+
+    return parse_baseline(data, f"{policy.baseline} {where}")
