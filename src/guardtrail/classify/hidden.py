@@ -60,7 +60,7 @@ def hidden_characters(text: str, *, at_file_start: bool = False) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _decoded_tags(text: str) -> str:
+def decoded_tags(text: str) -> str:
     """What Unicode tag characters spell out, for the reviewer (ASCII smuggling)."""
     return "".join(chr(ord(c) - 0xE0000) for c in text if 0xE0020 <= ord(c) <= 0xE007E)
 
@@ -77,7 +77,7 @@ def analyse_hidden_text(change: FileChange, blobs: Blobs) -> Iterable[Finding]:
     ]
     for line, chars in hits[:MAX_PER_FILE]:
         names = ", ".join(describe(c) for c in chars[:3]) + (" …" if len(chars) > 3 else "")
-        smuggled = _decoded_tags(line.text)
+        smuggled = decoded_tags(line.text)
         details = (f'tag characters spell: "{smuggled[:120]}"',) if smuggled else ()
         yield Finding(
             commit=change.commit,

@@ -27,6 +27,7 @@ from guardtrail.classify.analysers._common import (
 )
 from guardtrail.classify.analysers.dispatch import agent_config_kind
 from guardtrail.classify.base import Blobs
+from guardtrail.classify.hidden import decoded_tags
 from guardtrail.model import Category, FileChange, Finding, Severity
 
 _SERVER_TABLES = ("mcpServers", "servers", "mcp", "mcp_servers", "context_servers")
@@ -54,7 +55,6 @@ _IMPERATIVE = re.compile(
     r"|\b(?:you are|you must|system prompt|assistant)\b",
     re.I | re.S,
 )
-_TAGS = re.compile("[\U000e0000-\U000e007f]+")
 
 
 def analyse_agent_config(change: FileChange, blobs: Blobs) -> Iterator[Finding]:
@@ -211,7 +211,7 @@ def _instructions(report: Reporter, change: FileChange, sides: Sides) -> Iterato
             message = f'comment hides instructions from reviewers: "{shown}"'
             yield report("agent.hidden-instructions", message, first, Severity.ERROR)
     for added in introduced_lines(change, sides.old, comments=()):
-        smuggled = "".join(chr(ord(c) - 0xE0000) for run in _TAGS.findall(added.text) for c in run)
+        smuggled = decoded_tags(added.text)
         if smuggled.strip():
             message = f'invisible tag characters spell: "{smuggled.strip()[:80]}"'
             yield report("agent.hidden-instructions", message, added.number, Severity.ERROR)
