@@ -11,14 +11,13 @@ SHA-1 that detect-secrets baselines store, and ``fingerprint`` hashes rule, valu
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import functools
 import hashlib
 import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -29,9 +28,9 @@ from guardtrail.model import AddedLine, Category, FileChange, Finding, Severity
 from guardtrail.rules import Rule, load_rules
 
 try:
-    import ahocorasick as _ahocorasick  # type: ignore[import-not-found]  # a C extension without stubs
+    import ahocorasick_rs as _ahocorasick
 except ImportError:  # pragma: no cover - a platform without its wheel: the regex pass does the same work
-    _ahocorasick = None
+    _ahocorasick = None  # type: ignore[assignment]
 
 _PRAGMA = re.compile(r"pragma:\s*allowlist[ -]secret", re.IGNORECASE)
 _PRAGMA_NEXTLINE = re.compile(r"pragma:\s*allowlist[ -]nextline[ -]secret", re.IGNORECASE)
@@ -195,7 +194,7 @@ def _lower_same_length(text: str) -> str:
 class KeywordIndex:
     """One pass over a file's added text: which lines may hold which detectors' secrets.
 
-    The pass is an Aho-Corasick automaton (pyahocorasick) finding every occurrence of every
+    The pass is an Aho-Corasick DFA (ahocorasick_rs) finding every occurrence of every
     keyword; without the library, one compiled alternation finds the longest word at each
     position and wakes the detectors of the words inside it too.
     """
@@ -206,6 +205,7 @@ class KeywordIndex:
             for word in detector.keywords:
                 by_word.setdefault(word.lower(), set()).add(index)
         self._by_word = {word: frozenset(ids) for word, ids in by_word.items()}
+        self._ids = tuple(self._by_word.values())
         self._automaton = _automaton(self._by_word) if _ahocorasick is not None else None
         triggers: dict[re.Pattern[str], set[int]] = {}
         sieved: dict[tuple[re.Pattern[str], ...], dict[re.Pattern[str], set[int]]] = {}
@@ -228,61 +228,59 @@ class KeywordIndex:
         words = self._by_word
         return {word: frozenset().union(*(ids for other, ids in words.items() if other in word)) for word in words}
 
-    def candidates(self, text: str) -> dict[int, tuple[int, set[int]]]:
-        """Line index in ``text`` (lines joined by newlines) → where that line starts, and the
+    def candidates(self, text: str) -> dict[int, set[int]]:
+        """Where each line worth a look starts in ``text`` (lines joined by newlines) → the
         indices of the detectors to run on it. Lines without a hit cost nothing in Python."""
-        found: dict[int, tuple[int, set[int]]] = {}
+        found: dict[int, set[int]] = {}
         lowered = _lower_same_length(text)
         if self._automaton is not None:
-            _wake(found, text, self._automaton.iter(lowered))
+            ids = self._ids
+            matches = self._automaton.find_matches_as_indexes(lowered, overlapping=True)
+            _wake(found, text, [(start, ids[word]) for word, start, _ in matches])
         elif self._pattern is not None:
             wakes = self._wakes
-            _wake(found, text, ((m.start(), wakes[m.group(0)]) for m in self._pattern.finditer(lowered)))
+            _wake(found, text, [(m.start(), wakes[m.group(0)]) for m in self._pattern.finditer(lowered)])
         for trigger, indices in self._triggers:
-            _wake(found, text, ((match.start(), indices) for match in trigger.finditer(text)))
+            _wake(found, text, [(match.start(), indices) for match in trigger.finditer(text)])
         for sieve, group in self._sieved:
-            picked: dict[int, tuple[int, set[int]]] = {}
+            picked: dict[int, set[int]] = {}
             for regex in sieve:
-                _wake(picked, text, ((match.start(), ()) for match in regex.finditer(text)))
-            for line, (start, _) in picked.items():
+                _wake(picked, text, [(match.start(), ()) for match in regex.finditer(text)])
+            for start in picked:
                 end = text.find("\n", start)
                 content = text[start:] if end < 0 else text[start:end]
                 for trigger, indices in group:
                     if trigger.search(content):
-                        found.setdefault(line, (start, set()))[1].update(indices)
+                        found.setdefault(start, set()).update(indices)
         return found
 
 
-def _wake(found: dict[int, tuple[int, set[int]]], text: str, hits: Iterable[tuple[int, Iterable[int]]]) -> None:
+def _wake(found: dict[int, set[int]], text: str, hits: Iterable[tuple[int, Iterable[int]]]) -> None:
     """Add each hit's detector ids to the entry of the line holding its offset (offsets ascend).
 
-    Counts newlines only between successive hits, so the cost follows the number of hits, not
-    of lines; hits on the line of the previous one cost a comparison."""
-    line = start = 0
-    end = text.find("\n")
-    end = len(text) if end < 0 else end
-    woken = None
+    Looks for the line's ends only when a hit falls past the previous line, so the cost
+    follows the number of hits, not of lines."""
+    end = -1
+    woken: set[int] = set()
     for offset, ids in hits:
         if offset > end:
-            line += text.count("\n", end, offset)
             start = text.rfind("\n", 0, offset) + 1
             end = text.find("\n", offset)
-            end = len(text) if end < 0 else end
-            woken = None
-        if woken is None:
-            woken = found.setdefault(line, (start, set()))[1]
+            if end < 0:
+                end = len(text)
+            woken = found.setdefault(start, set())
         woken.update(ids)
 
 
-def _automaton(by_word: Mapping[str, frozenset[int]]) -> Any:
-    """An Aho-Corasick automaton over ``by_word``'s keys whose values are the detector ids."""
-    assert _ahocorasick is not None
-    automaton = _ahocorasick.Automaton()
-    for word, ids in by_word.items():
-        automaton.add_word(word, ids)
-    if by_word:
-        automaton.make_automaton()
-    return automaton if by_word else None
+def _automaton(words: Iterable[str]) -> _ahocorasick.AhoCorasick | None:
+    """An Aho-Corasick DFA over ``words`` reporting every occurrence (overlapping ones too);
+    a match's pattern index is the word's position in ``words``."""
+    chosen = list(words)
+    if not chosen:
+        return None
+    return _ahocorasick.AhoCorasick(
+        chosen, matchkind=_ahocorasick.MatchKind.Standard, implementation=_ahocorasick.Implementation.DFA
+    )
 
 
 def _allowlisted(text: str, start: int, line: str, index: int, number: Callable[[int], int]) -> bool:
@@ -415,52 +413,59 @@ class SecretScanner:
         for index, scope in self._scoped.items():
             if content is not None and scope.search(content):
                 start = 0
-                for line_index, line in enumerate(text.split("\n")):
-                    candidates.setdefault(line_index, (start, set()))[1].add(index)
+                for line in text.split("\n"):
+                    candidates.setdefault(start, set()).add(index)
                     start += len(line) + 1
         findings: list[Finding] = []
-        for i in sorted(candidates):
-            start, detectors = candidates[i]
+        requires = self._requires
+        index = counted = 0  # the index of the line starting at ``counted``
+        for start in sorted(candidates):
             end = text.find("\n", start)
             line = text[start:] if end < 0 else text[start:end]
-            requires = self._requires
-            runnable = [d for d in sorted(detectors) if (needed := requires[d]) is None or needed.search(line)]
-            if not runnable:
+            runnable = [d for d in sorted(candidates[start]) if (needed := requires[d]) is None or needed.search(line)]
+            secrets = self._line_secrets(path, line, runnable) if runnable else []
+            if not secrets:
                 continue
-            found = self._line_findings(commit, path, AddedLine(number(i), line), runnable)
-            if found and _allowlisted(text, start, line, i, number):
-                found = [dataclasses.replace(finding, allowlisted=True) for finding in found]
-            findings += found
+            index += text.count("\n", counted, start)
+            counted = start
+            allowlisted = _allowlisted(text, start, line, index, number)
+            findings += (
+                self._finding(commit, path, number(index), detector, secret, allowlisted)
+                for detector, secret in secrets
+            )
         return findings
 
-    def _line_findings(self, commit: str, path: str, line: AddedLine, detectors: Iterable[int]) -> list[Finding]:
-        kept: list[str] = []
-        findings = []
+    def _line_secrets(self, path: str, line: str, detectors: Iterable[int]) -> list[tuple[Detector, str]]:
+        """The secrets ``detectors`` find on ``line``, each value once (a value inside another
+        one found first is the same secret), placeholders and public values left out."""
+        kept: list[tuple[Detector, str]] = []
         for index in detectors:
             detector = self._detectors[index]
-            for secret in detector.find(path, line.text):
+            for secret in detector.find(path, line):
                 if (
                     is_placeholder(secret)
                     or is_public_value(secret)
-                    or any(secret in seen or seen in secret for seen in kept)
+                    or any(secret in seen or seen in secret for _, seen in kept)
                 ):
                     continue
-                kept.append(secret)
-                hashed = secret_hash(secret)
-                findings.append(
-                    Finding(
-                        commit=commit,
-                        path=path,
-                        line=line.number,
-                        category=Category.SECRET,
-                        rule=detector.rule,
-                        message=f"{detector.description}: {redact(secret)} (sha1 {hashed[:8]})",
-                        severity=Severity.ERROR,
-                        fingerprint=fingerprint(detector.rule, hashed, path),
-                        secret_hash=hashed,
-                    )
-                )
-        return findings
+                kept.append((detector, secret))
+        return kept
+
+    @staticmethod
+    def _finding(commit: str, path: str, line: int, detector: Detector, secret: str, allowlisted: bool) -> Finding:
+        hashed = secret_hash(secret)
+        return Finding(
+            commit=commit,
+            path=path,
+            line=line,
+            category=Category.SECRET,
+            rule=detector.rule,
+            message=f"{detector.description}: {redact(secret)} (sha1 {hashed[:8]})",
+            severity=Severity.ERROR,
+            fingerprint=fingerprint(detector.rule, hashed, path),
+            secret_hash=hashed,
+            allowlisted=allowlisted,
+        )
 
 
 @dataclass(frozen=True)
