@@ -7,7 +7,7 @@ import multiprocessing
 import pytest
 
 from guardtrail.classify.secrets import SecretScanner
-from guardtrail.classify.secrets_scan import MIN_SLICE, all_commits, scan_history
+from guardtrail.classify.secrets_scan import all_commits, scan_history
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Repository
 from tests.classify.test_history_scan import GITHUB, GITHUB_2, GITLAB, NPM, STRIPE, history
@@ -16,6 +16,9 @@ from tests.gitrepo import GitRepo
 __all__ = ["history"]  # the fixture, reused
 
 SECRETS = (GITHUB, GITHUB_2, GITLAB, NPM, STRIPE)
+COMMITS = 48
+REGION = 512
+"""Bytes of the log stream per worker task: small, so that this history makes many tasks."""
 
 pytestmark = pytest.mark.skipif(
     "fork" not in multiprocessing.get_all_start_methods(),
@@ -26,9 +29,9 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def long_history(history: GitRepo) -> GitRepo:
     """The two branches, tag and merge of ``history``, then enough commits on two more branches
-    for several slices per worker: a secret in most of them, renames, non-ASCII paths, a second
+    for many worker tasks: a secret in most of them, renames, non-ASCII paths, a second
     merge with its own change."""
-    for n in range(3 * MIN_SLICE):
+    for n in range(COMMITS):
         branch = "main" if n % 3 else "side"
         history.git("checkout", "-q", *(["-b"] if n == 0 else []), branch)
         folder = "données" if n % 2 else "src"
@@ -50,30 +53,48 @@ def test_two_workers_report_exactly_what_one_process_reports(long_history: GitRe
     repo = Repository(long_history.path)
 
     sequential = scan_history(repo, scanner=SecretScanner(), workers=1)
-    parallel = scan_history(repo, scanner=SecretScanner(), workers=2, threshold=0)
+    parallel = scan_history(repo, scanner=SecretScanner(), workers=2, threshold=0, region_bytes=REGION)
 
     assert parallel == sequential  # every field of every finding, in the same order
     commits = list(all_commits(repo))
-    assert len(commits) > 3 * MIN_SLICE
-    assert len({finding.commit for finding in sequential}) > 2 * MIN_SLICE
+    assert len(list(repo.history_log(commits, region_bytes=REGION))) > 8
+    assert len({finding.commit for finding in sequential}) > COMMITS * 2 // 3
     assert any(finding.path == "naïve/merged.env" for finding in sequential)  # the merge's own change
     assert any(finding.path.startswith("données/renamed_") for finding in sequential)
     assert any(finding.allowlisted for finding in sequential)
     assert not multiprocessing.active_children()
 
 
-def test_a_failure_in_a_worker_is_the_error_the_sequential_scan_raises(long_history: GitRepo) -> None:
-    last = 3 * MIN_SLICE - 1  # on main, just before the merge: in the last slice
+def test_a_failure_reading_the_log_is_the_error_the_sequential_scan_raises(long_history: GitRepo) -> None:
+    last = COMMITS - 1  # on main, just before the merge: in the last region
     blob = long_history.git("rev-parse", f"main^:données/mod_{last}.py").strip()
     (long_history.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # commits leave loose objects
 
     with pytest.raises(GuardtrailError) as sequential:
         scan_history(Repository(long_history.path), scanner=SecretScanner(), workers=1)
     with pytest.raises(GuardtrailError) as parallel:
-        scan_history(Repository(long_history.path), scanner=SecretScanner(), workers=2, threshold=0)
+        scan_history(
+            Repository(long_history.path), scanner=SecretScanner(), workers=2, threshold=0, region_bytes=REGION
+        )
 
     assert str(parallel.value) == str(sequential.value)
     assert str(parallel.value).startswith("git log failed reading the history")
+    assert not multiprocessing.active_children()
+
+
+def test_a_failure_in_a_worker_is_the_error_the_sequential_scan_raises(long_history: GitRepo) -> None:
+    blob = long_history.git("rev-parse", "main:naïve/merged.env").strip()  # only the last merge adds it
+    (long_history.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+
+    with pytest.raises(GuardtrailError) as sequential:
+        scan_history(Repository(long_history.path), scanner=SecretScanner(), workers=1)
+    with pytest.raises(GuardtrailError) as parallel:
+        scan_history(
+            Repository(long_history.path), scanner=SecretScanner(), workers=2, threshold=0, region_bytes=REGION
+        )
+
+    assert str(parallel.value) == str(sequential.value)
+    assert blob[:7] in str(parallel.value)
     assert not multiprocessing.active_children()
 
 

@@ -7,16 +7,19 @@ only the lines each commit adds, so a secret is reported once, in the commit tha
 
 from __future__ import annotations
 
+import collections
+import itertools
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 from guardtrail.classify.secrets import SecretScanner
 from guardtrail.errors import GuardtrailError
-from guardtrail.git.repo import Repository
+from guardtrail.git.repo import LogRegion, Repository, added_texts
 from guardtrail.model import Finding
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -32,10 +35,12 @@ SAMPLE_FLOOR = 400
 """Histories of fewer ordinary commits are scanned in-process without even sampling them."""
 SAMPLE_SIZE = 8
 """How many commits, spread evenly over the history, estimate the bytes it adds."""
-SLICES_PER_WORKER = 8
-"""How many slices of the history each worker takes on average, so that the work evens out."""
-MIN_SLICE = 16
-"""No slice is shorter than this many commits: each one starts its own ``git log``."""
+REGION_BYTES = 1 << 20
+"""About how much of the log stream one worker task holds."""
+IN_FLIGHT = 2
+"""Tasks waiting or running per worker: enough to keep each busy, few enough to bound memory."""
+MERGE_BATCH = 16
+"""Merges per worker task."""
 
 
 def tracked_paths(repo_root: Path) -> list[str]:
@@ -99,18 +104,19 @@ def scan_history(
     scanner: SecretScanner | None = None,
     workers: int | None = None,
     threshold: int = PARALLEL_BYTES,
+    region_bytes: int = REGION_BYTES,
 ) -> list[Finding]:
     """Secrets in the lines every commit of the history adds, each in the commit that added it.
 
-    Ordinary commits are read from one streaming ``git log -p`` (``Repository.history_patches``)
+    Ordinary commits are read from one streaming ``git log -p`` (``Repository.history_log``)
     and scanned a file's added text at a time; merges count only what they introduce
     themselves (``Repository.changes``). Findings come in the order of ``all_commits``.
 
     When the ordinary commits add ``threshold`` bytes or more (estimated from a sample) and
-    there is more than one worker (by default one per core, at most :data:`MAX_WORKERS`), they
-    are cut into contiguous slices scanned by forked worker processes, each reading its own
-    ``git log -p``, while this process reads the merges; the findings are the same, in the
-    same order. Where ``fork`` is unavailable the scan stays in this process.
+    there is more than one worker (by default one per core, at most :data:`MAX_WORKERS`), this
+    process still reads the one log stream, and forked worker processes parse and scan its
+    regions (of about ``region_bytes``) and the merges; the findings are the same, in the same
+    order. Where ``fork`` is unavailable the scan stays in this process.
     """
     scanner = scanner or SecretScanner()
     commits = list(repo.all_commits())
@@ -119,9 +125,16 @@ def scan_history(
     ordinary = [sha for sha in commits if sha not in merge_set]
     count = min(MAX_WORKERS, os.cpu_count() or 1) if workers is None else workers
     if count > 1 and "fork" in multiprocessing.get_all_start_methods() and _large(repo, ordinary, threshold):
-        by_commit = _scan_in_workers(repo, scanner, ordinary, merges, count)
+        tasks = itertools.chain(
+            ((_scan_merges_task, merges[at : at + MERGE_BATCH]) for at in range(0, len(merges), MERGE_BATCH)),
+            ((_scan_region_task, region) for region in repo.history_log(ordinary, region_bytes=region_bytes)),
+        )
+        by_commit = _scan_in_workers(repo, scanner, tasks, count)
     else:
-        by_commit = _scan_ordinary(repo, scanner, ordinary)
+        by_commit = {}
+        for region in repo.history_log(ordinary, region_bytes=region_bytes):
+            for sha, found in _scan_region(repo, scanner, region).items():
+                by_commit.setdefault(sha, []).extend(found)
         by_commit.update(_scan_merges(repo, scanner, merges))
     return [finding for sha in commits for finding in by_commit.get(sha, ())]
 
@@ -137,10 +150,10 @@ def _large(repo: Repository, ordinary: Sequence[str], threshold: int) -> bool:
     return sampled * len(ordinary) >= threshold * SAMPLE_SIZE
 
 
-def _scan_ordinary(repo: Repository, scanner: SecretScanner, commits: Sequence[str]) -> dict[str, list[Finding]]:
-    """Findings per commit in the lines ``commits`` (none a merge) add, read from one ``git log -p``."""
+def _scan_region(repo: Repository, scanner: SecretScanner, region: LogRegion) -> dict[str, list[Finding]]:
+    """Findings per commit in the lines the files of ``region`` add."""
     by_commit: dict[str, list[Finding]] = {}
-    for added in repo.history_patches(commits):
+    for added in added_texts(region):
 
         def content(sha: str = added.commit, path: str = added.path) -> str | None:
             data = repo.file_at(sha, path)
@@ -153,32 +166,44 @@ def _scan_ordinary(repo: Repository, scanner: SecretScanner, commits: Sequence[s
     return by_commit
 
 
-def _scan_merges(repo: Repository, scanner: SecretScanner, merges: Sequence[str]) -> dict[str, list[Finding]]:
+def _scan_merges(repo: Repository, scanner: SecretScanner, merges: Iterable[str]) -> dict[str, list[Finding]]:
     """Findings per merge in the lines each merge introduces itself."""
     return {sha: [finding for change in repo.changes(sha) for finding in scanner(change, repo)] for sha in merges}
 
 
-def _scan_in_workers(
-    repo: Repository, scanner: SecretScanner, ordinary: Sequence[str], merges: Sequence[str], count: int
-) -> dict[str, list[Finding]]:
-    """:func:`_scan_ordinary` over slices of ``ordinary`` in ``count`` forked processes.
+_Task = tuple[Callable[[Any], dict[str, list[Finding]]], Any]
 
-    The slices are many and small, taken in turn by whichever worker is free: the commits that
-    add most (an initial import, say) are seldom spread evenly over the history. The workers
-    inherit ``repo`` and ``scanner`` through ``fork`` (nothing is pickled or re-imported but the
-    slices and their findings). An error in a worker is raised here, as the sequential scan
-    would raise it; the pool is shut down and its processes reaped on every way out.
+
+def _scan_in_workers(
+    repo: Repository, scanner: SecretScanner, tasks: Iterable[_Task], count: int
+) -> dict[str, list[Finding]]:
+    """Run ``tasks`` (a function and its argument) in ``count`` forked processes; their findings
+    per commit, each commit's in the order of the tasks.
+
+    Tasks are submitted as this process reads them (the log stream as git writes it), with at
+    most :data:`IN_FLIGHT` per worker pending, so memory stays bounded on any history. The
+    workers inherit ``repo`` and ``scanner`` through ``fork`` (nothing is pickled or
+    re-imported but the tasks and their findings). An error in a worker is raised here, as the
+    sequential scan would raise it; the pool is shut down and its processes reaped on every
+    way out.
     """
-    size = max(MIN_SLICE, -(-len(ordinary) // (count * SLICES_PER_WORKER)))
-    slices = [ordinary[start : start + size] for start in range(0, len(ordinary), size)]
     pool = ProcessPoolExecutor(
         count, mp_context=multiprocessing.get_context("fork"), initializer=_adopt, initargs=(repo, scanner)
     )
+    by_commit: dict[str, list[Finding]] = {}
+    pending: collections.deque[Future[dict[str, list[Finding]]]] = collections.deque()
+
+    def collect() -> None:
+        for sha, found in pending.popleft().result().items():
+            by_commit.setdefault(sha, []).extend(found)
+
     try:
-        pending = [pool.submit(_scan_slice, part) for part in slices]
-        by_commit = _scan_merges(repo, scanner, merges)  # meanwhile, here
-        for future in pending:
-            by_commit.update(future.result())
+        for function, argument in tasks:
+            pending.append(pool.submit(function, argument))
+            if len(pending) >= count * IN_FLIGHT:
+                collect()
+        while pending:
+            collect()
     except BrokenProcessPool:
         raise GuardtrailError("a process scanning the history stopped unexpectedly: run the scan again") from None
     finally:
@@ -195,7 +220,16 @@ def _adopt(repo: Repository, scanner: SecretScanner) -> None:
     _worker = (repo, scanner)
 
 
-def _scan_slice(commits: Sequence[str]) -> dict[str, list[Finding]]:
+def _inherited() -> tuple[Repository, SecretScanner]:
     assert _worker is not None, "called outside a worker started by _scan_in_workers"
-    repo, scanner = _worker
-    return _scan_ordinary(repo, scanner, commits)
+    return _worker
+
+
+def _scan_region_task(region: LogRegion) -> dict[str, list[Finding]]:
+    repo, scanner = _inherited()
+    return _scan_region(repo, scanner, region)
+
+
+def _scan_merges_task(merges: Sequence[str]) -> dict[str, list[Finding]]:
+    repo, scanner = _inherited()
+    return _scan_merges(repo, scanner, merges)

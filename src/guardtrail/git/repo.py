@@ -13,7 +13,7 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Generator, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -66,10 +66,17 @@ class AddedText(NamedTuple):
     line's number in the new file."""
 
 
+class LogRegion(NamedTuple):
+    """Whole records (commit lines and files' ``diff --git`` sections) of the log stream
+    :meth:`Repository.history_log` reads, and the commit current where they start."""
+
+    data: bytes
+    commit: str
+
+
 _LOG_FORMAT = "%x00%H"
 """Each commit of the log stream starts with a NUL and its sha: no patch line can start so."""
 _HUNK_HEADER = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@[^\n]*\n")
-_TRAILING_CR = re.compile(rb"\r+\n")
 _C_ESCAPES = {b"a": 7, b"b": 8, b"t": 9, b"n": 10, b"v": 11, b"f": 12, b"r": 13, b'"': 34, b"\\": 92}
 _READ_SIZE = 1 << 20
 
@@ -249,14 +256,20 @@ class Repository:
         return len(self._commit(sha).parent_ids) > 1
 
     def history_patches(self, commits: Iterable[str]) -> Iterator[AddedText]:
-        """The lines each of ``commits`` adds, file by file, in the order given, read from one
-        streaming ``git log -p -U0``: the whole history in one pass instead of a libgit2 tree
-        diff and patch per commit.
+        """The lines each of ``commits`` adds, file by file, in the order given: the added
+        texts of every region :meth:`history_log` reads."""
+        for region in self.history_log(commits):
+            yield from added_texts(region)
+
+    def history_log(self, commits: Iterable[str], *, region_bytes: int = _READ_SIZE) -> Iterator[LogRegion]:
+        """One streaming ``git log -p -U0`` over ``commits``, in the order given, cut into
+        regions of whole records of about ``region_bytes``: the whole history in one pass
+        instead of a libgit2 tree diff and patch per commit. :func:`added_texts` reads a region.
 
         Each commit is compared with its first parent (renames found), a root commit with the
         empty tree, as :meth:`changes` does for an ordinary commit; options pin what git's configuration could
         change (diff algorithm, prefixes, path quoting, hunk context). Deleted, binary and
-        unchanged files yield nothing, and so do merges: :meth:`changes` says what a merge
+        unchanged files add nothing, and so do merges: :meth:`changes` says what a merge
         introduces itself.
         """
         command = [
@@ -311,7 +324,7 @@ class Repository:
                     process.stdin.close()
                 except BrokenPipeError:
                     pass  # git stopped early: its status and message say why
-                yield from _parse_log(iter(functools.partial(process.stdout.read, _READ_SIZE), b""))
+                yield from _regions(iter(functools.partial(process.stdout.read, region_bytes), b""))
             finally:
                 process.stdout.close()
                 status = process.wait()
@@ -327,6 +340,12 @@ class Repository:
         A merge counts only what it introduces itself: files that differ from every parent,
         and in them the lines found in no parent (conflict resolutions, "evil" merges).
         """
+        try:
+            return self._changes(sha)
+        except pygit2.GitError as exc:  # a missing or corrupt object
+            raise GuardtrailError(f"cannot read what commit {sha[:12]} changes: {exc}: run `git fsck`") from None
+
+    def _changes(self, sha: str) -> list[FileChange]:
         commit = self._commit(sha)
         parents = commit.parents
         if not parents:
@@ -370,13 +389,10 @@ def _widen_pipe(fd: int) -> None:
             fcntl.fcntl(fd, setsize, _READ_SIZE)
 
 
-def _parse_log(chunks: Iterable[bytes]) -> Iterator[AddedText]:
-    """Parse a ``git log -p -U0`` stream (of :meth:`Repository.history_patches`) as it arrives.
-
-    The stream is cut after the last complete record (a commit line or a file's ``diff --git``
-    section) of what has arrived; patch lines start with ``+``, ``-``, ``\\\\`` or a space,
-    so a line starting with NUL or ``diff --git `` can only begin a record.
-    """
+def _regions(chunks: Iterable[bytes]) -> Iterator[LogRegion]:
+    """Cut a ``git log -p -U0`` stream (of :meth:`Repository.history_log`) as it arrives, after
+    the last complete record of what has arrived. Patch lines start with ``+``, ``-``, ``\\``
+    or a space, so a line starting with NUL or ``diff --git `` can only begin a record."""
     buffer = bytearray()
     sha = ""
     for chunk in chunks:
@@ -385,25 +401,34 @@ def _parse_log(chunks: Iterable[bytes]) -> Iterator[AddedText]:
         cut = max(buffer.rfind(b"\n\x00", searched), buffer.rfind(b"\ndiff --git ", searched))
         if cut < 0:
             continue
-        region = bytes(buffer[: cut + 1])
+        region = LogRegion(bytes(buffer[: cut + 1]), sha)
         del buffer[: cut + 1]
-        sha = yield from _parse_records(region, sha)
-    yield from _parse_records(bytes(buffer), sha)
+        yield region
+        sha = _last_commit(region)
+    if buffer:
+        yield LogRegion(bytes(buffer), sha)
 
 
-def _parse_records(region: bytes, sha: str) -> Generator[AddedText, None, str]:
-    """The added texts of whole records in ``region``; returns the commit current at its end."""
-    starts = _line_starts(region, b"\x00") + _line_starts(region, b"diff --git ")
+def _last_commit(region: LogRegion) -> str:
+    """The commit current at the end of ``region``."""
+    data = region.data
+    at = data.rfind(b"\n\x00") + 1 or (0 if data.startswith(b"\x00") else -1)
+    return region.commit if at < 0 else data[at + 1 : data.index(b"\n", at)].decode()
+
+
+def added_texts(region: LogRegion) -> Iterator[AddedText]:
+    """The lines each file of ``region`` adds (files that add none are left out)."""
+    data, sha = region
+    starts = _line_starts(data, b"\x00") + _line_starts(data, b"diff --git ")
     starts.sort()
-    starts.append(len(region))
+    starts.append(len(data))
     for start, end in itertools.pairwise(starts):
-        if region[start] == 0:
-            sha = region[start + 1 : region.index(b"\n", start)].decode()
+        if data[start] == 0:
+            sha = data[start + 1 : data.index(b"\n", start)].decode()
             continue
-        added = _file_added(sha, region, start, end)
+        added = _file_added(sha, data, start, end)
         if added is not None:
             yield added
-    return sha
 
 
 def _line_starts(data: bytes, prefix: bytes, start: int = 0, end: int | None = None) -> list[int]:
@@ -454,8 +479,8 @@ def _file_added(sha: str, region: bytes, start: int, end: int) -> AddedText | No
     if not pieces:
         return None
     text = b"".join(pieces)
-    if b"\r\n" in text:
-        text = _TRAILING_CR.sub(b"\n", text)
+    while b"\r\n" in text:  # trailing carriage returns, however many
+        text = text.replace(b"\r\n", b"\n")
     return AddedText(sha, path, text[:-1], tuple(hunks))
 
 
