@@ -56,6 +56,7 @@ def test_two_workers_report_exactly_what_one_process_reports(long_history: GitRe
     parallel = scan_history(repo, scanner=SecretScanner(), workers=2, threshold=0, region_bytes=REGION)
 
     assert parallel == sequential  # every field of every finding, in the same order
+    assert scan_history(repo, scanner=SecretScanner(), workers=1, region_bytes=REGION) == sequential
     commits = list(all_commits(repo))
     assert len(list(repo.history_log(commits, region_bytes=REGION))) > 8
     assert len({finding.commit for finding in sequential}) > COMMITS * 2 // 3

@@ -124,18 +124,22 @@ def scan_history(
     merge_set = set(merges)
     ordinary = [sha for sha in commits if sha not in merge_set]
     count = min(MAX_WORKERS, os.cpu_count() or 1) if workers is None else workers
+    regions = repo.history_log(ordinary, region_bytes=region_bytes)
+    results: Iterable[dict[str, list[Finding]]]
     if count > 1 and "fork" in multiprocessing.get_all_start_methods() and _large(repo, ordinary, threshold):
         tasks = itertools.chain(
             ((_scan_merges_task, merges[at : at + MERGE_BATCH]) for at in range(0, len(merges), MERGE_BATCH)),
-            ((_scan_region_task, region) for region in repo.history_log(ordinary, region_bytes=region_bytes)),
+            ((_scan_region_task, region) for region in regions),
         )
-        by_commit = _scan_in_workers(repo, scanner, tasks, count)
+        results = _in_workers(repo, scanner, tasks, count)
     else:
-        by_commit = {}
-        for region in repo.history_log(ordinary, region_bytes=region_bytes):
-            for sha, found in _scan_region(repo, scanner, region).items():
-                by_commit.setdefault(sha, []).extend(found)
-        by_commit.update(_scan_merges(repo, scanner, merges))
+        results = itertools.chain(
+            [_scan_merges(repo, scanner, merges)], (_scan_region(repo, scanner, region) for region in regions)
+        )
+    by_commit: dict[str, list[Finding]] = {}
+    for result in results:  # a commit's files may span regions: their findings join in order
+        for sha, found in result.items():
+            by_commit.setdefault(sha, []).extend(found)
     return [finding for sha in commits for finding in by_commit.get(sha, ())]
 
 
@@ -174,41 +178,33 @@ def _scan_merges(repo: Repository, scanner: SecretScanner, merges: Iterable[str]
 _Task = tuple[Callable[[Any], dict[str, list[Finding]]], Any]
 
 
-def _scan_in_workers(
+def _in_workers(
     repo: Repository, scanner: SecretScanner, tasks: Iterable[_Task], count: int
-) -> dict[str, list[Finding]]:
-    """Run ``tasks`` (a function and its argument) in ``count`` forked processes; their findings
-    per commit, each commit's in the order of the tasks.
+) -> Iterator[dict[str, list[Finding]]]:
+    """The results of ``tasks`` (a function and its argument) run in ``count`` forked
+    processes, in the order of the tasks.
 
-    Tasks are submitted as this process reads them (the log stream as git writes it), with at
-    most :data:`IN_FLIGHT` per worker pending, so memory stays bounded on any history. The
-    workers inherit ``repo`` and ``scanner`` through ``fork`` (nothing is pickled or
-    re-imported but the tasks and their findings). An error in a worker is raised here, as the
-    sequential scan would raise it; the pool is shut down and its processes reaped on every
-    way out.
+    Tasks are submitted as they are read (the log stream as git writes it), with at most
+    :data:`IN_FLIGHT` per worker pending, so memory stays bounded on any history. The workers
+    inherit ``repo`` and ``scanner`` through ``fork`` (nothing is pickled or re-imported but
+    the tasks and their results). An error in a worker is raised here, as the sequential scan
+    would raise it; the pool is shut down and its processes reaped on every way out.
     """
     pool = ProcessPoolExecutor(
         count, mp_context=multiprocessing.get_context("fork"), initializer=_adopt, initargs=(repo, scanner)
     )
-    by_commit: dict[str, list[Finding]] = {}
     pending: collections.deque[Future[dict[str, list[Finding]]]] = collections.deque()
-
-    def collect() -> None:
-        for sha, found in pending.popleft().result().items():
-            by_commit.setdefault(sha, []).extend(found)
-
     try:
         for function, argument in tasks:
             pending.append(pool.submit(function, argument))
             if len(pending) >= count * IN_FLIGHT:
-                collect()
+                yield pending.popleft().result()
         while pending:
-            collect()
+            yield pending.popleft().result()
     except BrokenProcessPool:
         raise GuardtrailError("a process scanning the history stopped unexpectedly: run the scan again") from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    return by_commit
 
 
 _worker: tuple[Repository, SecretScanner] | None = None
