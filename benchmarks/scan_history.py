@@ -69,8 +69,9 @@ def _scan(path: Path) -> None:
 
 
 def _command(path: Path) -> None:
+    script = Path(sys.executable).with_name("guardtrail")  # not ``-m``: the checkout's files would shadow modules
     done = subprocess.run(
-        [sys.executable, "-m", "guardtrail", "scan", "--history", "--format", "json"],
+        [str(script), "scan", "--history", "--format", "json"],
         cwd=path,
         stdout=subprocess.DEVNULL,
         check=False,
