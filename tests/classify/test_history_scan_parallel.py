@@ -66,9 +66,20 @@ def test_two_workers_report_exactly_what_one_process_reports(long_history: GitRe
     assert not multiprocessing.active_children()
 
 
-def test_a_failure_reading_the_log_is_the_error_the_sequential_scan_raises(long_history: GitRepo) -> None:
-    last = COMMITS - 1  # on main, just before the merge: in the last region
-    blob = long_history.git("rev-parse", f"main^:données/mod_{last}.py").strip()
+@pytest.mark.parametrize(
+    ("revision", "message"),
+    [
+        # an ordinary commit's file, on main just before the merge: git log fails, in the last region
+        (f"main^:données/mod_{COMMITS - 1}.py", "git log failed reading the history"),
+        # a file only the last merge adds: the worker reading that merge fails
+        ("main:naïve/merged.env", "cannot read what commit"),
+    ],
+    ids=["log", "merge"],
+)
+def test_a_missing_object_is_the_error_the_sequential_scan_raises(
+    long_history: GitRepo, revision: str, message: str
+) -> None:
+    blob = long_history.git("rev-parse", revision).strip()
     (long_history.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # commits leave loose objects
 
     with pytest.raises(GuardtrailError) as sequential:
@@ -79,23 +90,7 @@ def test_a_failure_reading_the_log_is_the_error_the_sequential_scan_raises(long_
         )
 
     assert str(parallel.value) == str(sequential.value)
-    assert str(parallel.value).startswith("git log failed reading the history")
-    assert not multiprocessing.active_children()
-
-
-def test_a_failure_in_a_worker_is_the_error_the_sequential_scan_raises(long_history: GitRepo) -> None:
-    blob = long_history.git("rev-parse", "main:naïve/merged.env").strip()  # only the last merge adds it
-    (long_history.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
-
-    with pytest.raises(GuardtrailError) as sequential:
-        scan_history(Repository(long_history.path), scanner=SecretScanner(), workers=1)
-    with pytest.raises(GuardtrailError) as parallel:
-        scan_history(
-            Repository(long_history.path), scanner=SecretScanner(), workers=2, threshold=0, region_bytes=REGION
-        )
-
-    assert str(parallel.value) == str(sequential.value)
-    assert blob[:7] in str(parallel.value)
+    assert str(parallel.value).startswith(message)
     assert not multiprocessing.active_children()
 
 
