@@ -205,8 +205,10 @@ class KeywordIndex:
             for word in detector.keywords:
                 by_word.setdefault(word.lower(), set()).add(index)
         self._by_word = {word: frozenset(ids) for word, ids in by_word.items()}
-        self._ids = tuple(self._by_word.values())
-        self._automaton = _automaton(self._by_word) if _ahocorasick is not None else None
+        words = list(self._by_word)
+        self._ids = tuple(self._by_word[word] for word in words)
+        """The detector ids of each automaton pattern, by its index."""
+        self._automaton = _automaton(words) if _ahocorasick is not None else None
         triggers: dict[re.Pattern[str], set[int]] = {}
         sieved: dict[tuple[re.Pattern[str], ...], dict[re.Pattern[str], set[int]]] = {}
         for index, detector in enumerate(detectors):

@@ -19,7 +19,7 @@ from typing import Any
 
 from guardtrail.classify.secrets import SecretScanner
 from guardtrail.errors import GuardtrailError
-from guardtrail.git.repo import LogRegion, Repository, added_texts
+from guardtrail.git.repo import REGION_BYTES, LogRegion, Repository, added_texts
 from guardtrail.model import Finding
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -35,8 +35,6 @@ SAMPLE_FLOOR = 400
 """Histories of fewer ordinary commits are scanned in-process without even sampling them."""
 SAMPLE_SIZE = 8
 """How many commits, spread evenly over the history, estimate the bytes it adds."""
-REGION_BYTES = 1 << 20
-"""About how much of the log stream one worker task holds."""
 IN_FLIGHT = 2
 """Tasks waiting or running per worker: enough to keep each busy, few enough to bound memory."""
 MERGE_BATCH = 16

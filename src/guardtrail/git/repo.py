@@ -78,7 +78,9 @@ _LOG_FORMAT = "%x00%H"
 """Each commit of the log stream starts with a NUL and its sha: no patch line can start so."""
 _HUNK_HEADER = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@[^\n]*\n")
 _C_ESCAPES = {b"a": 7, b"b": 8, b"t": 9, b"n": 10, b"v": 11, b"f": 12, b"r": 13, b'"': 34, b"\\": 92}
-_READ_SIZE = 1 << 20
+REGION_BYTES = 1 << 20
+"""About how much of the log stream :meth:`Repository.history_log` reads into one region
+(one worker task of a parallel history scan), and how wide it asks the pipe from git to be."""
 
 
 class Repository:
@@ -261,7 +263,7 @@ class Repository:
         for region in self.history_log(commits):
             yield from added_texts(region)
 
-    def history_log(self, commits: Iterable[str], *, region_bytes: int = _READ_SIZE) -> Iterator[LogRegion]:
+    def history_log(self, commits: Iterable[str], *, region_bytes: int = REGION_BYTES) -> Iterator[LogRegion]:
         """One streaming ``git log -p -U0`` over ``commits``, in the order given, cut into
         regions of whole records of about ``region_bytes``: the whole history in one pass
         instead of a libgit2 tree diff and patch per commit. :func:`added_texts` reads a region.
@@ -386,7 +388,7 @@ def _widen_pipe(fd: int) -> None:
     setsize = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
     if setsize is not None:
         with contextlib.suppress(OSError):  # above /proc/sys/fs/pipe-max-size: keep the default
-            fcntl.fcntl(fd, setsize, _READ_SIZE)
+            fcntl.fcntl(fd, setsize, REGION_BYTES)
 
 
 def _regions(chunks: Iterable[bytes]) -> Iterator[LogRegion]:
@@ -412,8 +414,15 @@ def _regions(chunks: Iterable[bytes]) -> Iterator[LogRegion]:
 def _last_commit(region: LogRegion) -> str:
     """The commit current at the end of ``region``."""
     data = region.data
-    at = data.rfind(b"\n\x00") + 1 or (0 if data.startswith(b"\x00") else -1)
-    return region.commit if at < 0 else data[at + 1 : data.index(b"\n", at)].decode()
+    at = data.rfind(b"\n\x00") + 1
+    if at == 0 and not data.startswith(b"\x00"):
+        return region.commit  # no commit line: the region continues the previous commit
+    return _commit_line(data, at)
+
+
+def _commit_line(data: bytes, at: int) -> str:
+    """The sha of the commit line (NUL, sha) starting at ``at``."""
+    return data[at + 1 : data.index(b"\n", at)].decode()
 
 
 def added_texts(region: LogRegion) -> Iterator[AddedText]:
@@ -424,7 +433,7 @@ def added_texts(region: LogRegion) -> Iterator[AddedText]:
     starts.append(len(data))
     for start, end in itertools.pairwise(starts):
         if data[start] == 0:
-            sha = data[start + 1 : data.index(b"\n", start)].decode()
+            sha = _commit_line(data, start)
             continue
         added = _file_added(sha, data, start, end)
         if added is not None:
