@@ -92,6 +92,20 @@ def test_entropy_plugins_skip_only_values_too_uniform_to_pass_their_limit() -> N
                     assert len(set(value)) >= 2**found.entropy_limit, value
 
 
+ENTROPY_PLUGINS = [p for p in PLUGINS if p.rule.startswith("secret.high-entropy")]
+
+
+@pytest.mark.parametrize("plugin", ENTROPY_PLUGINS, ids=lambda p: p.rule)
+def test_our_entropy_is_the_plugins_own_to_the_last_bit(plugin: secret_engine.Plugin) -> None:
+    found = plugin.plugin
+    numbers = ["7", "12", "8095", "1234567890", "0042" * 9, "3141592653589793238462643383"]
+    values = [value for line in CORPUS for value in found.analyze_string(line)] + numbers
+    mixed = [value for value in values if not value.isdigit()]
+
+    assert [v for v in values if plugin.entropy(v) != found.calculate_shannon_entropy(v)] == []
+    assert len(set(mixed)) > 100 and len(values) > len(mixed)  # not vacuous: both kinds of value
+
+
 def test_the_letters_spelled_out_are_those_a_case_insensitive_class_matches() -> None:
     folds = re.compile("[a-zA-Z]", re.IGNORECASE)
 

@@ -16,6 +16,7 @@ URL credentials) are not run here, so one secret yields one finding with the sha
 
 from __future__ import annotations
 
+import enum
 import functools
 import math
 import re
@@ -23,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 BASE64_LIMIT = 4.5
 """detect-secrets' default Shannon entropy limit for quoted base64 strings."""
@@ -142,6 +143,43 @@ class Plugin:
         """The detect-secrets plugin object (a ``BasePlugin``)."""
         return self.make()
 
+    @functools.cached_property
+    def kind(self) -> Kind:
+        """Which of detect-secrets' plugin families it is, asked once: ``isinstance`` on its
+        ABC-based classes costs more per line than the rest of a plugin's call."""
+        ds = _detect_secrets()
+        found = self.plugin
+        if isinstance(found, ds.HighEntropyStringsPlugin):
+            return Kind.ENTROPY
+        if isinstance(found, ds.KeywordDetector):
+            return Kind.KEYWORD
+        return Kind.TOKEN if isinstance(found, ds.RegexBasedDetector) else Kind.OTHER
+
+    @functools.cached_property
+    def entropy(self) -> Callable[[str], float]:
+        """An entropy plugin's ``calculate_shannon_entropy``, bit for bit, counting each value
+        in one pass where detect-secrets' method makes a pass per character of the charset."""
+        ds = _detect_secrets()
+        found = self.plugin
+        method = type(found).calculate_shannon_entropy
+        if method is ds.HighEntropyStringsPlugin.calculate_shannon_entropy:
+            return functools.partial(charset_entropy, found.charset)
+        if method is ds.HexHighEntropyString.calculate_shannon_entropy:
+            return functools.partial(hex_entropy, found.charset)
+        return cast(Callable[[str], float], found.calculate_shannon_entropy)
+
+
+class Kind(enum.Enum):
+    """The plugin families whose calls and filters differ."""
+
+    ENTROPY = "entropy"
+    """``HighEntropyStringsPlugin``: quoted strings, kept above an entropy limit."""
+    KEYWORD = "keyword"
+    """``KeywordDetector``: a value assigned to a secret-looking name, by file type."""
+    TOKEN = "token"
+    """``RegexBasedDetector``: a token format."""
+    OTHER = "other"
+
 
 def _words(first: str, *rest: str) -> tuple[str, ...]:
     """``first`` joined to each of ``rest`` directly, by ``_`` and by ``-``."""
@@ -250,38 +288,73 @@ def raw_secrets(plugin: Plugin, path: str, line: str) -> Iterator[str]:
     if len(line) > MAX_PLUGIN_LINE:
         return
     found = plugin.plugin
-    ds = _detect_secrets()
-    if isinstance(found, ds.HighEntropyStringsPlugin):
+    kind = plugin.kind
+    if kind is Kind.ENTROPY:
         # Entropy never exceeds log2 of the number of distinct characters (nor of the length):
         # skip the values too short or too uniform to pass the limit without computing it.
-        fewest = 2**found.entropy_limit
+        limit = found.entropy_limit
+        fewest = 2**limit
+        entropy = plugin.entropy
         for value in found.analyze_string(line):
-            if len(value) > fewest and len(set(value)) >= fewest and _entropy(found, value) > found.entropy_limit:
+            if len(value) > fewest and len(set(value)) >= fewest and entropy(value) > limit:
                 yield value
-    elif isinstance(found, ds.KeywordDetector):
-        by_type = ds.REGEX_BY_FILETYPE.get(ds.determine_file_type(path))
-        yield from found.analyze_string(line, denylist_regex_to_group=by_type)
+    elif kind is Kind.KEYWORD:
+        yield from found.analyze_string(line, denylist_regex_to_group=_keyword_regexes(path))
     else:
         yield from found.analyze_string(line)
 
 
-def _entropy(plugin: Any, value: str) -> float:
-    """``plugin.calculate_shannon_entropy(value)``, bit for bit: the base method counts each
-    character of the charset with ``str.count`` (a pass over ``value`` per character); one
-    ``Counter`` pass gives the same counts, summed in the same order."""
-    if (
-        type(plugin).calculate_shannon_entropy
-        is not _detect_secrets().HighEntropyStringsPlugin.calculate_shannon_entropy
-    ):
-        return float(plugin.calculate_shannon_entropy(value))
+def charset_entropy(charset: str, value: str) -> float:
+    """``HighEntropyStringsPlugin.calculate_shannon_entropy``: the base method counts each
+    character of the charset with ``str.count``; one ``Counter`` pass gives the same counts,
+    summed in the same order, so the same float."""
+    if not value:
+        return 0.0
     counts = Counter(value)
+    terms = _entropy_terms(len(value))
     entropy = 0.0
-    for char in plugin.charset:
+    for char in charset:
         count = counts.get(char)
         if count:
-            p_x = float(count) / len(value)
-            entropy += -p_x * math.log(p_x, 2)
+            entropy += terms[count]
     return entropy
+
+
+@functools.lru_cache(maxsize=128)
+def _entropy_terms(length: int) -> tuple[float, ...]:
+    """``-p * log2(p)`` for ``p = count / length``, by count, each computed as detect-secrets does."""
+    terms = [0.0]
+    for count in range(1, length + 1):
+        p_x = float(count) / length
+        terms.append(-p_x * math.log(p_x, 2))
+    return tuple(terms)
+
+
+def hex_entropy(charset: str, value: str) -> float:
+    """``HexHighEntropyString.calculate_shannon_entropy``: the base entropy, lowered for a value
+    of digits only (a number is rarely a secret), as detect-secrets computes it."""
+    entropy = charset_entropy(charset, value)
+    if len(value) == 1:
+        return entropy
+    try:
+        int(value)
+    except ValueError:
+        return entropy
+    return entropy - 1.2 / math.log(len(value), 2)
+
+
+@functools.lru_cache(maxsize=1024)
+def _keyword_regexes(path: str) -> dict[re.Pattern[str], int] | None:
+    """The KeywordDetector's regexes for the type of file ``path`` names (None: its default)."""
+    ds = _detect_secrets()
+    return cast("dict[re.Pattern[str], int] | None", ds.REGEX_BY_FILETYPE.get(ds.determine_file_type(path)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _ignored_file(path: str) -> bool:
+    """detect-secrets' filters for files whose values are never secrets: lock files, Swagger."""
+    heuristic = _detect_secrets().heuristic
+    return bool(heuristic.is_lock_file(path) or heuristic.is_swagger_file(path))
 
 
 @functools.cache
@@ -298,24 +371,23 @@ def _secret_filters() -> tuple[Callable[[str], bool], ...]:
 
 def is_false_positive(plugin: Plugin, path: str, line: str, secret: str) -> bool:
     """detect-secrets' default heuristic filters, plus digests for the entropy plugins."""
-    if any(check(secret) for check in _secret_filters()):
+    for check in _secret_filters():
+        if check(secret):
+            return True
+    kind = plugin.kind
+    # Passing no plugin skips is_likely_id_string's own isinstance: it never holds for tokens.
+    if kind is not Kind.TOKEN and _detect_secrets().heuristic.is_likely_id_string(secret, line):
         return True
-    ds = _detect_secrets()
-    heuristic = ds.heuristic
-    if heuristic.is_likely_id_string(secret, line, plugin.plugin):
+    if _ignored_file(path):
         return True
-    if heuristic.is_lock_file(path) or heuristic.is_swagger_file(path):
-        return True
-    if isinstance(plugin.plugin, ds.HighEntropyStringsPlugin):
+    if kind is Kind.ENTROPY:
         is_hex_digest = len(secret) in _HASH_LENGTHS and all(c in "0123456789abcdefABCDEF" for c in secret)
         if is_hex_digest or _DIGEST_CONTEXT.search(line):
             return True
-    if isinstance(plugin.plugin, ds.KeywordDetector) and (
-        is_prose(secret) or is_file_name(secret) or echoes_its_name(line, secret)
-    ):
+    if kind is Kind.KEYWORD and (is_prose(secret) or is_file_name(secret) or echoes_its_name(line, secret)):
         return True
     # A token format is a token even as a function argument; a keyword match is not.
-    return not isinstance(plugin.plugin, ds.RegexBasedDetector) and is_indirect_reference(line)
+    return kind is not Kind.TOKEN and is_indirect_reference(line)
 
 
 _PROSE = re.compile(r"\w\s+\w")
