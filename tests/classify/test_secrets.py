@@ -143,6 +143,17 @@ def test_secrets_assigned_next_to_those_look_alikes_still_alarm(repo: GitRepo, s
     ]
 
 
+def test_names_spelled_with_letters_that_fold_to_ascii_still_alarm(repo: GitRepo, scanner: SecretScanner) -> None:
+    # Python reads "\u017fecret" (long s) as "secret"; detect-secrets' case-insensitive regexes match it too.
+    repo.write("src/app/settings.py", '\u017fecret = "hG7-kd93_LmQ2xvT"\nAPI_\u212aEY = "Zq8-Lm2p_Xv7RtK4"\n')
+    repo.commit("configure")
+
+    assert _where(_scan_head(repo, scanner)) == [
+        ("secret.keyword", "src/app/settings.py", 1),
+        ("secret.keyword", "src/app/settings.py", 2),
+    ]
+
+
 def test_inline_pragma_marks_the_finding_but_keeps_it(repo: GitRepo, scanner: SecretScanner) -> None:
     repo.write(
         "tests/fixtures.py",

@@ -183,12 +183,19 @@ def alternation(words: Iterable[str]) -> str:
     return branch(trie)
 
 
-def _lower_same_length(text: str) -> str:
-    """``text`` lower-cased without moving offsets (a few characters lower to two)."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
+_ASCII_FOLDS = str.maketrans(secret_engine.ASCII_FOLDS)
+
+
+def fold_case(text: str) -> str:
+    """``text`` lower-cased as a case-insensitive regex reads it (a long s, U+017F, matches
+    ``s``; the Kelvin sign, U+212A, ``k``), without moving offsets (a few characters lower to two)."""
+    if text.isascii():
+        return text.lower()
+    folded = text.translate(_ASCII_FOLDS)
+    lowered = folded.lower()
+    if len(lowered) == len(folded):
         return lowered
-    return "".join(low if len(low := char.lower()) == 1 else char for char in text)
+    return "".join(low if len(low := char.lower()) == 1 else char for char in folded)
 
 
 class KeywordIndex:
@@ -234,7 +241,7 @@ class KeywordIndex:
         """Where each line worth a look starts in ``text`` (lines joined by newlines) → the
         indices of the detectors to run on it. Lines without a hit cost nothing in Python."""
         found: dict[int, set[int]] = {}
-        lowered = _lower_same_length(text)
+        lowered = fold_case(text)
         if self._automaton is not None:
             ids = self._ids
             matches = self._automaton.find_matches_as_indexes(lowered, overlapping=True)
