@@ -252,7 +252,7 @@ def default_plugins() -> tuple[Plugin, ...]:
             "secret.ibm-cloud-iam",
             "IBM Cloud IAM key",
             lambda: _detect_secrets().IbmCloudIamDetector(),
-            ("key", "pwd", "pass", "token"),
+            _assigned("key", "pwd", "pass", "password", "token"),
             requires=IBM_IAM_VALUE,
         ),
         Plugin(
