@@ -191,7 +191,7 @@ def fold_case(text: str) -> str:
     ``s``; the Kelvin sign, U+212A, ``k``), without moving offsets (a few characters lower to two)."""
     if text.isascii():
         return text.lower()
-    folded = text.translate(_ASCII_FOLDS)
+    folded = text.translate(_ASCII_FOLDS) if any(char in text for char in secret_engine.ASCII_FOLDS) else text
     lowered = folded.lower()
     if len(lowered) == len(folded):
         return lowered
