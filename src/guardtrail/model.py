@@ -124,7 +124,8 @@ class Finding:
     message: str
     severity: Severity = Severity.WARNING
     blocking: bool = False
-    """Set by the decision stage: whether this finding alone blocks the merge."""
+    """Whether this finding alone blocks the merge. The decision stage sets it; secrets come
+    out of the scanner blocking already (fail closed), and only that stage clears them."""
     approved_by: str | None = None
     """Set by the decision stage: the approver whose signed approval covers it."""
     fingerprint: str | None = None

@@ -8,7 +8,7 @@ authorship here, so allowlist comments count wherever they stand.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from guardtrail.classify.secrets_scan import scan_history, scan_worktree
@@ -50,11 +50,7 @@ def _policy_and_baseline(repo: Repository, *, history: bool) -> tuple[Policy, Se
 
 def judge_scan(findings: Sequence[Finding], baseline: SecretBaseline | None) -> tuple[list[Finding], int]:
     """Blocking findings, and how many the baseline or an allowlist comment cleared."""
-    kept = [
-        replace(f, blocking=True)
-        for f in findings
-        if not f.allowlisted and not (baseline is not None and baseline.allows(f))
-    ]
+    kept = [f for f in findings if not f.allowlisted and not (baseline is not None and baseline.allows(f))]
     return kept, len(findings) - len(kept)
 
 
