@@ -104,3 +104,41 @@ def test_readme_documents_every_command() -> None:
     assert commands
     for command in commands:
         assert f"guardtrail {command}" in readme, command
+
+
+def _drop_object(repo: GitRepo, revision: str) -> str:
+    """Delete the loose object ``revision`` names (commits leave loose objects), as a broken
+    clone or a disk error would; its sha."""
+    sha = repo.git("rev-parse", revision).strip()
+    (repo.path / ".git" / "objects" / sha[:2] / sha[2:]).unlink()
+    return sha
+
+
+@pytest.mark.parametrize(
+    ("missing", "args", "error"),
+    [
+        ("main:.guardtrail.yml", ["check", "--base", "main"], "cannot read .guardtrail.yml at "),
+        ("feature:.guardtrail.yml", ["scan", "--history"], "cannot read .guardtrail.yml at "),
+        ("feature~1", ["check", "--base", "main"], "cannot read the commits of "),
+        ("feature~1", ["scan", "--history"], "cannot read the history: object not found"),
+        ("feature:x.txt", ["check", "--base", "main"], "cannot read what commit "),
+    ],
+    ids=["policy-at-base", "policy-at-head", "commit-in-range", "commit-in-history", "changed-file"],
+)
+def test_a_missing_object_is_one_line_naming_it_and_exit_2(
+    repo: GitRepo, missing: str, args: list[str], error: str
+) -> None:
+    repo.write(".guardtrail.yml", "mode: assistant\n")
+    repo.commit("policy")
+    repo.git("checkout", "-q", "-b", "feature")
+    for n in range(2):
+        repo.write("x.txt", f"x{n}\n")
+        repo.commit(f"x{n}")
+    sha = _drop_object(repo, missing)
+
+    result = run(*args, cwd=repo.path)
+
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith(f"guardtrail: error: {error}")
+    assert sha[:12] in result.stderr and "git fsck" in result.stderr

@@ -166,9 +166,10 @@ class Repository:
 
     def rev_list(self, base: str, head: str) -> list[str]:
         """Commits in ``base..head``, oldest first (parents before children)."""
-        walker = self._repo.walk(head, SortMode.TOPOLOGICAL | SortMode.REVERSE)
-        walker.hide(base)
-        return [str(commit.id) for commit in walker]
+        with _reading(f"the commits of {base[:12]}..{head[:12]}"):
+            walker = self._repo.walk(head, SortMode.TOPOLOGICAL | SortMode.REVERSE)
+            walker.hide(base)
+            return [str(commit.id) for commit in walker]
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         return ancestor == descendant or bool(self._repo.descendant_of(descendant, ancestor))
@@ -202,10 +203,11 @@ class Repository:
                     tips.add(raw.references[name].peel(pygit2.Commit).id)
                 except (pygit2.InvalidSpecError, ValueError, KeyError):
                     continue  # a tag of a tree or blob, or a dangling symbolic ref
-        for tip in tips:
-            walker.push(tip)
-        for commit in walker:
-            yield str(commit.id)
+        with _reading("the history"):
+            for tip in tips:
+                walker.push(tip)
+            for commit in walker:
+                yield str(commit.id)
 
     def tracked_paths(self) -> list[str]:
         """Paths in the index, repository-relative, sorted."""
@@ -218,7 +220,8 @@ class Repository:
     # -- objects ---------------------------------------------------------------------------
 
     def _commit(self, sha: str) -> pygit2.Commit:
-        return self._repo[sha].peel(pygit2.Commit)
+        with _reading(f"commit {sha[:12]}"):
+            return self._repo[sha].peel(pygit2.Commit)
 
     def commit(self, sha: str) -> Commit:
         """A :class:`Commit` view of ``sha``."""
@@ -238,16 +241,15 @@ class Repository:
 
     def file_at(self, rev: str, path: str) -> bytes | None:
         """The content of ``path`` at commit ``rev``, or None when it has no such file."""
-        tree = self._commit(rev).tree
-        try:
-            entry = tree[path]
-        except KeyError:
-            return None
-        blob = self._repo[entry.id]
+        commit = self._commit(rev)
+        with _reading(f"{path} at {rev[:12]}"):
+            entry_id = _entry_id(commit.tree, path)
+            blob = self._repo[entry_id] if entry_id is not None else None
         return blob.data if isinstance(blob, pygit2.Blob) else None
 
     def blob(self, blob_id: str) -> bytes:
-        data = self._repo[blob_id]
+        with _reading(f"file object {blob_id[:12]}"):
+            data = self._repo[blob_id]
         if not isinstance(data, pygit2.Blob):  # pragma: no cover - ids come from diffs
             raise GuardtrailError(f"{blob_id}: not a file object")
         return bytes(data.data)
@@ -342,10 +344,8 @@ class Repository:
         A merge counts only what it introduces itself: files that differ from every parent,
         and in them the lines found in no parent (conflict resolutions, "evil" merges).
         """
-        try:
+        with _reading(f"what commit {sha[:12]} changes"):
             return self._changes(sha)
-        except pygit2.GitError as exc:  # a missing or corrupt object
-            raise GuardtrailError(f"cannot read what commit {sha[:12]} changes: {exc}: run `git fsck`") from None
 
     def _changes(self, sha: str) -> list[FileChange]:
         commit = self._commit(sha)
@@ -544,10 +544,25 @@ def _unquote(name: bytes) -> bytes:
 
 
 def _entry_id(tree: pygit2.Tree, path: str) -> str | None:
+    """The id of ``path`` in ``tree``, None when the tree has no such entry."""
     try:
         return str(tree[path].id)
+    except pygit2.GitError:  # a missing subtree object (NotFoundError is a KeyError too)
+        raise
     except KeyError:
         return None
+
+
+@contextlib.contextmanager
+def _reading(what: str) -> Iterator[None]:
+    """Objects read inside are ``what``: a missing or corrupt one (a damaged or partial clone)
+    becomes a one-line error naming it, not a traceback."""
+    try:
+        yield
+    except (KeyError, pygit2.GitError) as exc:
+        detail = exc.args[0] if exc.args else type(exc).__name__
+        reason = detail if isinstance(exc, pygit2.GitError) else f"object {detail} is missing"
+        raise GuardtrailError(f"cannot read {what}: {reason}: run `git fsck`") from None
 
 
 def _text_lines(obj: pygit2.Object) -> list[str]:
