@@ -27,6 +27,8 @@ _HANDWRITTEN = [
     "a = b(c) \v d",
     "key = 'AKIAIOSFODNN7EXAMPLEAKIAIOSFODNN7EXAMPLE'",
     "aws_secret_key = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY'",
+    'AWS_TOKEN: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLE\u212aEY"',  # the Kelvin sign folds to k
+    "aws_region = 'us-east-1'; key = AKIAIOSFODNN7EXAMPLE",
     "ibm_cloud_iam_key = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQR'",
     "artifactory = AKCp5budTFpbypBqQbGJPz3pGCi28pPivfWczqjfYb9drAmd9LbRZbj6UpKFxJXA8ksWGc9fM",
     "password = 'AP6xxxxxxxxxx'",

@@ -67,9 +67,12 @@ Kelvin sign), each with the lower-case ASCII letter it matches."""
 FOLDS_TO_ASCII = "".join(ASCII_FOLDS)
 """The non-ASCII letters a case-insensitive ``[a-zA-Z]`` matches: spelled out, the classes
 below match what the plugins' case-insensitive ones do, at twice the speed."""
-AWS_VALUE = re.compile(f"[0-9a-zA-Z/+{FOLDS_TO_ASCII}]{{20}}")
-"""``AWSKeyDetector``: an access key id is 20 characters of ``[0-9A-Z]``, a secret key 40 of
-``[0-9a-zA-Z/+]`` (case-insensitive)."""
+AWS_VALUE = re.compile(
+    f"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{{16}}|['\"][0-9a-zA-Z/+{FOLDS_TO_ASCII}]{{40}}['\"]"
+)
+"""``AWSKeyDetector``: an access key id (its own pattern, case-sensitive), or a secret key of 40
+characters of ``[0-9a-zA-Z/+]`` in quotes (case-insensitive). Lines that only name AWS, common
+in infrastructure code, skip the plugin."""
 ARTIFACTORY_VALUE = re.compile(r"A(?:KC|P[\dABCDEF])[a-zA-Z0-9]{8}")
 """``ArtifactoryDetector``: ``AKC`` and 10 more, or ``AP[0-9A-F]`` and 8 more."""
 IBM_IAM_VALUE = re.compile(f"[a-zA-Z0-9_\\-{FOLDS_TO_ASCII}]{{44}}")
