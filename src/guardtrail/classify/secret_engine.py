@@ -184,6 +184,7 @@ class Kind(enum.Enum):
     TOKEN = "token"
     """``RegexBasedDetector``: a token format."""
     OTHER = "other"
+    """Any other ``BasePlugin``: only the filters every plugin gets."""
 
 
 def _words(first: str, *rest: str) -> tuple[str, ...]:
