@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 from guardtrail.classify import secrets
@@ -54,3 +57,19 @@ def test_both_passes_find_the_same_secrets_in_the_rule_examples(monkeypatch: pyt
 
     assert found
     assert found == _where(regex.scan_block("c0ffee", "config/app.env", numbers, _LINES))
+
+
+_WORDS = ("key", "secret", "pass", "istanbul", "aws", "sk")
+_LETTERS = "aeikpstwyAEIKPSTWY \u0130\u0131\u017f\u212a\u00df\u03a3\u01c5\ufb01\u1e9e\u0399\u0345-_="
+
+
+def test_folding_keeps_offsets_and_finds_words_where_a_case_insensitive_regex_does() -> None:
+    rng = random.Random(5)
+    drawn = ("".join(rng.choices(_LETTERS, k=60)) for _ in range(3000))
+    texts = ["\u0130stanbul \u212aEY \u017fecret PA\u017fS", *drawn]
+    for text in texts:
+        folded = secrets.fold_case(text)
+        assert len(folded) == len(text)
+        for word in _WORDS:
+            expected = {match.start() for match in re.finditer(f"(?={word})", text, re.IGNORECASE)}
+            assert {at for at in range(len(text)) if folded.startswith(word, at)} == expected, (text, word)
