@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from guardtrail.classify import secrets
+from guardtrail.classify import secret_engine, secrets
 from guardtrail.classify.secrets import SecretScanner
 from guardtrail.model import Finding
 from guardtrail.rules import load_rules
@@ -63,13 +63,39 @@ _WORDS = ("key", "secret", "pass", "istanbul", "aws", "sk")
 _LETTERS = "aeikpstwyAEIKPSTWY \u0130\u0131\u017f\u212a\u00df\u03a3\u01c5\ufb01\u1e9e\u0399\u0345-_="
 
 
-def test_folding_keeps_offsets_and_finds_words_where_a_case_insensitive_regex_does() -> None:
+def _folding_corpus() -> list[str]:
     rng = random.Random(5)
     drawn = ("".join(rng.choices(_LETTERS, k=60)) for _ in range(3000))
-    texts = ["\u0130stanbul \u212aEY \u017fecret PA\u017fS", *drawn]
-    for text in texts:
-        folded = secrets.fold_case(text)
+    return ["\u0130stanbul \u212aEY \u017fecret PA\u017fS", *drawn]
+
+
+def test_folding_keeps_offsets_and_finds_words_where_a_case_insensitive_regex_does() -> None:
+    for text in _folding_corpus():
+        folded = secret_engine.fold_case(text)
         assert len(folded) == len(text)
         for word in _WORDS:
             expected = {match.start() for match in re.finditer(f"(?={word})", text, re.IGNORECASE)}
             assert {at for at in range(len(text)) if folded.startswith(word, at)} == expected, (text, word)
+
+
+@pytest.mark.parametrize(
+    "regex",
+    [secrets._PRAGMA, secrets._PRAGMA_NEXTLINE, secrets._PLACEHOLDER, secret_engine._DIGEST_CONTEXT],
+    ids=["pragma", "pragma-nextline", "placeholder", "digest-context"],
+)
+def test_a_lower_case_regex_finds_in_folded_text_what_its_case_insensitive_self_finds(regex: re.Pattern[str]) -> None:
+    insensitive = re.compile(regex.pattern, re.IGNORECASE)
+    samples = [
+        "# PRAGMA: Allowlist Secret",
+        "# pragma: allowlist-nextline-secret",
+        "\u017fha256:abc",
+        "Data:image/png;BASE64,",
+        "YOUR_\u212aEY",
+        "<EXAMPLE>",
+        "%PASSWORD%",
+    ]
+    texts = [*samples, *_folding_corpus()]
+    hits = [text for text in texts if insensitive.search(text)]
+
+    assert [text for text in texts if bool(regex.search(secret_engine.fold_case(text))) != (text in hits)] == []
+    assert any(text in hits for text in samples)

@@ -35,9 +35,9 @@ MAX_PLUGIN_LINE = 4096
 
 _HASH_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
 """Hex lengths of MD5, SHA-1 (git object ids), SHA-224/256/384/512: digests, not secrets."""
-_DIGEST_CONTEXT = re.compile(
-    r"sha(?:1|224|256|384|512)[-:=]|--hash=|integrity|checksum|digest|data:[\w/+.-]+;base64,", re.IGNORECASE
-)
+_DIGEST_CONTEXT = re.compile(r"sha(?:1|224|256|384|512)[-:=]|--hash=|integrity|checksum|digest|data:[\w/+.-]+;base64,")
+"""Words that put a digest on the line; searched in :func:`fold_case` of it, as are the other
+lower-case regexes that stand for case-insensitive ones (those get none of sre's shortcuts)."""
 
 
 QUOTED_BASE64 = re.compile(r"""(['"])([A-Za-z0-9+/=\\_-]{23,})\1""")
@@ -65,6 +65,7 @@ ASCII_FOLDS = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
 """The non-ASCII letters a case-insensitive ASCII letter matches (dotted I, dotless i, long s,
 Kelvin sign), each with the lower-case ASCII letter it matches."""
 FOLDS_TO_ASCII = "".join(ASCII_FOLDS)
+_FOLD_TABLE = str.maketrans(ASCII_FOLDS)
 """The non-ASCII letters a case-insensitive ``[a-zA-Z]`` matches: spelled out, the classes
 below match what the plugins' case-insensitive ones do, at twice the speed."""
 AWS_VALUE = re.compile(
@@ -185,6 +186,20 @@ class Kind(enum.Enum):
     """``RegexBasedDetector``: a token format."""
     OTHER = "other"
     """Any other ``BasePlugin``: only the filters every plugin gets."""
+
+
+def fold_case(text: str) -> str:
+    """``text`` lower-cased as a case-insensitive regex reads it (a long s, U+017F, matches
+    ``s``; the Kelvin sign, U+212A, ``k``), without moving offsets (a few characters lower to
+    two). A lower-case regex finds in it what the same regex with ``re.IGNORECASE`` finds in
+    ``text``."""
+    if text.isascii():
+        return text.lower()
+    folded = text.translate(_FOLD_TABLE) if any(char in text for char in ASCII_FOLDS) else text
+    lowered = folded.lower()
+    if len(lowered) == len(folded):
+        return lowered
+    return "".join(low if len(low := char.lower()) == 1 else char for char in folded)
 
 
 def _words(first: str, *rest: str) -> tuple[str, ...]:
@@ -395,7 +410,7 @@ def is_false_positive(plugin: Plugin, path: str, line: str, secret: str) -> bool
         return True
     if kind is Kind.ENTROPY:
         is_hex_digest = len(secret) in _HASH_LENGTHS and all(c in "0123456789abcdefABCDEF" for c in secret)
-        if is_hex_digest or _DIGEST_CONTEXT.search(line):
+        if is_hex_digest or _DIGEST_CONTEXT.search(fold_case(line)):
             return True
     if kind is Kind.KEYWORD and (is_prose(secret) or is_file_name(secret) or echoes_its_name(line, secret)):
         return True
