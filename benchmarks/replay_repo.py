@@ -21,6 +21,9 @@ import pip
 DEFAULT_SOURCE = Path(pip.__file__).parent
 TEXT_SUFFIXES = {".py", ".md", ".txt", ".cfg", ".toml", ".yaml", ".yml", ".json", ".rst"}
 MAX_SOURCE_BYTES = 256 * 1024
+SKIPPED_FOLDERS = {"site-packages", "__pycache__"}
+"""Under the source tree, not replayed: given Python's standard library folder, the replay is
+the standard library, not the third-party packages installed inside it."""
 
 
 def _data(raw: bytes) -> bytes:
@@ -30,7 +33,7 @@ def _data(raw: bytes) -> bytes:
 def _source_files(tree: Path, limit_bytes: int) -> list[tuple[str, bytes]]:
     files, total = [], 0
     for path in sorted(tree.rglob("*")):
-        if path.suffix not in TEXT_SUFFIXES:
+        if path.suffix not in TEXT_SUFFIXES or SKIPPED_FOLDERS.intersection(path.relative_to(tree).parts[:-1]):
             continue
         data = path.read_bytes() if path.is_file() and path.stat().st_size <= MAX_SOURCE_BYTES else b""
         if data and b"\0" not in data:
