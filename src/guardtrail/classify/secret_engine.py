@@ -32,6 +32,11 @@ HEX_LIMIT = 3.0
 """detect-secrets' default Shannon entropy limit for quoted hex strings."""
 MAX_PLUGIN_LINE = 4096
 """Longer lines (minified code, data) get only our own regex rules, never these plugins."""
+MEMO_LINES = 8192
+"""Answers each plugin remembers (it forgets them all when full): bounded memory, and room for
+the repeats near one another in a history."""
+MEMO_LINE_LENGTH = 512
+"""Longer lines are rarely repeated and are not remembered."""
 
 _HASH_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
 """Hex lengths of MD5, SHA-1 (git object ids), SHA-224/256/384/512: digests, not secrets."""
@@ -148,6 +153,11 @@ class Plugin:
     def plugin(self) -> Any:
         """The detect-secrets plugin object (a ``BasePlugin``)."""
         return self.make()
+
+    @functools.cached_property
+    def memo(self) -> dict[tuple[str, Any], tuple[str, ...]]:
+        """Its answers on lines already seen (see :func:`detect`)."""
+        return {}
 
     @functools.cached_property
     def kind(self) -> Kind:
@@ -372,10 +382,14 @@ def hex_entropy(charset: str, value: str) -> float:
 
 
 @functools.lru_cache(maxsize=1024)
+def _file_type(path: str) -> Any:
+    """detect-secrets' ``FileType`` of ``path`` (by its extension)."""
+    return _detect_secrets().determine_file_type(path)
+
+
 def _keyword_regexes(path: str) -> dict[re.Pattern[str], int] | None:
     """The KeywordDetector's regexes for the type of file ``path`` names (None: its default)."""
-    ds = _detect_secrets()
-    return cast("dict[re.Pattern[str], int] | None", ds.REGEX_BY_FILETYPE.get(ds.determine_file_type(path)))
+    return cast("dict[re.Pattern[str], int] | None", _detect_secrets().REGEX_BY_FILETYPE.get(_file_type(path)))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -397,16 +411,15 @@ def _secret_filters() -> tuple[Callable[[str], bool], ...]:
     )
 
 
-def is_false_positive(plugin: Plugin, path: str, line: str, secret: str) -> bool:
-    """detect-secrets' default heuristic filters, plus digests for the entropy plugins."""
+def is_false_positive(plugin: Plugin, line: str, secret: str) -> bool:
+    """detect-secrets' default heuristic filters on a value and its line (those on the file's
+    path are :func:`detect`'s), plus digests for the entropy plugins."""
     for check in _secret_filters():
         if check(secret):
             return True
     kind = plugin.kind
     # Passing no plugin skips is_likely_id_string's own isinstance: it never holds for tokens.
     if kind is not Kind.TOKEN and _detect_secrets().heuristic.is_likely_id_string(secret, line):
-        return True
-    if _ignored_file(path):
         return True
     if kind is Kind.ENTROPY:
         is_hex_digest = len(secret) in _HASH_LENGTHS and all(c in "0123456789abcdefABCDEF" for c in secret)
@@ -470,7 +483,22 @@ def is_indirect_reference(line: str) -> bool:
 
 
 def detect(plugin: Plugin, path: str, line: str) -> Iterator[str]:
-    """The secrets ``plugin`` finds on ``line`` that survive detect-secrets' filters."""
-    for secret in dict.fromkeys(raw_secrets(plugin, path, line)):
-        if not is_false_positive(plugin, path, line, secret):
-            yield secret
+    """The secrets ``plugin`` finds on ``line`` that survive detect-secrets' filters.
+
+    Of the path, only the file's type (for the keyword plugin) and whether detect-secrets
+    ignores the file (lock files, Swagger) change the answer: each plugin remembers its answers
+    on short lines by line and type, so a line repeated across commits and files (imports,
+    licence headers, generated data) is examined once."""
+    if _ignored_file(path):
+        return iter(())
+    key = (line, _file_type(path) if plugin.kind is Kind.KEYWORD else None)
+    memo = plugin.memo
+    found = memo.get(key)
+    if found is None:
+        raw = dict.fromkeys(raw_secrets(plugin, path, line))
+        found = tuple(secret for secret in raw if not is_false_positive(plugin, line, secret))
+        if len(line) <= MEMO_LINE_LENGTH:
+            if len(memo) >= MEMO_LINES:
+                memo.clear()
+            memo[key] = found
+    return iter(found)
