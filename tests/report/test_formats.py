@@ -148,3 +148,16 @@ def test_a_secret_value_appears_in_no_format(project: Project) -> None:
     fingerprint = decision.findings[0].fingerprint
     assert f"--allow-secret {fingerprint}" in render_summary(decision)
     assert json.loads(render(decision, Format.SARIF))["runs"][0]["results"][0]["level"] == "error"
+
+
+def test_json_and_sarif_reports_write_one_finding_a_line(blocked: Decision) -> None:
+    from guardtrail.report.json import decision_dict
+
+    findings = len(blocked.findings)
+    assert findings >= 2
+    text = render(blocked, Format.JSON)
+    assert json.loads(text) == decision_dict(blocked)
+    assert sum(line.startswith('    {"commit": ') for line in text.splitlines()) == findings
+    sarif = render(blocked, Format.SARIF)
+    assert json.loads(sarif) == sarif_log(blocked)
+    assert sum(line.startswith('        {"ruleId": ') for line in sarif.splitlines()) == findings

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from guardtrail.decide.gate import CommitDecision, Decision
 from guardtrail.model import Finding
+from guardtrail.report.jsontext import dumps
 
 SCHEMA_VERSION = 1
 
@@ -65,4 +65,5 @@ def decision_dict(decision: Decision) -> dict[str, Any]:
 
 
 def render_json(decision: Decision) -> str:
-    return json.dumps(decision_dict(decision), indent=2, ensure_ascii=False) + "\n"
+    """Indented, with one commit and one finding a line."""
+    return dumps(decision_dict(decision), records=("commits", "findings"))

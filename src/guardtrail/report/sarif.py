@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from typing import Any, NamedTuple
 
 from guardtrail import __version__
 from guardtrail.decide.gate import Decision
 from guardtrail.model import Category, Finding
+from guardtrail.report.jsontext import dumps
 from guardtrail.rules import RULE_FILES, load_rules
 
 SARIF_VERSION = "2.1.0"
@@ -173,4 +173,5 @@ def sarif_log(decision: Decision) -> dict[str, Any]:
 
 
 def render_sarif(decision: Decision) -> str:
-    return json.dumps(sarif_log(decision), indent=2, ensure_ascii=False) + "\n"
+    """Indented, with one result a line."""
+    return dumps(sarif_log(decision), records=("results",))
