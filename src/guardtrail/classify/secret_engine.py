@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, cast
 
+from guardtrail.classify import offline_requests
+
 BASE64_LIMIT = 4.5
 """detect-secrets' default Shannon entropy limit for quoted base64 strings."""
 HEX_LIMIT = 3.0
@@ -87,7 +89,17 @@ IBM_IAM_VALUE = re.compile(f"[a-zA-Z0-9_\\-{FOLDS_TO_ASCII}]{{44}}")
 
 @functools.cache
 def _detect_secrets() -> SimpleNamespace:
-    """The parts of detect-secrets guardtrail uses, imported on first call (the one place that does)."""
+    """The parts of detect-secrets guardtrail uses, imported on first call (the one place that
+    does), with a ``requests`` that makes no request (:mod:`offline_requests`)."""
+    try:
+        with offline_requests.importing_offline():
+            return _import_detect_secrets()
+    except (ImportError, AttributeError):  # a detect-secrets that needs more of requests to import
+        offline_requests.forget("detect_secrets")
+        return _import_detect_secrets()
+
+
+def _import_detect_secrets() -> SimpleNamespace:
     from detect_secrets.filters import heuristic
     from detect_secrets.plugins.artifactory import ArtifactoryDetector
     from detect_secrets.plugins.aws import AWSKeyDetector
