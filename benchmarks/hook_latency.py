@@ -1,8 +1,10 @@
 """Whole-process latency of the pre-commit stage on a one-file change, against detect-secrets-hook.
 
-Builds a real repository, stages one changed file, then alternates ``guardtrail staged`` and
-``detect-secrets-hook FILE`` as subprocesses (each as a hook runs: a fresh interpreter) and
-reports the medians and their ratio. Both run with bytecode caching on (in a private
+Two changes are timed: a plain edit, which wakes none of detect-secrets' plugins (so guardtrail
+never imports detect-secrets), and one that assigns a secret-looking value, which does (both
+tools then report it). For each, the script builds a real repository, stages the file, then
+alternates ``guardtrail staged`` and ``detect-secrets-hook FILE`` as subprocesses (each as a
+hook runs: a fresh interpreter) and reports the medians and their ratio. Both run with bytecode caching on (in a private
 ``PYTHONPYCACHEPREFIX``, warmed by the first run), as installed hooks do: with
 ``PYTHONDONTWRITEBYTECODE`` set, a source checkout would recompile every module on every run.
 The environment is the one ``git commit`` gives its pre-commit hook: the author and
@@ -35,8 +37,15 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, env=ENV, check=True, capture_output=True)
 
 
-def build_repository(root: Path) -> Path:
-    repo = root / "project"
+CHANGES = {
+    "plain edit": "def changed(x):\n    return x * 2\n\nNAME = 'value'\n",
+    "edit waking a plugin": "def changed(x):\n    return x * 2\n\nPASSWORD = 'hunter2-Correct-Horse-7'\n",
+}
+"""The new text of ``module_7.py`` in each timed change."""
+
+
+def build_repository(root: Path, change: str) -> Path:
+    repo = root
     repo.mkdir()
     _git(repo, "init", "-q", "-b", "main")
     _git(repo, "config", "user.name", "Bench")
@@ -45,7 +54,7 @@ def build_repository(root: Path) -> Path:
         (repo / f"module_{number}.py").write_text(f"def f{number}(x):\n    return x + {number}\n" * 20)
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "initial")
-    (repo / "module_7.py").write_text("def changed(x):\n    return x * 2\n\nNAME = 'value'\n")
+    (repo / "module_7.py").write_text(change)
     _git(repo, "add", "module_7.py")
     return repo
 
@@ -61,23 +70,30 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="guardtrail-bench-") as tmp:
-        repo = build_repository(Path(tmp))
         env = {name: value for name, value in HOOK_ENV.items() if name != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
-        ours = [str(BIN / "guardtrail"), "staged"]
-        theirs = [str(BIN / "detect-secrets-hook"), "module_7.py"]
-        for command in (ours, theirs):
-            time_command(command, repo, env)  # warm the file and bytecode caches
-        samples: dict[str, list[float]] = {"guardtrail staged": [], "detect-secrets-hook": []}
-        for _ in range(args.runs):
-            samples["guardtrail staged"].append(time_command(ours, repo, env))
-            samples["detect-secrets-hook"].append(time_command(theirs, repo, env))
+        for number, (label, change) in enumerate(CHANGES.items()):
+            repo = build_repository(Path(tmp) / f"project{number}", change)
+            print(label)
+            report(repo, env, args.runs)
+    return 0
+
+
+def report(repo: Path, env: dict[str, str], runs: int) -> None:
+    """Time both hooks on the change staged in ``repo``, alternately, and print their medians."""
+    ours = [str(BIN / "guardtrail"), "staged"]
+    theirs = [str(BIN / "detect-secrets-hook"), "module_7.py"]
+    for command in (ours, theirs):
+        time_command(command, repo, env)  # warm the file and bytecode caches
+    samples: dict[str, list[float]] = {"guardtrail staged": [], "detect-secrets-hook": []}
+    for _ in range(runs):
+        samples["guardtrail staged"].append(time_command(ours, repo, env))
+        samples["detect-secrets-hook"].append(time_command(theirs, repo, env))
     medians = {name: statistics.median(values) * 1000 for name, values in samples.items()}
     for name, value in medians.items():
-        print(f"{name:<22} median {value:6.1f} ms over {args.runs} runs")
+        print(f"  {name:<22} median {value:6.1f} ms over {runs} runs")
     ratio = medians["guardtrail staged"] / medians["detect-secrets-hook"]
-    print(f"ratio guardtrail/detect-secrets-hook: {ratio:.2f}")
-    return 0
+    print(f"  ratio guardtrail/detect-secrets-hook: {ratio:.2f}")
 
 
 if __name__ == "__main__":
