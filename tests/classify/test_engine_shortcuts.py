@@ -28,6 +28,9 @@ _HANDWRITTEN = [
     "aws_secret_key = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY'",
     'AWS_TOKEN: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLE\u212aEY"',  # the Kelvin sign folds to k
     "aws_region = 'us-east-1'; key = AKIAIOSFODNN7EXAMPLE",
+    "aws_key = \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY'",  # the quotes need not match
+    "AWS_PASS='wJalrXUtnFEMI/K7MDENG/bPxRfiCYz\u017fXAMPLEKEY'",  # the long s folds to s
+    "x = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY'",  # no aws: the plugin runs, reports nothing
     "ibm_cloud_iam_key = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQR'",
     "artifactory = AKCp5budTFpbypBqQbGJPz3pGCi28pPivfWczqjfYb9drAmd9LbRZbj6UpKFxJXA8ksWGc9fM",
     "password = 'AP6xxxxxxxxxx'",
@@ -86,12 +89,16 @@ def test_a_plugin_reports_only_on_lines_its_requirement_matches(plugin: secret_e
 
 
 @pytest.mark.parametrize("plugin", [p for p in PLUGINS if p.keywords], ids=lambda p: p.rule)
-def test_a_plugin_reports_only_on_lines_holding_one_of_its_keywords(plugin: secret_engine.Plugin) -> None:
+def test_a_plugin_reports_only_on_lines_holding_one_of_its_keywords_or_its_trigger(
+    plugin: secret_engine.Plugin,
+) -> None:
     reported = [line for line in CORPUS if list(plugin.plugin.analyze_string(line))]
 
-    assert [
-        line for line in reported if not any(word in secret_engine.fold_case(line) for word in plugin.keywords)
-    ] == []
+    def woken(line: str) -> bool:
+        folded = secret_engine.fold_case(line)
+        return any(word in folded for word in plugin.keywords) or bool(plugin.trigger and plugin.trigger.search(line))
+
+    assert [line for line in reported if not woken(line)] == []
 
 
 def test_entropy_plugins_skip_only_values_too_uniform_to_pass_their_limit() -> None:

@@ -56,13 +56,6 @@ so base64 needs more than 2**4.5 (~22.6) characters and hex more than 2**3."""
 DISCORD_TOKEN = re.compile(r"[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}")
 """detect-secrets' ``DiscordBotTokenDetector.denylist`` pattern, known without importing it."""
 
-QUOTED_SIEVE = (
-    re.compile(r"""'(?:[0-9a-fA-F]{9,}|[A-Za-z0-9+/=\\_-]{23,})'"""),
-    re.compile(r'''"(?:[0-9a-fA-F]{9,}|[A-Za-z0-9+/=\\_-]{23,})"'''),
-)
-"""Every line where ``QUOTED_BASE64`` or ``QUOTED_HEX`` matches holds a match of one of these.
-Each starts with a literal quote, which the regex engine finds several times faster than the
-class ``['"]`` the triggers start with."""
 DISCORD_SIEVE = (re.compile(r"\.[a-zA-Z\d_-]{6}\."),)
 """The part of ``DISCORD_TOKEN`` that starts with a literal."""
 
@@ -75,12 +68,20 @@ FOLDS_TO_ASCII = "".join(ASCII_FOLDS)
 _FOLD_TABLE = str.maketrans(ASCII_FOLDS)
 """The non-ASCII letters a case-insensitive ``[a-zA-Z]`` matches: spelled out, the classes
 below match what the plugins' case-insensitive ones do, at twice the speed."""
-AWS_VALUE = re.compile(
-    f"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{{16}}|['\"][0-9a-zA-Z/+{FOLDS_TO_ASCII}]{{40}}['\"]"
+AWS_SECRET_KEY = re.compile(f"['\"][0-9a-zA-Z/+{FOLDS_TO_ASCII}]{{40}}['\"]")
+"""The value of ``AWSKeyDetector``'s second pattern, ``aws.{0,20}?(?:key|...).{0,20}?['"]([0-9a-zA-Z/+]{40})['"]``
+(case-insensitive): 40 characters in quotes. It wakes the plugin through :data:`QUOTED_SIEVE`
+instead of the word ``aws``, which infrastructure code holds on every other line."""
+AWS_VALUE = re.compile(f"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{{16}}|{AWS_SECRET_KEY.pattern}")
+"""``AWSKeyDetector``: an access key id (its own pattern, case-sensitive), or a secret key."""
+QUOTED_SIEVE = (
+    re.compile(f"""'(?:[0-9a-fA-F]{{9,}}|[A-Za-z0-9+/=\\\\_\\-{FOLDS_TO_ASCII}]{{23,}})['"]"""),
+    re.compile(f""""(?:[0-9a-fA-F]{{9,}}|[A-Za-z0-9+/=\\\\_\\-{FOLDS_TO_ASCII}]{{23,}})['"]"""),
 )
-"""``AWSKeyDetector``: an access key id (its own pattern, case-sensitive), or a secret key of 40
-characters of ``[0-9a-zA-Z/+]`` in quotes (case-insensitive). Lines that only name AWS, common
-in infrastructure code, skip the plugin."""
+"""Every line where ``QUOTED_BASE64``, ``QUOTED_HEX`` or ``AWS_SECRET_KEY`` matches holds a
+match of one of these (either closing quote, the letters a case-insensitive class matches).
+Each starts with a literal quote, which the regex engine finds several times faster than the
+class ``['"]`` the triggers start with."""
 ARTIFACTORY_VALUE = re.compile(r"A(?:KC|P[\dABCDEF])[a-zA-Z0-9]{8}")
 """``ArtifactoryDetector``: ``AKC`` and 10 more, or ``AP[0-9A-F]`` and 8 more."""
 IBM_IAM_VALUE = re.compile(f"[a-zA-Z0-9_\\-{FOLDS_TO_ASCII}]{{44}}")
@@ -152,8 +153,8 @@ class Plugin:
     keywords: tuple[str, ...] = ()
     """Lower-case words one of which must occur in a line before the plugin runs on it."""
     trigger: re.Pattern[str] | None = None
-    """For plugins no keyword announces: a regex run once over a file's added text; the
-    plugin runs on the lines where it matches."""
+    """For values no keyword announces: a regex run once over a file's added text; the
+    plugin also runs on the lines where it matches."""
     sieve: tuple[re.Pattern[str], ...] = ()
     """Cheaper regexes, one of which matches on every line ``trigger`` matches: when given,
     they run over the added text and ``trigger`` only on the lines they pick."""
@@ -260,13 +261,14 @@ _KEYWORD_DENYLIST = (
 
 def default_plugins() -> tuple[Plugin, ...]:
     """The detect-secrets plugins guardtrail runs, with detect-secrets' default parameters."""
-    aws_words = ("akia", "asia", "abia", "acca", "a3t", "aws")
     return (
         Plugin(
             "secret.aws-access-key",
             "AWS access key",
             lambda: _detect_secrets().AWSKeyDetector(),
-            aws_words,
+            ("akia", "asia", "abia", "acca", "a3t"),
+            trigger=AWS_SECRET_KEY,
+            sieve=QUOTED_SIEVE,
             requires=AWS_VALUE,
         ),
         Plugin(
