@@ -13,12 +13,19 @@ the median seconds of ``git log -p --all``, of reading the diffs alone through l
 (``Repository.history_patches``), of ``scan_history`` called in this process (imports
 done), and of ``guardtrail scan --history`` as a user runs it (a new process: interpreter
 start, imports and detect-secrets' own, about 0.3 s whatever the history), the throughput
-and the ratios to git log -p.
+and the ratios to git log -p. The command runs with bytecode cached, as an installed package
+does, even where ``PYTHONDONTWRITEBYTECODE`` is set.
+
+    python benchmarks/scan_history.py --repo PATH --compare OLD_CHECKOUT
+
+also times the command with ``OLD_CHECKOUT/src`` imported instead (make one with
+``git worktree add /tmp/old COMMIT``), in the same runs: a before-and-after on one machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -68,11 +75,22 @@ def _scan(path: Path) -> None:
     scan_history(Repository(path), scanner=SecretScanner())
 
 
-def _command(path: Path) -> None:
+def command_env(scratch: Path, source: Path | None) -> dict[str, str]:
+    """The environment of a user's run: bytecode cached (in a private folder; an installed
+    package has its own), and, given ``source``, that checkout's ``src`` imported instead."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache" / ("installed" if source is None else source.name))
+    if source is not None:
+        env["PYTHONPATH"] = str(source.resolve() / "src")
+    return env
+
+
+def _command(path: Path, env: dict[str, str]) -> None:
     script = Path(sys.executable).with_name("guardtrail")  # not ``-m``: the checkout's files would shadow modules
     done = subprocess.run(
         [str(script), "scan", "--history", "--format", "json"],
         cwd=path,
+        env=env,
         stdout=subprocess.DEVNULL,
         check=False,
     )
@@ -98,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commits", type=int, default=600, help="with --from-tree: number of commits")
     parser.add_argument("--megabytes", type=float, default=20.0, help="with --from-tree: source text to use")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--compare", type=Path, help="also time the command from this checkout (e.g. a git worktree of an older commit)"
+    )
     options = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         path = options.repo
@@ -110,21 +131,28 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         commits = sum(1 for _ in all_commits(repo))
         size = added_megabytes(repo)
-        result = medians(
-            {
-                "git log -p": lambda: _git_log(path),
-                "read diffs": lambda: _read_diffs(path),
-                "read log": lambda: _read_log(path),
-                "scan": lambda: _scan(path),
-                "command": lambda: _command(path),
-            },
-            options.runs,
-        )
+        ours = command_env(Path(scratch), None)
+        tasks = {
+            "git log -p": lambda: _git_log(path),
+            "read diffs": lambda: _read_diffs(path),
+            "read log": lambda: _read_log(path),
+            "scan": lambda: _scan(path),
+            "command": lambda: _command(path, ours),
+        }
+        if options.compare is not None:
+            theirs = command_env(Path(scratch), options.compare)
+            tasks["compared"] = lambda: _command(path, theirs)
+        for name in ("command", "compared"):
+            if name in tasks:
+                tasks[name]()  # compile and cache the bytecode before timing
+        result = medians(tasks, options.runs)
     print(f"repository: {options.repo or options.from_tree} ({commits} commits, {size:.1f} MB of added lines)")
     for name, seconds in result.items():
         print(f"{name:>12}: median {seconds:.2f} s over {options.runs} runs ({size / seconds:.1f} MB/s)")
     print(f"ratio scan / git log -p: {result['scan'] / result['git log -p']:.2f}")
     print(f"ratio command / git log -p: {result['command'] / result['git log -p']:.2f}")
+    if "compared" in result:
+        print(f"ratio compared / git log -p: {result['compared'] / result['git log -p']:.2f} ({options.compare})")
     print(f"ratio scan / read diffs: {result['scan'] / result['read diffs']:.2f}")
     print(f"ratio scan / read log: {result['scan'] / result['read log']:.2f}")
     return 0
