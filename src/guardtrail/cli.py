@@ -264,13 +264,21 @@ def ci(
 @click.option("--history", is_flag=True, help="Scan every commit of every branch and tag instead of the working tree.")
 @_format_option("Report format.")
 @click.option("--output", help="Write the report to FILE instead of standard output.")
+@click.option(
+    "--write-baseline",
+    metavar="FILE",
+    help="Also write every secret found to FILE, a detect-secrets baseline (e.g. .secrets.baseline).",
+)
 @click.argument("paths", nargs=-1)
-def scan(repo: str, history: bool, fmt: str, output: str | None, paths: tuple[str, ...]) -> int:
+def scan(
+    repo: str, history: bool, fmt: str, output: str | None, write_baseline: str | None, paths: tuple[str, ...]
+) -> int:
     """Scan the working tree (or PATHS), or with --history every commit, for secrets."""
     from guardtrail.commands.scan import ScanOptions, run_scan
     from guardtrail.report import Format, render
 
-    decision = run_scan(ScanOptions(repo=Path(repo), history=history, paths=paths))
+    baseline = Path(write_baseline) if write_baseline else None
+    decision = run_scan(ScanOptions(repo=Path(repo), history=history, paths=paths, write_baseline=baseline))
     _write(render(decision, Format(fmt)), output)
     return decision.exit_code
 

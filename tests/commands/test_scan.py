@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import string
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +88,93 @@ def test_bad_scan_arguments(repo: GitRepo, tmp_path: Path, capsys: pytest.Captur
     assert main(["scan", "--repo", str(bare)]) == 2
     assert "a bare repository has no working tree: use --history" in capsys.readouterr().err
     assert main(["scan", "--repo", str(bare), "--history"]) == 0
+
+
+def _baseline_project(repo: GitRepo) -> str:
+    """A repository with a GitHub token, a password and an allowlisted token; the token returned."""
+    token = github_token()
+    repo.write("src/settings.py", f"DEBUG = True\nTOKEN = '{token}'\n")
+    repo.write("config.py", "password = 'Sup3r-s3cret-passw0rd!'\n")
+    repo.write("fixtures.py", f"KNOWN = '{github_token()}'  # pragma: allowlist secret\n")
+    repo.commit("settings")
+    return token
+
+
+def test_write_baseline_lists_every_secret_and_the_next_scan_passes(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = _baseline_project(repo)
+    target = repo.path / ".secrets.baseline"
+    code, report = scan(capsys, repo.path, "--write-baseline", str(target))
+    assert code == 1  # the report is the scan's as ever: the baseline counts once it is there
+    assert report["notes"] == [
+        f"wrote 2 secrets in 2 files to {target}: review each, then commit it as .secrets.baseline"
+        " (guardtrail reads it at the base revision)"
+    ]
+    written = json.loads(target.read_text(encoding="utf-8"))
+    assert written["results"] == {
+        "config.py": [
+            {
+                "type": "Secret Keyword",
+                "filename": "config.py",
+                "hashed_secret": hashlib.sha1(b"Sup3r-s3cret-passw0rd!").hexdigest(),
+                "is_verified": False,
+                "line_number": 1,
+            }
+        ],
+        "src/settings.py": [
+            {
+                "type": "GitHub token (classic personal, OAuth, app or refresh)",
+                "filename": "src/settings.py",
+                "hashed_secret": hashlib.sha1(token.encode()).hexdigest(),
+                "is_verified": False,
+                "line_number": 2,
+            }
+        ],
+    }
+    theirs = json.loads(detect_secrets_baseline(repo.path, "config.py"))
+    assert (written["version"], written["plugins_used"]) == (theirs["version"], theirs["plugins_used"])
+    verifying = "detect_secrets.filters.common.is_ignored_due_to_verification_policies"
+    assert written["filters_used"] == [f for f in theirs["filters_used"] if f["path"] != verifying]
+    assert token not in target.read_text(encoding="utf-8")
+
+    code, report = scan(capsys, repo.path)
+    assert (code, report["findings"], report["suppressed"]) == (0, [], 3)
+    before = target.read_bytes()
+    scan(capsys, repo.path, "--write-baseline", str(target))
+    assert target.read_bytes() == before  # no timestamp: writing again changes nothing
+    assert repo.git("status", "--porcelain", "--untracked-files=all") == "?? .secrets.baseline\n"
+
+
+def test_detect_secrets_own_hook_knows_the_entries_of_its_plugins(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _baseline_project(repo)
+    scan(capsys, repo.path, "--write-baseline", str(repo.path / ".secrets.baseline"), str(repo.path / "config.py"))
+    hook = subprocess.run(
+        [sys.executable, "-m", "detect_secrets.pre_commit_hook", "--baseline", ".secrets.baseline", "config.py"],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (hook.returncode, hook.stdout) == (0, "")
+
+
+def test_write_baseline_from_history_and_to_a_folder_that_does_not_exist(
+    repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = github_token()
+    repo.write("deploy.sh", f"export GITHUB_TOKEN={token}\n")
+    repo.commit("deploy script")
+    repo.git("rm", "-q", "deploy.sh")
+    repo.commit("remove it")
+    target = tmp_path / "history.baseline"
+    scan(capsys, repo.path, "--history", "--write-baseline", str(target))
+    (entry,) = json.loads(target.read_text(encoding="utf-8"))["results"]["deploy.sh"]
+    assert (entry["hashed_secret"], entry["line_number"]) == (hashlib.sha1(token.encode()).hexdigest(), 1)
+
+    missing = tmp_path / "no" / "such" / "folder" / "x.baseline"
+    assert main(["scan", "--repo", str(repo.path), "--write-baseline", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"guardtrail: error: {missing}: cannot write the baseline: No such file or directory\n"

@@ -141,6 +141,20 @@ def _import_detect_secrets() -> SimpleNamespace:
     )
 
 
+def baseline_header() -> dict[str, Any]:
+    """``version``, ``plugins_used`` and ``filters_used`` as ``detect-secrets scan`` writes them
+    at the head of a new baseline: every plugin of detect-secrets and its default filters, read
+    inside its transient settings (its process-wide ones are as they were afterwards). Left out
+    is the filter that has detect-secrets verify secrets with their providers: guardtrail never
+    does, and detect-secrets' own tools reading the baseline then make no request either."""
+    _detect_secrets()
+    from detect_secrets.__version__ import VERSION
+    from detect_secrets.settings import default_settings
+
+    with default_settings() as settings:
+        return {"version": VERSION, **settings.json()}
+
+
 @dataclass(frozen=True)
 class Plugin:
     """One detect-secrets plugin and what wakes it: keywords in a line, or a trigger regex."""

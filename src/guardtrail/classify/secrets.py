@@ -17,7 +17,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -75,6 +75,11 @@ class Detector(Protocol):
     @property
     def requires(self) -> re.Pattern[str] | None: ...
 
+    @property
+    def secret_type(self) -> str:
+        """The ``type`` of its entries in a detect-secrets baseline."""
+        ...
+
     def find(self, path: str, line: str) -> Iterator[str]: ...
 
 
@@ -120,6 +125,10 @@ class RuleDetector:
     def requires(self) -> re.Pattern[str] | None:
         return None
 
+    @property
+    def secret_type(self) -> str:
+        return self.spec.description
+
     def find(self, path: str, line: str) -> Iterator[str]:
         del path
         regex = self.spec.regex
@@ -161,6 +170,11 @@ class PluginDetector:
     @property
     def requires(self) -> re.Pattern[str] | None:
         return self.plugin.requires
+
+    @property
+    def secret_type(self) -> str:
+        """The plugin's own, which detect-secrets compares when it reads a baseline."""
+        return str(self.plugin.plugin.secret_type)
 
     def find(self, path: str, line: str) -> Iterator[str]:
         return secret_engine.detect(self.plugin, path, line)
@@ -334,6 +348,11 @@ class SecretScanner:
         self._scoped = {i: FILE_SCOPES[d.rule] for i, d in enumerate(self._detectors) if d.rule in FILE_SCOPES}
         self._requires = tuple(detector.requires for detector in self._detectors)
 
+    def secret_types(self, rules: Iterable[str]) -> dict[str, str]:
+        """The detect-secrets baseline ``type`` of each of ``rules`` (ids of this scanner's detectors)."""
+        wanted = set(rules)
+        return {detector.rule: detector.secret_type for detector in self._detectors if detector.rule in wanted}
+
     def __call__(self, change: FileChange, blobs: Blobs) -> Iterable[Finding]:
         if change.binary or not change.added:
             return []
@@ -474,6 +493,34 @@ class Baseline:
 
     def allows(self, finding: Finding) -> bool:
         return finding.secret_hash is not None and (finding.path, finding.secret_hash) in self.entries
+
+
+def render_baseline(findings: Iterable[Finding], types: Mapping[str, str]) -> str:
+    """A detect-secrets baseline (``.secrets.baseline``) listing the secrets of ``findings``: one
+    entry per path and hashed value, at its first line, ``type`` from ``types`` by rule. It is
+    what :func:`load_baseline` reads back, and what detect-secrets' own tools read: their plugins
+    and filters as ``detect-secrets scan`` lists them, and no timestamp, so that writing it again
+    changes only what the scan found changed."""
+    entries: dict[str, dict[str, dict[str, Any]]] = {}
+    for finding in findings:
+        if finding.secret_hash is None:
+            continue
+        entries.setdefault(finding.path, {}).setdefault(
+            finding.secret_hash,
+            {
+                "type": types[finding.rule],
+                "filename": finding.path,
+                "hashed_secret": finding.secret_hash,
+                "is_verified": False,
+                "line_number": finding.line,
+            },
+        )
+    results = {
+        path: sorted(by_hash.values(), key=lambda entry: (entry["line_number"], entry["hashed_secret"]))
+        for path, by_hash in sorted(entries.items())
+    }
+    document = {**secret_engine.baseline_header(), "results": results}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def load_baseline(data: bytes, source: str) -> Baseline:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from guardtrail.classify.secrets import SecretScanner, render_baseline
 from guardtrail.classify.secrets_scan import scan_history, scan_worktree
 from guardtrail.decide.gate import Decision, SecretBaseline
 from guardtrail.decide.policy import Policy, load_baseline, load_policy
@@ -24,6 +25,8 @@ class ScanOptions:
     repo: Path = Path(".")
     history: bool = False
     paths: tuple[str, ...] = ()
+    write_baseline: Path | None = None
+    """Write every secret found (but those a pragma allows) to this detect-secrets baseline."""
 
 
 def _read(path: Path) -> bytes | None:
@@ -59,14 +62,18 @@ def run_scan(options: ScanOptions) -> Decision:
     if options.history and options.paths:
         raise GuardtrailError("--history scans every commit: give either --history or PATHS, not both")
     policy, baseline = _policy_and_baseline(repo, history=options.history)
+    scanner = SecretScanner()
     if options.history:
         if repo.is_empty():
             raise GuardtrailError("the repository has no commits yet: nothing to scan with --history")
-        found, scope = scan_history(repo), "history of every branch, tag and HEAD"
+        found, scope = scan_history(repo, scanner=scanner), "history of every branch, tag and HEAD"
     else:
         if repo.workdir is None:
             raise GuardtrailError("a bare repository has no working tree: use --history")
-        found, scope = scan_worktree(repo.workdir, options.paths), "working tree"
+        found, scope = scan_worktree(repo.workdir, options.paths, scanner=scanner), "working tree"
+    notes: tuple[str, ...] = ()
+    if options.write_baseline is not None:
+        notes = (write_baseline(options.write_baseline, found, scanner, policy),)
     kept, cleared = judge_scan(found, baseline)
     head = "" if repo.is_empty() else repo.resolve("HEAD")
     return Decision(
@@ -76,5 +83,22 @@ def run_scan(options: ScanOptions) -> Decision:
         policy=policy,
         commits=(),
         findings=tuple(kept),
+        notes=notes,
         suppressed=cleared,
+    )
+
+
+def write_baseline(path: Path, found: Sequence[Finding], scanner: SecretScanner, policy: Policy) -> str:
+    """Write the secrets of ``found`` that no pragma allows to the baseline ``path``; say what
+    was written, for the report."""
+    secrets = [finding for finding in found if not finding.allowlisted]
+    text = render_baseline(secrets, scanner.secret_types({finding.rule for finding in secrets}))
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise GuardtrailError(f"{path}: cannot write the baseline: {exc.strerror or exc}") from None
+    files = len({finding.path for finding in secrets})
+    return (
+        f"wrote {len({(f.path, f.secret_hash) for f in secrets})} secrets in {files} files to {path}:"
+        f" review each, then commit it as {policy.baseline} (guardtrail reads it at the base revision)"
     )

@@ -66,7 +66,7 @@ def _next_steps(decision: Decision) -> list[str]:
     if not decision.base and blocking:  # a scan
         steps.append(
             "  - Rotate each credential and remove it. A false positive: add '# pragma: allowlist secret' to"
-            " its line, or list it in the baseline (detect-secrets scan > .secrets.baseline)."
+            " its line, or list the findings in a baseline: guardtrail scan --write-baseline .secrets.baseline."
         )
         return steps
     if any(f.category is Category.SECRET for f in blocking):
