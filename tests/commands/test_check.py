@@ -617,6 +617,28 @@ def test_baseline_counts_at_the_base_but_not_when_the_range_adds_it(
     assert (code, report["findings"], report["suppressed"]) == (0, [], 1)
 
 
+@pytest.mark.parametrize("ignore", ["", 'ignore: ["sec/**"]\n'], ids=["kept", "in-an-ignored-folder"])
+def test_an_assistant_commit_adding_the_policy_s_own_baseline_needs_an_approval(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], ignore: str
+) -> None:
+    """Wherever the policy keeps its baseline, entries an assistant adds to it clear nothing
+    unapproved: the file is category policy, so the commit is gated."""
+    project = make_project(tmp_path, extra_policy=f"baseline: sec/baseline.json\n{ignore}")
+    repo = project.repo
+    repo.write("config.py", "password = 'Sup3r-s3cret-passw0rd!'\n")
+    repo.write("sec/baseline.json", detect_secrets_baseline(repo.path, "config.py"))
+    (repo.path / "config.py").unlink()  # only the baseline is committed
+    repo.commit("add a baseline", author=CLAUDE)
+    code, report = check(capsys, repo.path, "--base", "main")
+    assert code == 1
+    assert [(f["rule"], f["path"], f["blocking"]) for f in report["findings"]] == [
+        ("policy.secret-baseline", "sec/baseline.json", True)
+    ]
+    assert report["findings"][0]["message"] == (
+        "adds sec/baseline.json: sec/baseline.json is the policy's secrets baseline: its entries clear secrets"
+    )
+
+
 def test_unsigned_mode_still_gates_an_assistant_commit_signed_with_the_approver_s_key(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -54,7 +54,7 @@ def _glob_regex(glob: str) -> str:
             parts.append("[^/]")
         elif token.startswith("[") and len(token) > 2:
             body = token[1:-1]
-            parts.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+            parts.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("[", "\\[") + "]")
         else:
             parts.append(re.escape(token))
     prefix = "" if anchored else "(?:.*/)?"
@@ -84,6 +84,12 @@ class GlobSet:
 
 
 _WILDCARD = re.compile(r"[*?\[/]")
+
+
+def literal_glob(path: str) -> str:
+    """A glob matching the repository-relative file ``path`` and nothing else: anchored at the
+    root, its wildcard characters matched as themselves."""
+    return "/" + re.sub(r"[*?\[]", lambda match: f"[{match.group(0)}]", path.strip("/"))
 
 
 def compile_globs(globs: Sequence[str]) -> GlobSet:
