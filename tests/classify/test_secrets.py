@@ -94,6 +94,20 @@ mapboxgl.accessToken = "pk.eyJ1IjoiYWNtZSIsImEiOiJjbGZ4eTJ3b3AwMDFkM3BxZ2J6c2x4e
 """
 
 
+def test_a_baseline_s_hashed_secret_is_a_hash_but_the_same_value_as_a_password_alarms(
+    repo: GitRepo, scanner: SecretScanner
+) -> None:
+    digest = "34f75320897a46699a0593feefd2ddb09e2f7ba8"
+    repo.write(".secrets.baseline", f'{{"results": {{"a.py": [{{\n  "hashed_secret": "{digest}",\n}}]}}}}\n')
+    repo.write("settings.json", f'{{\n  "password": "{digest}",\n  "secret_hashed_secret": "{digest}"\n}}\n')
+    repo.commit("a baseline and settings")
+
+    assert _where(_scan_head(repo, scanner)) == [
+        ("secret.keyword", "settings.json", 2),
+        ("secret.keyword", "settings.json", 3),
+    ]
+
+
 def test_placeholders_and_look_alikes_do_not_alarm(repo: GitRepo, scanner: SecretScanner) -> None:
     repo.write("docs/setup.md", LOOK_ALIKES)
     repo.write("poetry.lock", 'content-hash = "f9a3b5c87d2e41b6a0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7"\n')

@@ -453,7 +453,9 @@ def is_false_positive(plugin: Plugin, line: str, secret: str) -> bool:
         is_hex_digest = len(secret) in _HASH_LENGTHS and all(c in "0123456789abcdefABCDEF" for c in secret)
         if is_hex_digest or _DIGEST_CONTEXT.search(fold_case(line)):
             return True
-    if kind is Kind.KEYWORD and (is_prose(secret) or is_file_name(secret) or echoes_its_name(line, secret)):
+    if kind is Kind.KEYWORD and (
+        is_prose(secret) or is_file_name(secret) or echoes_its_name(line, secret) or is_baseline_entry(line, secret)
+    ):
         return True
     # A token format is a token even as a function argument; a keyword match is not.
     return kind is not Kind.TOKEN and is_indirect_reference(line)
@@ -490,6 +492,17 @@ def echoes_its_name(line: str, secret: str) -> bool:
         return False
     value = _squash(secret)
     return bool(value) and value in _squash(name.group(1))
+
+
+_BASELINE_ENTRY = re.compile(r'"hashed_secret"\s*:\s*"([0-9a-f]{40})"')
+
+
+def is_baseline_entry(line: str, secret: str) -> bool:
+    """The SHA-1 a detect-secrets baseline stores under ``"hashed_secret"``: what a secret
+    hashes to, not a secret (exactly that key and shape, so a credential cannot pass as one by
+    its name alone)."""
+    entry = _BASELINE_ENTRY.search(line)
+    return entry is not None and entry.group(1) == secret
 
 
 def _squash(text: str) -> str:
