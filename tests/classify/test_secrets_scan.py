@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from guardtrail.classify.secrets import SecretScanner
-from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, all_commits, scan_history, scan_worktree
+from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, WorktreeScan, all_commits, scan_history, scan_worktree
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Repository
 from guardtrail.model import Finding
@@ -33,7 +33,7 @@ def test_worktree_scan_reads_tracked_files_as_they_are_now(repo: GitRepo, scanne
     repo.write("deploy/.npmrc", f"//registry.npmjs.org/:_authToken={NPM_TOKEN}\n")
     repo.write("scratch.txt", f"{STRIPE_KEY}\n")  # untracked: not part of the project
 
-    findings = scan_worktree(repo.path, scanner=scanner)
+    findings = scan_worktree(repo.path, scanner=scanner).findings
 
     assert _where(findings) == [
         ("", "secret.github-token", "app/settings.py", 2),
@@ -47,7 +47,8 @@ def test_worktree_scan_of_given_paths_takes_files_and_folders(repo: GitRepo, sca
     repo.write("other/c.env", f"T={STRIPE_KEY}\n")
     repo.commit("add env files")
 
-    findings = scan_worktree(repo.path, [str(repo.path / "app"), str(repo.path / "other/c.env")], scanner=scanner)
+    given = [str(repo.path / "app"), str(repo.path / "other/c.env")]
+    findings = scan_worktree(repo.path, given, scanner=scanner).findings
 
     assert [(f.rule, f.path, f.line) for f in findings] == [
         ("secret.github-token", "app/a.env", 1),
@@ -61,7 +62,7 @@ def test_worktree_scan_skips_binaries_and_oversized_files(repo: GitRepo, scanner
     repo.write("huge.txt", f"{GITHUB_TOKEN}\n" + "a" * MAX_FILE_BYTES)
     repo.commit("add data")
 
-    assert scan_worktree(repo.path, scanner=scanner) == []
+    assert scan_worktree(repo.path, scanner=scanner) == WorktreeScan(findings=[], too_large=["huge.txt"])
 
 
 def test_worktree_scan_refuses_paths_outside_the_repository(repo: GitRepo) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from guardtrail.classify.secrets_scan import MAX_FILE_BYTES
 from guardtrail.cli import main
 from tests.gitrepo import GitRepo, detect_secrets_baseline
 
@@ -181,3 +182,21 @@ def test_write_baseline_from_history_and_to_a_folder_that_does_not_exist(
     assert main(["scan", "--repo", str(repo.path), "--write-baseline", str(missing)]) == 2
     err = capsys.readouterr().err
     assert err == f"guardtrail: error: {missing}: cannot write the baseline: No such file or directory\n"
+
+
+def test_a_path_that_is_not_there_is_an_error_and_a_file_too_large_to_read_is_named(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(repo.path / "nosuchfile")
+    assert main(["scan", "--repo", str(repo.path), missing]) == 2
+    assert capsys.readouterr().err == f"guardtrail: error: {missing}: no such file or folder in the working tree\n"
+
+    repo.write("big.txt", f"{github_token()}\n" + "a" * MAX_FILE_BYTES)
+    repo.commit("data")
+    code, report = scan(capsys, repo.path, str(repo.path / "big.txt"))
+    assert (code, report["findings"]) == (0, [])
+    assert report["notes"] == [
+        "not read, over 8 MiB: big.txt; scan --history reads every line commits add, whatever its size"
+    ]
+    code, report = scan(capsys, repo.path, "--history")
+    assert (code, [f["path"] for f in report["findings"]]) == (1, ["big.txt"])

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from guardtrail.classify.secrets import SecretScanner
 from guardtrail.errors import GuardtrailError
@@ -56,11 +56,14 @@ def _expand(repo_root: Path, paths: Sequence[str]) -> list[str]:
         relative = Path(os.path.relpath(Path(given).resolve(), repo_root.resolve())).as_posix()
         if relative == ".." or relative.startswith("../"):
             raise GuardtrailError(f"{given}: outside the repository {repo_root}")
-        if (repo_root / relative).is_dir():
+        target = repo_root / relative
+        if target.is_dir():
             prefix = "" if relative == "." else f"{relative}/"
             chosen.update(dict.fromkeys(path for path in tracked if path.startswith(prefix)))
-        else:
+        elif target.exists() or target.is_symlink():
             chosen[relative] = None
+        else:
+            raise GuardtrailError(f"{given}: no such file or folder in the working tree")
     return list(chosen)
 
 
@@ -77,18 +80,35 @@ def read_text(path: Path) -> str | None:
     return data.decode("utf-8", "replace")
 
 
-def scan_worktree(repo_root: Path, paths: Sequence[str] = (), *, scanner: SecretScanner | None = None) -> list[Finding]:
-    """Secrets in the working tree's tracked files, or in ``paths`` (files or folders).
+class WorktreeScan(NamedTuple):
+    """What :func:`scan_worktree` found, and what it could not read."""
 
-    Findings have ``commit=""``: they belong to no commit yet.
-    """
+    findings: list[Finding]
+    """Findings have ``commit=""``: they belong to no commit yet."""
+    too_large: list[str]
+    """Files left unread for their size (over :data:`MAX_FILE_BYTES`), repository-relative."""
+
+
+def scan_worktree(repo_root: Path, paths: Sequence[str] = (), *, scanner: SecretScanner | None = None) -> WorktreeScan:
+    """Secrets in the working tree's tracked files, or in ``paths`` (files or folders)."""
     scanner = scanner or SecretScanner()
-    findings: list[Finding] = []
+    result = WorktreeScan([], [])
     for relative in _expand(repo_root, paths):
-        text = read_text(repo_root / relative)
+        path = repo_root / relative
+        if _too_large(path):
+            result.too_large.append(relative)
+            continue
+        text = read_text(path)
         if text is not None:
-            findings += scanner.scan_text("", relative, text)
-    return findings
+            result.findings.extend(scanner.scan_text("", relative, text))
+    return result
+
+
+def _too_large(path: Path) -> bool:
+    try:
+        return path.is_file() and not path.is_symlink() and path.stat().st_size > MAX_FILE_BYTES
+    except OSError:
+        return False
 
 
 def all_commits(repo: Repository) -> Iterator[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guardtrail.classify.secrets import SecretScanner, render_baseline
-from guardtrail.classify.secrets_scan import scan_history, scan_worktree
+from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, scan_history, scan_worktree
 from guardtrail.decide.gate import Decision, SecretBaseline
 from guardtrail.decide.policy import Policy, load_baseline, load_policy
 from guardtrail.errors import GuardtrailError
@@ -63,6 +63,7 @@ def run_scan(options: ScanOptions) -> Decision:
         raise GuardtrailError("--history scans every commit: give either --history or PATHS, not both")
     policy, baseline = _policy_and_baseline(repo, history=options.history)
     scanner = SecretScanner()
+    too_large: list[str] = []
     if options.history:
         if repo.is_empty():
             raise GuardtrailError("the repository has no commits yet: nothing to scan with --history")
@@ -70,10 +71,11 @@ def run_scan(options: ScanOptions) -> Decision:
     else:
         if repo.workdir is None:
             raise GuardtrailError("a bare repository has no working tree: use --history")
-        found, scope = scan_worktree(repo.workdir, options.paths, scanner=scanner), "working tree"
-    notes: tuple[str, ...] = ()
+        worktree = scan_worktree(repo.workdir, options.paths, scanner=scanner)
+        found, scope, too_large = worktree.findings, "working tree", worktree.too_large
+    notes = _unread(too_large)
     if options.write_baseline is not None:
-        notes = (write_baseline(options.write_baseline, found, scanner, policy),)
+        notes += (write_baseline(options.write_baseline, found, scanner, policy),)
     kept, cleared = judge_scan(found, baseline)
     head = "" if repo.is_empty() else repo.resolve("HEAD")
     return Decision(
@@ -86,6 +88,15 @@ def run_scan(options: ScanOptions) -> Decision:
         notes=notes,
         suppressed=cleared,
     )
+
+
+def _unread(too_large: Sequence[str]) -> tuple[str, ...]:
+    """A note naming the files the scan did not read for their size, if any."""
+    if not too_large:
+        return ()
+    shown = ", ".join(too_large[:5]) + (f" and {len(too_large) - 5} more" if len(too_large) > 5 else "")
+    limit = MAX_FILE_BYTES // 2**20
+    return (f"not read, over {limit} MiB: {shown}; scan --history reads every line commits add, whatever its size",)
 
 
 def write_baseline(path: Path, found: Sequence[Finding], scanner: SecretScanner, policy: Policy) -> str:
