@@ -32,6 +32,7 @@ _HANDWRITTEN = [
     "AWS_PASS='wJalrXUtnFEMI/K7MDENG/bPxRfiCYz\u017fXAMPLEKEY'",  # the long s folds to s
     "x = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY'",  # no aws: the plugin runs, reports nothing
     "ibm_cloud_iam_key = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQR'",
+    "cos_secret_access_key = '0123456789ABCDEFabcdef0123456789abcdef0123456789'",
     "artifactory = AKCp5budTFpbypBqQbGJPz3pGCi28pPivfWczqjfYb9drAmd9LbRZbj6UpKFxJXA8ksWGc9fM",
     "password = 'AP6xxxxxxxxxx'",
     "x = AKCabcdefghij",

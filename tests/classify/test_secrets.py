@@ -202,6 +202,18 @@ def test_a_huge_minified_line_is_scanned_with_bounded_work(repo: GitRepo, scanne
     assert _where(_scan_head(repo, scanner)) == [("secret.github-token", "static/app.min.js", 1)]
 
 
+def test_token_formats_are_found_on_a_minified_line_too(repo: GitRepo, scanner: SecretScanner) -> None:
+    filler = "var a=function(b){return b+1};" * 400  # 12 kB: over the limit for keyword and entropy plugins
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    repo.write("static/app.min.js", f'{filler}var k="AKIAZ4GHQ3XN7PLMW2VB",t="{jwt}";\n')
+    repo.commit("ship the bundle")
+
+    assert _where(_scan_head(repo, scanner)) == [
+        ("secret.aws-access-key", "static/app.min.js", 1),
+        ("secret.jwt", "static/app.min.js", 1),
+    ]
+
+
 def test_kubernetes_secret_values_are_found_even_when_only_the_data_changes(
     repo: GitRepo, scanner: SecretScanner
 ) -> None:
