@@ -588,6 +588,23 @@ def test_allowlist_comment_counts_for_a_human_but_not_for_an_assistant(
         ("secret.github-token", "agent.py", True),
     ]
 
+    # a plain signed approval covers the comment (a policy change), never the secret
+    name, email = ALICE
+    approve = {"author": f"{name} <{email}>", "sign_with": project.alice, "allow_empty": True}
+    project.repo.commit(f"Approve\n\nApproved-by: {name} <{email}>", **approve)
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 1
+    assert sorted(_secret_findings(report)) == [
+        ("policy.inline-allowlist", "agent.py", False),
+        ("secret.github-token", "agent.py", True),
+    ]
+    # the approver acknowledges the secret too: the commit passes
+    fingerprint = next(f["fingerprint"] for f in report["findings"] if f["rule"] == "secret.github-token")
+    project.repo.commit(f"Approve\n\nAllow-secret: {fingerprint}\nApproved-by: {name} <{email}>", **approve)
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 0
+    assert {f["approved_by"] for f in report["findings"] if f["path"] == "agent.py"} == {f"{name} <{email}>"}
+
 
 def test_baseline_counts_at_the_base_but_not_when_the_range_adds_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -92,14 +92,16 @@ def _judge(finding: Finding, *, gated: bool, approvals: Approvals, baseline: Sec
         if finding.allowlisted and not gated:
             return []
         extra = []
-        if finding.allowlisted:
+        if finding.allowlisted:  # a policy change like any other: the commit's approval covers it
+            approval = approvals.approver_of(finding.commit)
             extra.append(
                 replace(
                     finding,
                     category=Category.POLICY,
                     rule="policy.inline-allowlist",
                     message="an allowlist comment added by a gated commit clears nothing",
-                    blocking=True,
+                    blocking=approval is None,
+                    approved_by=str(approval.approver) if approval else None,
                     fingerprint=None,
                     secret_hash=None,
                     allowlisted=False,
