@@ -563,6 +563,45 @@ def test_allow_secret_trailer_in_a_signed_approval_clears_that_secret_only(
     }
 
 
+def test_allow_secret_reaches_neither_later_commits_nor_the_approver_s_own(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name, email = ALICE
+    alice = {"author": f"{name} <{email}>", "sign_with": project.alice}
+
+    def fingerprint(path: str) -> str:
+        _, report = check(capsys, project.repo.path, "--base", "main")
+        return next(f["fingerprint"] for f in report["findings"] if f["path"] == path and f["category"] == "secret")
+
+    token = _token()
+    project.repo.write("human.env", f"TOKEN={token}\n")
+    project.repo.commit("fixture")  # a human's: alice's approval covers it
+    project.repo.write("alice.env", f"TOKEN={_token()}\n")
+    project.repo.commit("her fixture", **alice)  # her own: her approval cannot cover it
+    project.repo.write("inside.env", f"TOKEN={_token()}\n")  # inside the approval commit itself
+    allowed = [fingerprint(path) for path in ("human.env", "alice.env")]
+    trailers = "".join(f"Allow-secret: {fp}\n" for fp in allowed)
+    project.repo.commit(f"Approve\n\n{trailers}Approved-by: {name} <{email}>", **alice)
+    project.repo.commit(
+        f"Approve\n\nAllow-secret: {fingerprint('inside.env')}\nApproved-by: {name} <{email}>",
+        allow_empty=True,
+        **alice,
+    )
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert sorted((f["path"], f["blocking"]) for f in report["findings"] if f["category"] == "secret") == [
+        ("alice.env", True),
+        ("human.env", False),
+        ("inside.env", True),
+    ]
+
+    project.repo.write("human.env", f"export TOKEN={token}\n")  # the same secret, same file: same fingerprint
+    project.repo.commit("later")
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    later = project.repo.head()
+    assert (code, fingerprint("human.env") == allowed[0]) == (1, True)
+    assert [(f["path"], f["blocking"]) for f in report["findings"] if f["commit"] == later] == [("human.env", True)]
+
+
 def test_unsigned_allow_secret_trailer_clears_nothing(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
     project.repo.write("a.env", f"TOKEN={_token()}\n")
     project.repo.commit("fixtures")

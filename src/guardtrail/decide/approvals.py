@@ -58,10 +58,14 @@ class Approvals:
         return next((a.approver for a in self.approvals if a.commit == sha), None)
 
     def secret_allowed_by(self, sha: str, fingerprint: str | None) -> Approval | None:
-        """The first approval that acknowledges this secret of ``sha`` with ``Allow-secret:``."""
+        """The first approval that acknowledges this secret of ``sha`` with ``Allow-secret:``:
+        only for a commit it covers before it, never one its approver wrote nor itself."""
         if fingerprint is None:
             return None
-        return next((a for a in self.approvals if sha in a.reach and fingerprint in a.allowed_secrets), None)
+        return next(
+            (a for a in self.approvals if sha in a.covers and sha != a.commit and fingerprint in a.allowed_secrets),
+            None,
+        )
 
 
 def _ancestors(start: str, parents: Mapping[str, tuple[str, ...]]) -> set[str]:
