@@ -160,6 +160,14 @@ LOOK_ALIKE_LINES: dict[str, Gen] = {
     "value-echoes-name": lambda r: r.choice(
         ['SECRET = "secret"', 'ALLOW_SECRET = "Allow-secret"', 'PASSWORD_FIELD = "password"', "api_key = 'API-KEY'"]
     ),
+    "value-names-a-secret": lambda r: r.choice(
+        [
+            "secretName: tls-cert-prod",
+            'SECRET_KEY_ENV = "DJANGO_SECRET_KEY"',
+            'api_key_header = "X-Api-Key"',
+            'secret_name = "prod/db-credentials"',
+        ]
+    ),
     "secret-file-name": lambda r: r.choice(
         [
             '"kubernetes-secret": "secret.yaml",',

@@ -129,6 +129,10 @@ KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIG2m3pK8yQe7Vv0oX9l1bQk7Yv3o8r1b2c3d4e5f6a7b"
 RSA = "AAAAB3NzaC1yc2EAAAADAQABAAABAQC7v0oX9l1bQk7Yv3o8r1b2c3d4e5f6a7bG2m3pK8yQe7Vv0oX9l1bQk"
 ECDSA = "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBG2m3pK8yQe7Vv0oX9l1bQk7Yv3o8r1b2c3d4e5f6a7b"
 SK = "AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29tAAAAIG2m3pK8yQe7Vv0oX9l1bQk7Yv3o8r1b2c3d4e5f6a7b"
+SECRET_KEY_ENV = "DJANGO_SECRET_KEY"
+api_key_header = "X-Api-Key"
+secret_name = "prod/db-credentials"
+config = {"secretName": "tls-cert-prod", "secret_ref": "vault/prod/db"}
 """
 
 
@@ -145,7 +149,8 @@ def test_secrets_assigned_next_to_those_look_alikes_still_alarm(repo: GitRepo, s
         'DB_PASSWORD = "hG7-kd93_LmQ2xvT"\n'  # the name holds "password", the value is not it
         '"client_secret": "secret-9fG2kL0qPz7XwV3b",\n'  # holds the word, is longer than the name
         'key_file_password = "Tr0ub4dor&3.json.x"\n'  # looks like a file name, ends otherwise
-        'ssh_password = "AAAAB3NzaC1yc2X-9fG2kL0qPz7XwV3b"\n',  # not an SSH key type prefix
+        'ssh_password = "AAAAB3NzaC1yc2X-9fG2kL0qPz7XwV3b"\n'  # not an SSH key type prefix
+        'secret_named = "hunter2-Correct-Horse"\n',  # the last word is not "name"
     )
     repo.commit("configure")
 
@@ -154,6 +159,7 @@ def test_secrets_assigned_next_to_those_look_alikes_still_alarm(repo: GitRepo, s
         ("secret.keyword", "src/app/settings.py", 2),
         ("secret.keyword", "src/app/settings.py", 3),
         ("secret.keyword", "src/app/settings.py", 4),
+        ("secret.keyword", "src/app/settings.py", 5),
     ]
 
 

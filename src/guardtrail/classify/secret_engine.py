@@ -461,7 +461,11 @@ def is_false_positive(plugin: Plugin, line: str, secret: str) -> bool:
         if is_hex_digest or _DIGEST_CONTEXT.search(fold_case(line)):
             return True
     if kind is Kind.KEYWORD and (
-        is_prose(secret) or is_file_name(secret) or echoes_its_name(line, secret) or is_baseline_entry(line, secret)
+        is_prose(secret)
+        or is_file_name(secret)
+        or echoes_its_name(line, secret)
+        or names_a_reference(line, secret)
+        or is_baseline_entry(line, secret)
     ):
         return True
     # A token format is a token even as a function argument; a keyword match is not.
@@ -493,12 +497,33 @@ def is_file_name(secret: str) -> bool:
 def echoes_its_name(line: str, secret: str) -> bool:
     """The value spells (part of) the name it is assigned to, ignoring case, ``-`` and ``_``:
     ``SECRET = "secret"``, ``ALLOW_SECRET = "Allow-secret"`` are labels, not credentials."""
+    name = _assigned_name(line, secret)
+    value = _squash(secret)
+    return name is not None and bool(value) and value in _squash(name)
+
+
+_NAME_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+_REFERENCE_WORDS = frozenset(
+    {"name", "id", "ref", "path", "file", "env", "var", "header", "field", "label", "arn", "type"}
+)
+"""Last words of a name whose value says where a secret is or what it is called, not the secret."""
+
+
+def names_a_reference(line: str, secret: str) -> bool:
+    """The name the value is assigned to ends in a word like name, env or header
+    (``secretName: tls-cert-prod``, ``SECRET_KEY_ENV = "DJANGO_SECRET_KEY"``,
+    ``api_key_header = "X-Api-Key"``): the value names a secret, it is not one. Only the keyword
+    plugin asks: a token format or a high-entropy value alarms whatever its name."""
+    name = _assigned_name(line, secret)
+    words = _NAME_WORDS.findall(name) if name else []
+    return bool(words) and words[-1].lower() in _REFERENCE_WORDS
+
+
+def _assigned_name(line: str, secret: str) -> str | None:
+    """The name ``secret`` is assigned to on ``line`` (the last name before it), if any."""
     at = line.find(secret)
     name = _NAME_BEFORE.search(line[:at]) if at > 0 else None
-    if name is None:
-        return False
-    value = _squash(secret)
-    return bool(value) and value in _squash(name.group(1))
+    return name.group(1) if name else None
 
 
 _BASELINE_ENTRY = re.compile(r'"hashed_secret"\s*:\s*"([0-9a-f]{40})"')
