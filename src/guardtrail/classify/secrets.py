@@ -17,7 +17,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -330,6 +330,40 @@ def redact(secret: str) -> str:
     return f"{secret[:4]}…" if len(secret) >= 16 else "…"
 
 
+MIN_PIECE = 8
+"""Characters of a secret a text must quote in a row to count as quoting it: a quote cut short
+(a parse error's snippet of the line) keeps only a piece of the value, and hides it no less."""
+
+
+def redact_in(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each of ``secrets``, and each piece of one (``MIN_PIECE`` characters or
+    more, the whole value when shorter), replaced where it stands: by ``redact(secret)`` when
+    it is the value or its start, by ``…`` when it is from further in (no characters it did not
+    show)."""
+    for secret in sorted(set(secrets), key=len, reverse=True):  # a value inside a longer one goes with it
+        text = _redact_pieces(text, secret)
+    return text
+
+
+def _redact_pieces(text: str, secret: str) -> str:
+    """:func:`redact_in` for one secret: one look-up per position of ``text``, and a piece is
+    grown only where one starts."""
+    size = min(MIN_PIECE, len(secret))
+    starts = {secret[i : i + size] for i in range(len(secret) - size + 1)}
+    parts: list[str] = []
+    kept = position = 0
+    while position <= len(text) - size:
+        if text[position : position + size] not in starts:
+            position += 1
+            continue
+        end = position + size
+        while end < len(text) and text[position : end + 1] in secret:
+            end += 1
+        parts += (text[kept:position], redact(secret) if secret.startswith(text[position:end]) else "…")
+        kept = position = end
+    return "".join(parts) + text[kept:]
+
+
 class SecretScanner:
     """The secret analyser for one run: rules loaded and the keyword index built once."""
 
@@ -352,6 +386,22 @@ class SecretScanner:
         """The detect-secrets baseline ``type`` of each of ``rules`` (ids of this scanner's detectors)."""
         wanted = set(rules)
         return {detector.rule: detector.secret_type for detector in self._detectors if detector.rule in wanted}
+
+    def secret_values(self, path: str, text: str, *, rules: Collection[str] = ()) -> list[str]:
+        """The values this scanner would report as secrets in ``text``, its lines read as added
+        lines of ``path``, each once: what no other output may show either. The detectors of
+        ``rules`` run on every line, whatever wakes them: the rules of findings already made on
+        these lines, file-scoped ones (which only the whole file can wake) included."""
+        forced = {index for index, detector in enumerate(self._detectors) if detector.rule in rules}
+        candidates = self._index.candidates(text)
+        values: dict[str, None] = {}
+        start = 0
+        for line in text.split("\n"):  # a few short lines: no ``requires`` shortcut, as in :meth:`_scan`
+            detectors = sorted(candidates.get(start, set()) | forced)
+            if detectors:
+                values.update(dict.fromkeys(secret for _, secret in self._line_secrets(path, line, detectors)))
+            start += len(line) + 1
+        return list(values)
 
     def __call__(self, change: FileChange, blobs: Blobs) -> Iterable[Finding]:
         if change.binary or not change.added:
