@@ -200,3 +200,30 @@ def test_a_path_that_is_not_there_is_an_error_and_a_file_too_large_to_read_is_na
     ]
     code, report = scan(capsys, repo.path, "--history")
     assert (code, [f["path"] for f in report["findings"]]) == (1, ["big.txt"])
+
+
+def _ed25519_private_key(folder: Path, name: str) -> str:
+    """A real, fresh OpenSSH private key (unencrypted ed25519), as ssh-keygen writes it."""
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / name)], check=True)
+    return (folder / name).read_text(encoding="utf-8")
+
+
+def test_a_baselined_private_key_clears_that_key_only_not_the_next_one_in_the_file(
+    repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = (_ed25519_private_key(tmp_path, name) for name in ("k1", "k2"))
+    assert first.splitlines()[:2] == second.splitlines()[:2]  # header and first body line alike
+    repo.write("tests/keys.pem", first)
+    repo.commit("test key")
+    scan(capsys, repo.path, "--write-baseline", str(repo.path / ".secrets.baseline"))
+    repo.commit("baseline")
+    assert scan(capsys, repo.path)[0] == 0
+
+    repo.write("tests/keys.pem", first + second)
+    repo.commit("another key")
+    code, report = scan(capsys, repo.path)
+    assert code == 1
+    header = len(first.splitlines()) + 1
+    assert [(f["rule"], f["path"], f["line"]) for f in report["findings"]] == [
+        ("secret.private-key", "tests/keys.pem", header)
+    ]

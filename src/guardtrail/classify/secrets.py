@@ -51,6 +51,13 @@ MIN_DISTINCT_CHARS = 5
 """A value with fewer distinct characters (``aaaaaaaa``, ``ab-ab-ab``) is a placeholder."""
 FILE_SCOPES = {"secret.kubernetes-secret": re.compile(r"^kind:\s*[\"']?Secret[\"']?\s*$", re.MULTILINE)}
 """Rules that only hold inside files of one kind, and the regex the whole file must match."""
+KEY_BLOCK_RULES = frozenset({"secret.private-key"})
+"""Rules whose match is a key's header, the same for every key of its type: a finding of theirs
+is identified (hashed, fingerprinted) by the whole key, so that a baseline entry or an
+Allow-secret for one key clears no other one in the same file."""
+_KEY_END = re.compile(r"END[A-Z0-9 ]{0,30} PRIVATE KEY|^Private-MAC: ")
+MAX_KEY_LINES = 200
+"""A key block longer than this (no end line in sight) is identified by its first lines."""
 _SCOPED_SUFFIXES = (".yaml", ".yml")
 
 
@@ -293,6 +300,20 @@ def _automaton(words: Iterable[str]) -> _ahocorasick.AhoCorasick | None:
     )
 
 
+def key_block(text: str, start: int, index: int, number: Callable[[int], int]) -> str:
+    """The key whose header is the line starting at ``start`` in ``text`` (index ``index``): that
+    line and the added lines after it, consecutive in the file, to the one that ends the key."""
+    lines: list[str] = []
+    while len(lines) < MAX_KEY_LINES:
+        end = text.find("\n", start)
+        line = text[start:] if end < 0 else text[start:end]
+        lines.append(line)
+        if _KEY_END.search(line) or end < 0 or number(index + 1) != number(index) + 1:
+            break
+        start, index = end + 1, index + 1
+    return "\n".join(lines)
+
+
 def _allowlisted(text: str, start: int, line: str, index: int, number: Callable[[int], int]) -> bool:
     """The line (index ``index``, starting at ``start`` in ``text``) carries ``pragma: allowlist
     secret``, or the line before it in the file the ``nextline`` form."""
@@ -495,7 +516,15 @@ class SecretScanner:
             counted = start
             allowlisted = _allowlisted(text, start, line, index, number)
             findings += (
-                self._finding(commit, path, number(index), detector, secret, allowlisted)
+                self._finding(
+                    commit,
+                    path,
+                    number(index),
+                    detector,
+                    secret,
+                    allowlisted,
+                    identity=key_block(text, start, index, number) if detector.rule in KEY_BLOCK_RULES else secret,
+                )
                 for detector, secret in secrets
             )
         return findings
@@ -517,8 +546,11 @@ class SecretScanner:
         return kept
 
     @staticmethod
-    def _finding(commit: str, path: str, line: int, detector: Detector, secret: str, allowlisted: bool) -> Finding:
-        hashed = secret_hash(secret)
+    def _finding(
+        commit: str, path: str, line: int, detector: Detector, secret: str, allowlisted: bool, *, identity: str
+    ) -> Finding:
+        """The finding of ``secret`` (shown redacted); ``identity`` is what is hashed."""
+        hashed = secret_hash(identity)
         return Finding(
             commit=commit,
             path=path,
