@@ -4,7 +4,8 @@ Read through the git command line, not libgit2: git is always there when a hook 
 ``GIT_INDEX_FILE`` itself (the temporary index of ``git commit -a`` and ``git commit PATH``), and
 a hook that never loads pygit2 starts about 45 ms sooner. Every git call of the staged path lives
 here, named by intent, reading ``-z`` output. Reads objects only: the working tree, the index
-and HEAD are never touched.
+and HEAD are never touched. Only when git calls a staged file binary is pygit2 loaded, to judge
+that file by its content as every other reader does (``Repository.judged_by_content``).
 """
 
 from __future__ import annotations
@@ -73,8 +74,17 @@ class StagedIndex:
         self._user_config: dict[str, str] | None = None
 
     def changes(self) -> list[FileChange]:
-        """Every staged file with the lines the index adds over HEAD (the empty tree before the first commit)."""
-        return list(parse_staged_diff(self._git(*_STAGED_DIFF)))
+        """Every staged file with the lines the index adds over HEAD (the empty tree before the first commit).
+
+        git lets attributes call a text file binary, which would hide its lines: a file git
+        calls binary is judged again by its content."""
+        changes = list(parse_staged_diff(self._git(*_STAGED_DIFF)))
+        if not any(change.binary for change in changes):
+            return changes
+        from guardtrail.git.repo import Repository  # pygit2 loads only for a commit that stages a binary
+
+        repo = Repository(os.fsdecode(self._git("rev-parse", "--absolute-git-dir").rstrip(b"\n")))
+        return [repo.judged_by_content(change) for change in changes]
 
     def file_at_head(self, path: str) -> bytes | None:
         """The committed content of ``path`` at HEAD, or None (no such file, or no commit yet)."""

@@ -6,7 +6,9 @@ or HEAD: everything comes from objects, so a scan changes nothing in the user's 
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import dataclasses
 import functools
 import itertools
 import os
@@ -24,7 +26,7 @@ try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
-from pygit2.enums import DiffFind, SortMode
+from pygit2.enums import DiffFind, DiffOption, FileMode, ObjectType, SortMode
 
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.quarantine import expose_quarantine
@@ -81,6 +83,13 @@ _C_ESCAPES = {b"a": 7, b"b": 8, b"t": 9, b"n": 10, b"v": 11, b"f": 12, b"r": 13,
 REGION_BYTES = 1 << 20
 """About how much of the log stream :meth:`Repository.history_log` reads into one region
 (one worker task of a parallel history scan), and how wide it asks the pipe from git to be."""
+SNIFF_BYTES = 8000
+"""git's and libgit2's content rule: a NUL byte within a file's first 8000 bytes makes it binary."""
+MAX_TEXT_BYTES = 512 * 1024 * 1024
+"""Larger files stay binary whatever their content, as git (``core.bigFileThreshold``'s default)
+and libgit2 (a diff's ``max_size``) judge them: no huge file is ever read as a text diff."""
+_INDEX_LINE = re.compile(rb"^index ([0-9a-f]+)\.\.([0-9a-f]+)", re.MULTILINE)
+_RENAME_TO = re.compile(rb"^rename to (.*)$", re.MULTILINE)
 
 
 class Repository:
@@ -274,7 +283,8 @@ class Repository:
         empty tree, as :meth:`changes` does for an ordinary commit; options pin what git's configuration could
         change (diff algorithm, prefixes, path quoting, hunk context). Deleted, binary and
         unchanged files add nothing, and so do merges: :meth:`changes` says what a merge
-        introduces itself.
+        introduces itself. git lets attributes call a text file binary: such a file's section
+        gets its text diff back (:meth:`_with_text_diffs`), so content alone decides.
         """
         command = [
             "git",
@@ -304,6 +314,7 @@ class Repository:
             "--no-ext-diff",
             "--no-textconv",
             "--submodule=short",
+            "--full-index",  # a binary file's blob ids, to judge its content
             "-O/dev/null",
         ]
         revisions = "".join(f"{sha}\n" for sha in commits).encode()
@@ -328,7 +339,8 @@ class Repository:
                     process.stdin.close()
                 except BrokenPipeError:
                     pass  # git stopped early: its status and message say why
-                yield from _regions(iter(functools.partial(process.stdout.read, region_bytes), b""))
+                chunks = iter(functools.partial(process.stdout.read, region_bytes), b"")
+                yield from (self._with_text_diffs(region) for region in _regions(chunks))
             finally:
                 process.stdout.close()
                 status = process.wait()
@@ -336,6 +348,90 @@ class Repository:
                 errors.seek(0)
                 detail = errors.read().decode("utf-8", "replace").strip().splitlines()
                 raise GuardtrailError(f"git log failed reading the history: {detail[-1] if detail else status}")
+
+    def _with_text_diffs(self, region: LogRegion) -> LogRegion:
+        """``region`` with each "Binary files ... differ" line of a file whose content is text
+        replaced by that file's -U0 text diff, in git's shape for :func:`added_texts`. A region
+        without such a line (one search; patch lines never start so) comes back as it is."""
+        data = region.data
+        markers = _line_starts(data, b"Binary files ")
+        if not markers:
+            return region
+        sections = _line_starts(data, b"diff --git ")
+        pieces: list[bytes] = []
+        done = 0
+        for marker in markers:
+            start = sections[bisect.bisect_right(sections, marker) - 1]
+            end = data.index(b"\n", marker) + 1
+            text = self._binary_section_as_text(data[start:marker], data[marker:end])
+            if text is not None:
+                pieces += [data[done:marker], text]
+                done = end
+        if not pieces:
+            return region
+        pieces.append(data[done:])
+        return region._replace(data=b"".join(pieces))
+
+    def _binary_section_as_text(self, header: bytes, line: bytes) -> bytes | None:
+        """What git would print in place of the binary ``line`` of the section whose header lines
+        are ``header`` if attributes were ignored: the ``---``/``+++`` lines and the hunks of the
+        lines added, or None when the file is deleted or binary by content."""
+        ids = _INDEX_LINE.search(header)
+        if ids is None:  # pragma: no cover - with --full-index git always writes the index line
+            return None
+        old_id, new_id = (None if not blob_id.strip(b"0") else blob_id.decode() for blob_id in ids.groups())
+        if new_id is None:
+            return None
+        added = self._text_additions(old_id, new_id)
+        if added is None:
+            return None
+        old_name, new_name = _binary_names(header, line)
+        return b"--- %s\n+++ %s\n%s" % (old_name, new_name, _hunks(added))
+
+    def judged_by_content(self, change: FileChange) -> FileChange:
+        """``change`` as the diff engine gave it, unless the engine called binary a file whose
+        content is text: then that change as text, with the lines it adds.
+
+        git and libgit2 let attributes (``-diff``, ``binary``, a ``diff`` driver configured
+        binary) from ``.gitattributes``, ``info/attributes`` or a global file overrule content,
+        and whoever writes files can write those: a secret must be found whoever wrote it.
+        """
+        if not change.binary:
+            return change
+        added = self._text_additions(change.old_id, change.new_id)
+        if added is None:
+            return change
+        lines = tuple(AddedLine(number, raw.decode("utf-8", "replace").rstrip("\r\n")) for number, raw in added)
+        return dataclasses.replace(change, binary=False, added=lines)
+
+    def _text_additions(self, old_id: str | None, new_id: str | None) -> list[tuple[int, bytes]] | None:
+        """The lines a change from blob ``old_id`` to ``new_id`` (None: no file on that side)
+        adds, each with its number in the new file and its line end, when the file is text by
+        content (:func:`is_binary_content`; a deleted file by its old side), else None.
+
+        An old side that is binary counts as no file: every line of the text replacing it is
+        new, or a binary placeholder could hide the secret its successor brings. Only files a
+        diff engine called binary come here: text files cost nothing."""
+        with _reading(f"file object {(new_id or old_id or '')[:12]}"):
+            new = None if new_id is None else self._text_blob(new_id)
+            if new_id is not None and new is None:
+                return None  # the new file is binary: it adds no text
+            old = None if old_id is None else self._text_blob(old_id)
+            if new_id is None and old is None:
+                return None  # a binary file deleted
+            patch = pygit2.Patch.create_from(old, new, flag=DiffOption.FORCE_TEXT, context_lines=0, interhunk_lines=0)
+            # read while old and new are referenced here: a patch does not keep its blobs alive
+            return [
+                (line.new_lineno, line.raw_content) for hunk in patch.hunks for line in hunk.lines if line.origin == "+"
+            ]
+
+    def _text_blob(self, blob_id: str) -> pygit2.Blob | None:
+        """The blob ``blob_id`` when it is text by content, its size checked before it is read."""
+        kind, size = self._repo.odb.read_header(blob_id)
+        if kind != ObjectType.BLOB or size > MAX_TEXT_BYTES:
+            return None
+        blob = self._repo[blob_id]
+        return None if not isinstance(blob, pygit2.Blob) or is_binary_content(memoryview(blob)) else blob
 
     def changes(self, sha: str) -> list[FileChange]:
         """The files ``sha`` changes and the lines it adds itself.
@@ -352,11 +448,15 @@ class Repository:
         parents = commit.parents
         if not parents:
             diff = commit.tree.diff_to_tree(swap=True, context_lines=0, interhunk_lines=0)
-            return list(changes_from_diff(sha, diff))
+            return self._file_changes(sha, diff)
         first = self._diff(parents[0].tree, commit.tree)
         if len(parents) == 1:
-            return list(changes_from_diff(sha, first))
+            return self._file_changes(sha, first)
         return self._merge_changes(sha, commit, first)
+
+    def _file_changes(self, sha: str, diff: pygit2.Diff) -> list[FileChange]:
+        """The changes of ``diff``, binary only where content says so (:meth:`judged_by_content`)."""
+        return [self.judged_by_content(change) for change in changes_from_diff(sha, diff)]
 
     def _diff(self, old: pygit2.Tree, new: pygit2.Tree) -> pygit2.Diff:
         diff = old.diff_to_tree(new, context_lines=0, interhunk_lines=0)
@@ -367,7 +467,7 @@ class Repository:
         others = commit.parents[1:]
         merge_tree = commit.tree
         result = []
-        for change in changes_from_diff(sha, first):
+        for change in self._file_changes(sha, first):
             new_entry_id = _entry_id(merge_tree, change.path)
             other_ids = [_entry_id(parent.tree, change.path) for parent in others]
             if new_entry_id in other_ids:
@@ -379,6 +479,38 @@ class Repository:
             own = tuple(line for line in change.added if line.text not in seen)
             result.append(FileChange(**{**change.__dict__, "added": own}))
         return result
+
+
+def is_binary_content(data: bytes | memoryview) -> bool:
+    """Whether a file is binary by git's own rule, attributes aside (:data:`SNIFF_BYTES`)."""
+    return b"\0" in bytes(data[:SNIFF_BYTES])
+
+
+def _binary_names(header: bytes, line: bytes) -> tuple[bytes, bytes]:
+    """The old and new names, as git quotes them, of git's ``Binary files OLD and NEW differ``
+    ``line`` in the section with ``header``: a new file's old name is /dev/null, a rename names
+    its new path in the header, and otherwise both name one path (``a/P and b/P``), whatever
+    the path holds."""
+    names = line.removeprefix(b"Binary files ").removesuffix(b" differ\n")
+    if names.startswith(b"/dev/null and "):
+        return b"/dev/null", names.removeprefix(b"/dev/null and ")
+    renamed = _RENAME_TO.search(header)
+    if renamed is None:
+        new_name = names[(len(names) + len(b" and ")) // 2 :]
+    else:
+        path = renamed.group(1)
+        new_name = b'"b/' + path[1:] if path.startswith(b'"') else b"b/" + path
+    return names[: len(names) - len(new_name) - len(b" and ")], new_name
+
+
+def _hunks(added: Iterable[tuple[int, bytes]]) -> bytes:
+    """-U0 hunks adding ``added`` (numbered lines), one per run of consecutive numbers."""
+    runs: list[tuple[int, list[bytes]]] = []
+    for number, line in added:
+        if not runs or runs[-1][0] + len(runs[-1][1]) != number:
+            runs.append((number, []))
+        runs[-1][1].append(b"+" + (line if line.endswith(b"\n") else line + b"\n"))
+    return b"".join(b"@@ -0,0 +%d,%d @@\n%s" % (first, len(lines), b"".join(lines)) for first, lines in runs)
 
 
 def _widen_pipe(fd: int) -> None:
@@ -580,7 +712,8 @@ def changes_from_diff(sha: str, diff: pygit2.Diff) -> Iterator[FileChange]:
         status = _STATUS.get(delta.status_char(), "modified")
         old_path = None if status == "added" else delta.old_file.path
         path = delta.old_file.path if status == "deleted" else delta.new_file.path
-        binary = bool(delta.is_binary)
+        # a submodule is never binary: libgit2 calls one so under a -diff attribute, git never does
+        binary = bool(delta.is_binary) and FileMode.COMMIT not in (delta.old_file.mode, delta.new_file.mode)
         added: tuple[AddedLine, ...] = ()
         if not binary and status != "deleted":
             added = tuple(
