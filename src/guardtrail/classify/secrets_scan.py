@@ -67,10 +67,11 @@ def _expand(repo_root: Path, paths: Sequence[str]) -> list[str]:
     return list(chosen)
 
 
-def read_text(path: Path) -> str | None:
-    """The file's text, or None when it is missing, not a regular file, too large or binary."""
+def _read_text(path: Path) -> str | None:
+    """The file's text, or None when it is missing, not a regular file or binary. Its size is
+    the caller's to check first (:func:`_too_large`)."""
     try:
-        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_FILE_BYTES:
+        if not path.is_file() or path.is_symlink():
             return None
         data = path.read_bytes()
     except OSError:
@@ -98,13 +99,14 @@ def scan_worktree(repo_root: Path, paths: Sequence[str] = (), *, scanner: Secret
         if _too_large(path):
             result.too_large.append(relative)
             continue
-        text = read_text(path)
+        text = _read_text(path)
         if text is not None:
             result.findings.extend(scanner.scan_text("", relative, text))
     return result
 
 
 def _too_large(path: Path) -> bool:
+    """Whether ``path`` is a regular file over :data:`MAX_FILE_BYTES`, which is not read."""
     try:
         return path.is_file() and not path.is_symlink() and path.stat().st_size > MAX_FILE_BYTES
     except OSError:
