@@ -93,31 +93,31 @@ def _judge(finding: Finding, *, gated: bool, approvals: Approvals, baseline: Sec
             return []
         extra = []
         if finding.allowlisted:  # a policy change like any other: the commit's approval covers it
-            approval = approvals.approver_of(finding.commit)
-            extra.append(
-                replace(
-                    finding,
-                    category=Category.POLICY,
-                    rule="policy.inline-allowlist",
-                    message="an allowlist comment added by a gated commit clears nothing",
-                    blocking=approval is None,
-                    approved_by=str(approval.approver) if approval else None,
-                    fingerprint=None,
-                    secret_hash=None,
-                    allowlisted=False,
-                )
+            comment = replace(
+                finding,
+                category=Category.POLICY,
+                rule="policy.inline-allowlist",
+                message="an allowlist comment added by a gated commit clears nothing",
+                fingerprint=None,
+                secret_hash=None,
+                allowlisted=False,
             )
+            extra.append(_gated(comment, approvals))
         acknowledged = approvals.secret_allowed_by(finding.commit, finding.fingerprint)
         if acknowledged is not None:
             return [*extra, replace(finding, blocking=False, approved_by=str(acknowledged.approver))]
         return [*extra, replace(finding, blocking=True, severity=Severity.ERROR)]
     if gated:
-        approval = approvals.approver_of(finding.commit)
-        approver = str(approval.approver) if approval else None
-        return [replace(finding, blocking=approval is None, approved_by=approver)]
+        return [_gated(finding, approvals)]
     if finding.category is Category.HIDDEN_TEXT:
         return [replace(finding, blocking=False, severity=Severity.WARNING)]
     return []
+
+
+def _gated(finding: Finding, approvals: Approvals) -> Finding:
+    """A gated commit's sensitive finding: blocking until a signed approval covers its commit."""
+    approval = approvals.approver_of(finding.commit)
+    return replace(finding, blocking=approval is None, approved_by=str(approval.approver) if approval else None)
 
 
 def _policy_notes(policy: Policy) -> list[str]:
