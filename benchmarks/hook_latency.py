@@ -4,9 +4,10 @@ Two changes are timed: a plain edit, which wakes none of detect-secrets' plugins
 never imports detect-secrets), and one that assigns a secret-looking value, which does (both
 tools then report it). For each, the script builds a real repository, stages the file, then
 alternates ``guardtrail staged`` and ``detect-secrets-hook FILE`` as subprocesses (each as a
-hook runs: a fresh interpreter) and reports the medians and their ratio. Both run with bytecode caching on (in a private
-``PYTHONPYCACHEPREFIX``, warmed by the first run), as installed hooks do: with
-``PYTHONDONTWRITEBYTECODE`` set, a source checkout would recompile every module on every run.
+hook runs: a fresh interpreter) and reports the medians and their ratio. Both run with
+bytecode caching on (in a private ``PYTHONPYCACHEPREFIX``, warmed by the first run), as
+installed hooks do: with ``PYTHONDONTWRITEBYTECODE`` set, a source checkout would recompile
+every module on every run.
 The environment is the one ``git commit`` gives its pre-commit hook: the author and
 ``GIT_INDEX_FILE`` are set, the committer comes from the repository's configuration.
 
@@ -44,8 +45,7 @@ CHANGES = {
 """The new text of ``module_7.py`` in each timed change."""
 
 
-def build_repository(root: Path, change: str) -> Path:
-    repo = root
+def build_repository(repo: Path, change: str) -> Path:
     repo.mkdir()
     _git(repo, "init", "-q", "-b", "main")
     _git(repo, "config", "user.name", "Bench")
