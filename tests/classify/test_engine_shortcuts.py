@@ -131,3 +131,66 @@ def test_the_letters_spelled_out_are_those_a_case_insensitive_class_matches() ->
     matched = "".join(chr(code) for code in range(0x80, 0x110000) if folds.match(chr(code)))
 
     assert matched == secret_engine.FOLDS_TO_ASCII
+
+
+_OPERATORS = ["=", " = ", ":=", ": ", ":", "==", " != ", "===", "!==", "(", ".assign(", " ", "=>", "[0] = ", "[] = @"]
+_VALUES = ['"hunter2abc"', "'s3cr3t-VALUE'", "`tick`", "bare_value", '"a,b"', '"x"', "''", '"bar";', "get()", '"v\'"']
+
+
+def _keyword_line(rng: random.Random) -> str:
+    """A line around one or two denylist words, in any case, with the letters that fold to them."""
+    parts = []
+    for _ in range(rng.randint(1, 2)):
+        word = rng.choice(["api_key", "apikey", "db_pass", "password", "passwd", "pwd", "secret", "contraseña"])
+        word = "".join(char.upper() if rng.random() < 0.3 else char for char in word)
+        word = word.replace("s", rng.choice(["s", "S", "\u017f"])).replace("k", rng.choice(["k", "K", "\u212a"]))
+        prefix = rng.choice(["", "my_", "x.", "  ", "const ", '"', "if (", "'v' == "])
+        suffix = rng.choice(["", "_secure", "]", '"', "'", "2"])
+        parts.append(prefix + word + suffix + rng.choice(_OPERATORS) + rng.choice(_VALUES))
+    filler = rng.choice(["", " # note", "; x = 1", " " * rng.randint(0, 40) + "and more text"])
+    return rng.choice(["", "x " * rng.randint(0, 30)]) + " ".join(parts) + filler
+
+
+KEYWORD_CORPUS = CORPUS + [_keyword_line(random.Random(seed)) for seed in range(3000)]
+
+
+@pytest.mark.parametrize(
+    "file_type", [None, *sorted(secret_engine._detect_secrets().REGEX_BY_FILETYPE, key=str)], ids=str
+)
+def test_our_keyword_search_finds_what_the_keyword_plugin_finds_on_every_line(file_type: object) -> None:
+    keyword = next(p for p in PLUGINS if p.rule == "secret.keyword").plugin
+    regexes = None if file_type is None else secret_engine._detect_secrets().REGEX_BY_FILETYPE[file_type]
+
+    ours = [list(secret_engine.keyword_values(keyword, line, regexes)) for line in KEYWORD_CORPUS]
+    theirs = [list(keyword.analyze_string(line, denylist_regex_to_group=regexes)) for line in KEYWORD_CORPUS]
+
+    assert [line for line, a, b in zip(KEYWORD_CORPUS, ours, theirs, strict=True) if a != b] == []
+    assert sum(bool(found) for found in theirs) > 300  # not vacuous
+
+
+def test_every_keyword_regex_but_the_comparison_one_is_searched_from_denylist_words_only() -> None:
+    keyword = secret_engine._detect_secrets().keyword
+    tables = [keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP, *keyword.REGEX_BY_FILETYPE.values()]
+    regexes = {regex for table in tables for regex in table}
+
+    slow = {regex for regex in regexes if not secret_engine._leads_with_denylist(regex)}
+
+    assert slow == {keyword.PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "branches"),
+    [
+        ("a|b", True),
+        ("(a)|b", True),
+        (r"a\\|b", True),
+        ("(a|b)c", False),
+        ("[|]a", False),
+        ("[]|]a", False),
+        ("[^]|]a", False),
+        (r"\|a", False),
+        (r"[a\]|b]c", False),
+    ],
+)
+def test_a_top_level_branch_is_told_from_one_inside_a_group_class_or_escape(pattern: str, branches: bool) -> None:
+    assert secret_engine.has_top_level_branch(pattern) is branches
