@@ -290,3 +290,37 @@ def test_the_keyword_trie_finds_every_word_and_prefers_the_longest() -> None:
     pattern = re.compile(alternation(["sk", "sk-ant-", "ghp_", "gho_", "key"]))
 
     assert pattern.findall("x sk-ant-api03 ghp_a gho_b sk key ke gh_") == ["sk-ant-", "ghp_", "gho_", "sk", "key"]
+
+
+REPEATED_LINES = ["password: s3cr3tvalue99x", 'blob = "c2VjcmV0LXZhbHVlLXRoYXQtbG9va3MtcmFuZG9tLTEyMzQ1Njc4"']
+PATHS_OF_EACH_KIND = ["config.yaml", "app.py", "package-lock.json", "notes.txt"]
+"""A keyword plugin's file types (YAML: unquoted values count; Python: quotes required), a
+lock file (detect-secrets' plugins skip it) and a file of no type."""
+
+
+@pytest.mark.parametrize("order", [PATHS_OF_EACH_KIND, PATHS_OF_EACH_KIND[::-1]], ids=["forward", "backward"])
+def test_a_line_seen_before_in_another_kind_of_file_gets_that_files_own_answer(order: list[str]) -> None:
+    fresh = {path: [_rules(SecretScanner(), path, line) for line in REPEATED_LINES] for path in order}
+    shared = SecretScanner()
+
+    seen = {path: [_rules(shared, path, line) for line in REPEATED_LINES] for path in order}
+
+    assert seen == fresh
+    assert fresh["config.yaml"] == [["secret.keyword"], ["secret.high-entropy-base64"]]
+    assert fresh["app.py"] == [[], ["secret.high-entropy-base64"]]
+    assert fresh["package-lock.json"] == [[], []]
+
+
+def _rules(scanner: SecretScanner, path: str, line: str) -> list[str]:
+    return [finding.rule for finding in scanner.scan_text("c", path, line)]
+
+
+def test_a_repeated_line_is_reported_at_each_place_with_its_own_fingerprint(scanner: SecretScanner) -> None:
+    line = f'token = "{GITHUB_TOKEN}"'
+
+    first = scanner.scan_text("c1", "a.py", f"x = 1\n{line}\n")
+    second = scanner.scan_text("c2", "b/c.py", f"{line}\n")
+
+    assert [(f.commit, f.path, f.line) for f in first + second] == [("c1", "a.py", 2), ("c2", "b/c.py", 1)]
+    assert first[0].secret_hash == second[0].secret_hash
+    assert first[0].fingerprint != second[0].fingerprint  # the path is part of it

@@ -36,11 +36,8 @@ MAX_PLUGIN_LINE = 4096
 """Longer lines (minified code, data) get only token formats: our own rules and detect-secrets'
 token plugins (AWS keys, JWTs, ...), never its keyword and entropy plugins, whose regexes cost
 too much there."""
-MEMO_LINES = 8192
-"""Answers each plugin remembers (it forgets them all when full): bounded memory, and room for
-the repeats near one another in a history."""
-MEMO_LINE_LENGTH = 512
-"""Longer lines are rarely repeated and are not remembered."""
+PATHS_REMEMBERED = 65536
+"""Paths whose file type and filter verdict are kept: a history names each path many times."""
 
 _HASH_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
 """Hex lengths of MD5, SHA-1 (git object ids), SHA-224/256/384/512: digests, not secrets."""
@@ -187,11 +184,6 @@ class Plugin:
     def plugin(self) -> Any:
         """The detect-secrets plugin object (a ``BasePlugin``)."""
         return self.make()
-
-    @functools.cached_property
-    def memo(self) -> dict[tuple[str, Any], tuple[str, ...]]:
-        """Its answers on lines already seen (see :func:`detect`)."""
-        return {}
 
     @functools.cached_property
     def kind(self) -> Kind:
@@ -514,7 +506,7 @@ def hex_entropy(charset: str, value: str) -> float:
     return entropy - 1.2 / math.log(len(value), 2)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=PATHS_REMEMBERED)
 def _file_type(path: str) -> Any:
     """detect-secrets' ``FileType`` of ``path`` (by its extension)."""
     return _detect_secrets().determine_file_type(path)
@@ -525,11 +517,19 @@ def _keyword_regexes(path: str) -> dict[re.Pattern[str], int] | None:
     return cast("dict[re.Pattern[str], int] | None", _detect_secrets().REGEX_BY_FILETYPE.get(_file_type(path)))
 
 
-@functools.lru_cache(maxsize=1024)
+def path_context(path: str) -> tuple[bool, Any]:
+    """All that :func:`detect` reads of ``path``: whether detect-secrets ignores the file, and
+    its type. Two paths with the same context get the same answers on the same line."""
+    return _ignored_file(path), _file_type(path)
+
+
+@functools.lru_cache(maxsize=PATHS_REMEMBERED)
 def _ignored_file(path: str) -> bool:
-    """detect-secrets' filters for files whose values are never secrets: lock files, Swagger."""
-    heuristic = _detect_secrets().heuristic
-    return bool(heuristic.is_lock_file(path) or heuristic.is_swagger_file(path))
+    """detect-secrets' filters for files whose values are never secrets: lock files, and
+    Swagger files, which ``is_swagger_file`` finds with ``re.search(".*swagger.*", path)``: true
+    exactly when the path holds ``swagger`` (``.*`` matches the empty string), at a cost that
+    grows with the square of the path's length."""
+    return bool(_detect_secrets().heuristic.is_lock_file(path) or "swagger" in path)
 
 
 @functools.cache
@@ -654,22 +654,9 @@ def is_indirect_reference(line: str) -> bool:
 
 
 def detect(plugin: Plugin, path: str, line: str) -> Iterator[str]:
-    """The secrets ``plugin`` finds on ``line`` that survive detect-secrets' filters.
-
-    Of the path, only the file's type (for the keyword plugin) and whether detect-secrets
-    ignores the file (lock files, Swagger) change the answer: each plugin remembers its answers
-    on short lines by line and type, so a line repeated across commits and files (imports,
-    licence headers, generated data) is examined once."""
+    """The secrets ``plugin`` finds on ``line`` that survive detect-secrets' filters. Of the
+    path, only :func:`path_context` changes the answer."""
     if _ignored_file(path):
         return iter(())
-    key = (line, _file_type(path) if plugin.kind is Kind.KEYWORD else None)
-    memo = plugin.memo
-    found = memo.get(key)
-    if found is None:
-        raw = dict.fromkeys(raw_secrets(plugin, path, line))
-        found = tuple(secret for secret in raw if not is_false_positive(plugin, line, secret))
-        if len(line) <= MEMO_LINE_LENGTH:
-            if len(memo) >= MEMO_LINES:
-                memo.clear()
-            memo[key] = found
-    return iter(found)
+    raw = dict.fromkeys(raw_secrets(plugin, path, line))
+    return (secret for secret in raw if not is_false_positive(plugin, line, secret))

@@ -59,6 +59,10 @@ _KEY_END = re.compile(r"END[A-Z0-9 ]{0,30} PRIVATE KEY|^Private-MAC: ")
 MAX_KEY_LINES = 200
 """A key block longer than this (no end line in sight) is identified by its first lines."""
 _SCOPED_SUFFIXES = (".yaml", ".yml")
+MEMO_LINES = 65536
+"""Lines whose secrets the scanner remembers (it forgets them all when full): a few megabytes."""
+MEMO_LINE_LENGTH = 512
+"""Longer lines are rarely repeated and are not remembered."""
 
 
 class Detector(Protocol):
@@ -245,11 +249,12 @@ class KeywordIndex:
         words = self._by_word
         return {word: frozenset().union(*(ids for other, ids in words.items() if other in word)) for word in words}
 
-    def candidates(self, text: str) -> dict[int, set[int]]:
+    def candidates(self, text: str, lowered: str | None = None) -> dict[int, set[int]]:
         """Where each line worth a look starts in ``text`` (lines joined by newlines) → the
-        indices of the detectors to run on it. Lines without a hit cost nothing in Python."""
+        indices of the detectors to run on it. Lines without a hit cost nothing in Python.
+        ``lowered`` is ``fold_case(text)``, when the caller has it already."""
         found: dict[int, set[int]] = {}
-        lowered = fold_case(text)
+        lowered = fold_case(text) if lowered is None else lowered
         if self._automaton is not None:
             ids = self._ids
             matches = self._automaton.find_matches_as_indexes(lowered, overlapping=True)
@@ -385,6 +390,18 @@ def _redact_pieces(text: str, secret: str) -> str:
     return "".join(parts) + text[kept:]
 
 
+class _PathContext:
+    """A path, and what the plugins read of it (:func:`secret_engine.path_context`), looked up
+    on first use: a change that wakes no plugin never loads detect-secrets."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    @functools.cached_property
+    def plugins(self) -> tuple[bool, Any]:
+        return secret_engine.path_context(self.path)
+
+
 class SecretScanner:
     """The secret analyser for one run: rules loaded and the keyword index built once."""
 
@@ -402,6 +419,8 @@ class SecretScanner:
         self._index = KeywordIndex(self._detectors)
         self._scoped = {i: FILE_SCOPES[d.rule] for i, d in enumerate(self._detectors) if d.rule in FILE_SCOPES}
         self._requires = tuple(detector.requires for detector in self._detectors)
+        self._plugins = frozenset(index for index, d in enumerate(self._detectors) if isinstance(d, PluginDetector))
+        self._memo: dict[tuple[str, tuple[int, ...], object], tuple[tuple[Detector, str, str | None], ...]] = {}
 
     def secret_types(self, rules: Iterable[str]) -> dict[str, str]:
         """The detect-secrets baseline ``type`` of each of ``rules`` (ids of this scanner's detectors)."""
@@ -495,26 +514,31 @@ class SecretScanner:
     ) -> list[Finding]:
         """Findings in ``text``, added lines joined by newlines; ``number`` maps a line's index to
         its number in the file."""
-        candidates = self._index.candidates(text)
+        lowered = fold_case(text)
+        candidates = self._index.candidates(text, lowered)
         for index, scope in self._scoped.items():
             if content is not None and scope.search(content):
                 start = 0
                 for line in text.split("\n"):
                     candidates.setdefault(start, set()).add(index)
                     start += len(line) + 1
+        pragmas = "allowlist" in lowered  # else no line can carry one: skip the look per finding
+        context = _PathContext(path)
         findings: list[Finding] = []
         requires = self._requires
         index = counted = 0  # the index of the line starting at ``counted``
         for start in sorted(candidates):
             end = text.find("\n", start)
             line = text[start:] if end < 0 else text[start:end]
-            runnable = [d for d in sorted(candidates[start]) if (needed := requires[d]) is None or needed.search(line)]
-            secrets = self._line_secrets(path, line, runnable) if runnable else []
+            runnable = tuple(
+                [d for d in sorted(candidates[start]) if (needed := requires[d]) is None or needed.search(line)]
+            )
+            secrets = self._remembered_secrets(context, line, runnable) if runnable else ()
             if not secrets:
                 continue
             index += text.count("\n", counted, start)
             counted = start
-            allowlisted = _allowlisted(text, start, line, index, number)
+            allowlisted = pragmas and _allowlisted(text, start, line, index, number)
             findings += (
                 self._finding(
                     commit,
@@ -523,11 +547,33 @@ class SecretScanner:
                     detector,
                     secret,
                     allowlisted,
-                    identity=key_block(text, start, index, number) if detector.rule in KEY_BLOCK_RULES else secret,
+                    hashed=secret_hash(key_block(text, start, index, number)) if hashed is None else hashed,
                 )
-                for detector, secret in secrets
+                for detector, secret, hashed in secrets
             )
         return findings
+
+    def _remembered_secrets(
+        self, context: _PathContext, line: str, detectors: tuple[int, ...]
+    ) -> Sequence[tuple[Detector, str, str | None]]:
+        """:meth:`_line_secrets` with the hash identifying each value (None for a key block,
+        which the caller hashes whole), remembered for short lines: a history repeats lines
+        across commits and files (copies, moves, generated data), and each is examined once.
+        A plugin reads no more of the path than :func:`secret_engine.path_context`, a rule
+        none of it."""
+        key = (line, detectors, None if self._plugins.isdisjoint(detectors) else context.plugins)
+        memo = self._memo
+        found = memo.get(key)
+        if found is None:
+            found = tuple(
+                (detector, secret, None if detector.rule in KEY_BLOCK_RULES else secret_hash(secret))
+                for detector, secret in self._line_secrets(context.path, line, detectors)
+            )
+            if len(line) <= MEMO_LINE_LENGTH:
+                if len(memo) >= MEMO_LINES:
+                    memo.clear()
+                memo[key] = found
+        return found
 
     def _line_secrets(self, path: str, line: str, detectors: Iterable[int]) -> list[tuple[Detector, str]]:
         """The secrets ``detectors`` find on ``line``, each value once (a value inside another
@@ -547,10 +593,9 @@ class SecretScanner:
 
     @staticmethod
     def _finding(
-        commit: str, path: str, line: int, detector: Detector, secret: str, allowlisted: bool, *, identity: str
+        commit: str, path: str, line: int, detector: Detector, secret: str, allowlisted: bool, *, hashed: str
     ) -> Finding:
-        """The finding of ``secret`` (shown redacted); ``identity`` is what is hashed."""
-        hashed = secret_hash(identity)
+        """The finding of ``secret`` (shown redacted), identified by ``hashed``."""
         return Finding(
             commit=commit,
             path=path,
