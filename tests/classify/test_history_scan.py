@@ -137,3 +137,25 @@ def test_an_empty_repository_or_an_empty_commit_list_reads_no_history(tmp_path: 
 
     assert scan_history(Repository(empty.path)) == []
     assert list(Repository(one.path).history_patches([])) == []
+
+
+def test_a_replace_ref_hides_no_commit_from_the_history_scan(repo: GitRepo) -> None:
+    """``git replace`` makes git show another commit in place of one: anyone who can write
+    ``.git`` can swap a commit that adds a secret for a clean twin. The scan reads the objects
+    as they are, as libgit2 (the gate) does."""
+    repo.write("app.py", "x = 1\n")
+    repo.commit("start")
+    repo.write("app.py", f"x = 1\nTOKEN = '{GITHUB}'\n")
+    leaked = repo.commit("add a token")
+    repo.git("checkout", "-q", "--detach", f"{leaked}~1")
+    repo.write("app.py", "x = 1\ny = 2\n")
+    twin = repo.commit("add a token")
+    repo.git("checkout", "-q", "main")
+    repo.git("replace", leaked, twin)
+    assert "TOKEN" not in repo.git("log", "-p", "-1", leaked)  # git itself now shows the twin
+
+    opened = Repository(repo.path)
+    found = scan_history(opened)
+
+    assert [(f.commit, f.rule) for f in found] == [(leaked, "secret.github-token")]
+    assert [line.text for change in opened.changes(leaked) for line in change.added] == [f"TOKEN = '{GITHUB}'"]

@@ -159,3 +159,19 @@ def test_outside_a_repository_the_first_read_is_a_one_line_error(tmp_path: Path,
 
     with pytest.raises(GuardtrailError, match=f"^{re.escape(str(tmp_path / folder))}: not a git repository"):
         index.file_at_head(".guardtrail.yml")
+
+
+def test_a_replace_ref_for_head_changes_nothing_the_hook_reads(repo: GitRepo) -> None:
+    """Replacing HEAD with a twin whose tree already holds the staged lines would empty
+    ``git diff --cached``; the hook compares with HEAD's own tree, as libgit2 does."""
+    head = repo.head()
+    repo.write("app.py", "TOKEN = 'staged'\n")
+    repo.git("add", "app.py")
+    twin = repo.git("commit-tree", repo.git("write-tree").strip(), "-p", head, "-m", "twin").strip()
+    repo.git("replace", head, twin)
+    assert repo.git("diff", "--cached", "--name-only") == ""  # git itself now sees nothing staged
+
+    changes = _staged(repo).changes()
+
+    assert changes == _libgit2_changes(repo)
+    assert [(c.path, [line.text for line in c.added]) for c in changes] == [("app.py", ["TOKEN = 'staged'"])]

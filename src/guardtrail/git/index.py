@@ -61,6 +61,7 @@ def _git_environment(environ: Mapping[str, str], cwd: Path) -> dict[str, str]:
     if named:
         env["GIT_INDEX_FILE"] = str(cwd / named)  # git names it relative to the hook's directory, or absolute
     env["GIT_OPTIONAL_LOCKS"] = "0"  # git commit holds index.lock while its hooks run
+    env["GIT_NO_REPLACE_OBJECTS"] = "1"  # refs/replace would put another commit's tree in HEAD's place
     return env
 
 

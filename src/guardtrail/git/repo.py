@@ -289,6 +289,7 @@ class Repository:
         command = [
             "git",
             "--no-pager",
+            "--no-replace-objects",  # refs/replace would show another commit in place of one
             "-c",
             "core.quotePath=false",
             f"--git-dir={self.git_dir}",
