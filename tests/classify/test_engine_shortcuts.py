@@ -194,3 +194,13 @@ def test_every_keyword_regex_but_the_comparison_one_is_searched_from_denylist_wo
 )
 def test_a_top_level_branch_is_told_from_one_inside_a_group_class_or_escape(pattern: str, branches: bool) -> None:
     assert secret_engine.has_top_level_branch(pattern) is branches
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["a.py", "x/y.tar.gz", ".bashrc", "dir.d/file", "a.PY", "noext", "a.", "x/.hidden.yml", "c.d/e.tf", "e.x.ample"],
+)
+def test_the_file_type_asked_by_extension_is_the_one_detect_secrets_gives_the_path(path: str) -> None:
+    from detect_secrets.util.filetype import determine_file_type
+
+    assert secret_engine._file_type(path) == determine_file_type(path)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import enum
 import functools
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -506,10 +507,16 @@ def hex_entropy(charset: str, value: str) -> float:
     return entropy - 1.2 / math.log(len(value), 2)
 
 
-@functools.lru_cache(maxsize=PATHS_REMEMBERED)
 def _file_type(path: str) -> Any:
-    """detect-secrets' ``FileType`` of ``path`` (by its extension)."""
-    return _detect_secrets().determine_file_type(path)
+    """detect-secrets' ``FileType`` of ``path``: ``determine_file_type`` reads only the
+    extension ``os.path.splitext`` gives, and builds a table of 25 types on every call, so it
+    is asked once per extension."""
+    return _extension_type(os.path.splitext(path)[1])
+
+
+@functools.lru_cache(maxsize=1024)
+def _extension_type(extension: str) -> Any:
+    return _detect_secrets().determine_file_type(f"file{extension}")
 
 
 def _keyword_regexes(path: str) -> dict[re.Pattern[str], int] | None:
