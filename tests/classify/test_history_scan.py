@@ -159,3 +159,27 @@ def test_a_replace_ref_hides_no_commit_from_the_history_scan(repo: GitRepo) -> N
 
     assert [(f.commit, f.rule) for f in found] == [(leaked, "secret.github-token")]
     assert [line.text for change in opened.changes(leaked) for line in change.added] == [f"TOKEN = '{GITHUB}'"]
+
+
+def test_a_graft_hides_no_secret_from_the_history_scan(repo: GitRepo) -> None:
+    """``.git/info/grafts`` gives a commit other parents, for git and libgit2 alike: against a
+    parent that already holds the secret, the commit adds nothing. That parent is then part
+    of the history, and the scan reports the secret there, as the gate's view has it."""
+    repo.write("app.py", "x = 1\n")
+    repo.commit("start")
+    repo.write("app.py", f"x = 1\nTOKEN = '{GITHUB}'\n")
+    leaked = repo.commit("add a token")
+    repo.git("checkout", "-q", "--detach", f"{leaked}~1")
+    repo.write("app.py", f"x = 1\nTOKEN = '{GITHUB}'\n")
+    holder = repo.commit("holds the token already")
+    repo.git("checkout", "-q", "main")
+    (repo.path / ".git" / "info" / "grafts").write_text(f"{leaked} {holder}\n")
+    assert "TOKEN" not in repo.git("log", "-p", "-1", leaked)  # git itself now shows no added line
+    scanner = SecretScanner()
+    opened = Repository(repo.path)
+
+    found = scan_history(opened, scanner=scanner)
+
+    assert [(f.commit, f.rule) for f in found] == [(holder, "secret.github-token")]
+    gate_view = [f for sha in all_commits(opened) for change in opened.changes(sha) for f in scanner(change, opened)]
+    assert found == gate_view
