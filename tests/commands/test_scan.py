@@ -15,6 +15,7 @@ import pytest
 
 from guardtrail.classify.secrets_scan import MAX_FILE_BYTES
 from guardtrail.cli import main
+from guardtrail.commands.scan import SHALLOW_NOTE
 from tests.gitrepo import GitRepo, detect_secrets_baseline
 
 ALPHABET = string.ascii_letters + string.digits
@@ -227,3 +228,20 @@ def test_a_baselined_private_key_clears_that_key_only_not_the_next_one_in_the_fi
     assert [(f["rule"], f["path"], f["line"]) for f in report["findings"]] == [
         ("secret.private-key", "tests/keys.pem", header)
     ]
+
+
+def test_a_history_scan_of_a_shallow_clone_says_the_oldest_commits_were_not_read(
+    repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write("deploy.sh", f"export GITHUB_TOKEN={github_token()}\n")
+    repo.commit("deploy script")
+    repo.git("rm", "-q", "deploy.sh")
+    repo.commit("remove it")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone)], check=True)
+
+    code, report = scan(capsys, clone, "--history")
+
+    assert (code, report["findings"]) == (0, [])  # the leak is in a commit the clone lacks
+    assert report["notes"] == [SHALLOW_NOTE]
+    assert scan(capsys, repo.path, "--history")[1]["notes"] == []

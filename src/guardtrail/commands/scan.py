@@ -74,6 +74,8 @@ def run_scan(options: ScanOptions) -> Decision:
         worktree = scan_worktree(repo.workdir, options.paths, scanner=scanner)
         found, scope, too_large = worktree.findings, "working tree", worktree.too_large
     notes = _unread(too_large)
+    if options.history and repo.is_shallow():
+        notes += (SHALLOW_NOTE,)
     if options.write_baseline is not None:
         notes += (write_baseline(options.write_baseline, found, scanner, policy),)
     kept, cleared = judge_scan(found, baseline)
@@ -88,6 +90,12 @@ def run_scan(options: ScanOptions) -> Decision:
         notes=notes,
         suppressed=cleared,
     )
+
+
+SHALLOW_NOTE = (
+    "shallow clone: only the commits it holds were scanned; run `git fetch --unshallow`, then scan again,"
+    " to read the whole history"
+)
 
 
 def _unread(too_large: Sequence[str]) -> tuple[str, ...]:
