@@ -245,3 +245,35 @@ def test_a_history_scan_of_a_shallow_clone_says_the_oldest_commits_were_not_read
     assert (code, report["findings"]) == (0, [])  # the leak is in a commit the clone lacks
     assert report["notes"] == [SHALLOW_NOTE]
     assert scan(capsys, repo.path, "--history")[1]["notes"] == []
+
+
+def test_a_history_scan_reads_stashes_and_the_backups_of_a_rewrite(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``git log --all`` reads every ref: a stash (its staged, unstaged and untracked parts)
+    and ``refs/original``, where ``git filter-branch`` keeps the history it rewrote."""
+    staged, unstaged, untracked, rewritten = (github_token() for _ in range(4))
+    repo.write("app.py", "x = 1\n")
+    repo.commit("start")
+    repo.write("app.py", f"x = 1\nSTAGED = '{staged}'\n")
+    repo.git("add", "app.py")
+    repo.write("app.py", f"x = 1\nSTAGED = '{staged}'\nUNSTAGED = '{unstaged}'\n")
+    repo.write("notes.txt", f"token {untracked}\n")
+    repo.git("stash", "push", "-q", "--include-untracked")
+    repo.write("deploy.sh", f"export TOKEN={rewritten}\n")
+    leaked = repo.commit("deploy")
+    repo.git("update-ref", "refs/original/refs/heads/main", leaked)
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    repo.write("deploy.sh", "export TOKEN=$DEPLOY_TOKEN\n")
+    repo.commit("deploy")
+
+    code, report = scan(capsys, repo.path, "--history")
+
+    assert code == 1
+    assert sorted((f["path"], f["line"]) for f in report["findings"]) == [
+        ("app.py", 2),
+        ("app.py", 3),
+        ("deploy.sh", 1),
+        ("notes.txt", 1),
+    ]
+    assert leaked in {f["commit"] for f in report["findings"]}

@@ -114,7 +114,7 @@ def _too_large(path: Path) -> bool:
 
 
 def all_commits(repo: Repository) -> Iterator[str]:
-    """Every commit reachable from any branch, tag or remote ref (or HEAD), oldest first."""
+    """Every commit reachable from any ref (or HEAD), oldest first (:meth:`Repository.all_commits`)."""
     return repo.all_commits()
 
 

@@ -67,7 +67,7 @@ def run_scan(options: ScanOptions) -> Decision:
     if options.history:
         if repo.is_empty():
             raise GuardtrailError("the repository has no commits yet: nothing to scan with --history")
-        found, scope = scan_history(repo, scanner=scanner), "history of every branch, tag and HEAD"
+        found, scope = scan_history(repo, scanner=scanner), "history of every ref and HEAD"
     else:
         if repo.workdir is None:
             raise GuardtrailError("a bare repository has no working tree: use --history")

@@ -200,18 +200,19 @@ class Repository:
         return bool(self._repo.is_shallow)
 
     def all_commits(self) -> Iterator[str]:
-        """Every commit reachable from any branch, tag or remote ref (or HEAD), oldest first."""
+        """Every commit reachable from any ref or HEAD, as ``git log --all`` reads them, oldest
+        first: branches, tags and remote branches, and also stashes, notes, the backups
+        ``git filter-branch`` keeps in ``refs/original``, and fetched pull requests."""
         raw = self._repo
         if raw.head_is_unborn and not list(raw.references):
             return
         walker = raw.walk(None, SortMode.TOPOLOGICAL | SortMode.REVERSE)
         tips = {raw.head.target} if not raw.head_is_unborn else set()
         for name in raw.references:
-            if name.startswith(("refs/heads/", "refs/tags/", "refs/remotes/")):
-                try:
-                    tips.add(raw.references[name].peel(pygit2.Commit).id)
-                except (pygit2.InvalidSpecError, ValueError, KeyError):
-                    continue  # a tag of a tree or blob, or a dangling symbolic ref
+            try:
+                tips.add(raw.references[name].peel(pygit2.Commit).id)
+            except (pygit2.InvalidSpecError, ValueError, KeyError):
+                continue  # a tag of a tree or blob, or a dangling symbolic ref
         with _reading("the history"):
             for tip in tips:
                 walker.push(tip)
