@@ -204,3 +204,24 @@ def test_the_file_type_asked_by_extension_is_the_one_detect_secrets_gives_the_pa
     from detect_secrets.util.filetype import determine_file_type
 
     assert secret_engine._file_type(path) == determine_file_type(path)
+
+
+def test_the_denylist_is_spelled_out_word_by_word_or_not_at_all() -> None:
+    assert secret_engine._denylist_literals(("api_?key", "pwd", "db_?pass")) == (
+        "apikey",
+        "api_key",
+        "pwd",
+        "dbpass",
+        "db_pass",
+    )
+    assert secret_engine._denylist_literals(("api_?key", "pass(word)?")) == ()  # other syntax: the plugin's search
+
+
+def test_a_keyword_plugin_with_an_exclusion_runs_its_own_search() -> None:
+    keyword = secret_engine._detect_secrets().KeywordDetector(keyword_exclude="ignored")
+    lines = ["password = 'hunter2-horse'", "password = 'hunter2-horse' # ignored"]
+
+    ours = [list(secret_engine.keyword_values(keyword, line, None)) for line in lines]
+
+    assert ours == [list(keyword.analyze_string(line)) for line in lines]
+    assert ours[0] and not ours[1]
