@@ -261,7 +261,11 @@ def ci(
 # ---- secret scanning commands (scan) go here ----
 @cli.command()
 @click.option("--repo", default=".", show_default=True, help="Repository to scan.")
-@click.option("--history", is_flag=True, help="Scan every commit of every branch and tag instead of the working tree.")
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Scan every commit of every ref (branches, tags, stashes) instead of the working tree.",
+)
 @_format_option("Report format.")
 @click.option("--output", help="Write the report to FILE instead of standard output.")
 @click.option(
