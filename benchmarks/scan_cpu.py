@@ -6,6 +6,8 @@ before-and-after than wall-clock runs for a change to the scanner's inner loops.
 The log is read once (``Repository.history_log``); each run then times, in CPU seconds, the
 parse of every region into added texts (``added_texts``) and their scan by a new
 ``SecretScanner`` (``scan_added``), with no worker processes and no git running beside it.
+File-scoped rules (Kubernetes ``Secret`` manifests) are not given the whole file, which the
+command reads from the object database for them: a cost this script leaves out.
 Each run is a new process, so every cache starts cold as in a real scan. With ``--compare``,
 the runs alternate with the same script importing ``OLD_CHECKOUT/src`` (make one with
 ``git worktree add /tmp/old COMMIT``). Medians are printed, and their ratio.
