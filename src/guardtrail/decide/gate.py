@@ -14,6 +14,7 @@ every report renders the same way. Rules of the decision:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -62,8 +63,9 @@ class Decision:
     suppressed: int = 0
     """Secrets cleared by the baseline or an inline allowlist."""
 
-    @property
+    @functools.cached_property
     def blocking(self) -> tuple[Finding, ...]:
+        """Asked by every report, of findings that never change: counted once."""
         return tuple(f for f in self.findings if f.blocking)
 
     @property

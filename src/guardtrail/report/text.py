@@ -13,6 +13,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def printable(text: str) -> str:
     """``text`` with control characters shown escaped: a file name may hold a newline or an
     escape sequence, and must neither break the report's lines nor drive the terminal."""
+    if text.isprintable():  # no control character (nor some others): the common case, in C
+        return text
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
@@ -96,10 +98,7 @@ def _header(decision: Decision) -> list[str]:
     ]
 
 
-def _scan_findings(decision: Decision) -> list[str]:
-    by_commit: dict[str, list[Finding]] = {}
-    for finding in decision.findings:
-        by_commit.setdefault(finding.commit, []).append(finding)
+def _scan_findings(by_commit: dict[str, list[Finding]]) -> list[str]:
     lines = []
     for commit, findings in by_commit.items():
         lines += ["", f"commit {commit[:10]}" if commit else "working tree"]
@@ -115,7 +114,7 @@ def render_text(decision: Decision) -> str:
         by_commit.setdefault(finding.commit, []).append(finding)
     quiet = 0
     if not decision.base:
-        lines += _scan_findings(decision)
+        lines += _scan_findings(by_commit)
     for entry in decision.commits:
         findings = by_commit.get(entry.commit.sha, [])
         if not findings and not entry.gated and entry.approval_of is None:
