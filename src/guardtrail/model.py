@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Category(str, enum.Enum):
@@ -137,3 +137,16 @@ class Finding:
     decision stage honours it only in commits that are not gated."""
     details: tuple[str, ...] = field(default=())
     """Extra lines for reviewers (what exactly changed), shown under the message."""
+
+    def as_row(self) -> FindingRow:
+        """The field values in order, for :meth:`from_row` in another process: a tuple pickles
+        and unpickles several times faster than the object it stands for."""
+        return tuple(self.__dict__.values())
+
+    @classmethod
+    def from_row(cls, row: FindingRow) -> Finding:
+        return cls(*row)
+
+
+FindingRow = tuple[Any, ...]
+"""A :class:`Finding` as :meth:`Finding.as_row` gives it."""

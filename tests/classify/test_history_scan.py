@@ -1,5 +1,6 @@
-"""``scan_history`` reads the history from one ``git log -p`` stream: it must see exactly the
-added lines, and report exactly the findings, that ``Repository.changes`` gives commit by commit."""
+"""``scan_history`` lists the history's file changes from one ``git log --raw`` and reads their
+content from the object database: it must see exactly the added lines, and report exactly the
+findings, that ``Repository.changes`` gives commit by commit."""
 
 from __future__ import annotations
 
@@ -77,28 +78,62 @@ def history(repo: GitRepo) -> GitRepo:
     return repo
 
 
-def test_git_log_stream_holds_the_lines_each_commit_adds_as_libgit2_diffs_them(history: GitRepo) -> None:
-    opened = Repository(history.path)
-    commits = list(all_commits(opened))
-    ordinary = [sha for sha in commits if not opened.is_merge(sha)]
-    expected = [
+_Read = list[tuple[str, str, list[tuple[int, str]]]]
+
+
+def _read_and_diffed(opened: Repository) -> tuple[_Read, _Read]:
+    """Per ordinary commit and file: the numbered lines ``history_patches`` reads, and those
+    ``changes`` (libgit2's tree diff, commit by commit) gives."""
+    ordinary = [sha for sha in all_commits(opened) if not opened.is_merge(sha)]
+    expected: _Read = [
         (sha, change.path, [(line.number, line.text) for line in change.added])
         for sha in ordinary
         for change in opened.changes(sha)
         if change.added
     ]
-
-    streamed = []
+    read: _Read = []
     for added in opened.history_patches(ordinary):
         texts = added.text.decode("utf-8").split("\n")
         firsts = [first for first, _ in added.hunks] + [len(texts)]
         numbers = [
             number + i for (first, number), end in zip(added.hunks, firsts[1:], strict=True) for i in range(end - first)
         ]
-        streamed.append((added.commit, added.path, list(zip(numbers, texts, strict=True))))
+        read.append((added.commit, added.path, list(zip(numbers, texts, strict=True))))
+    return read, expected
 
-    assert streamed == expected
-    assert {path for _, path, _ in streamed} >= {QUOTED_NAME, "docs/café notes.md", "crlf.env", "other.ini"}
+
+def test_the_history_reader_sees_the_lines_each_commit_adds_as_libgit2_diffs_them(history: GitRepo) -> None:
+    read, expected = _read_and_diffed(Repository(history.path))
+
+    assert read == expected
+    assert {path for _, path, _ in read} >= {QUOTED_NAME, "docs/café notes.md", "crlf.env", "other.ini"}
+
+
+def test_odd_entries_of_the_raw_log_read_as_libgit2_diffs_them(repo: GitRepo) -> None:
+    """Names with a newline or a NUL-adjacent quote, a symlink, a file turned into a symlink, a
+    mode change alone, an empty commit, a rename with an edit and a file emptied: each
+    field of ``git log --raw -z`` lands where it belongs."""
+    repo.write("line\nbreak.env", f"TOKEN={GITHUB}\n")
+    repo.write("run.sh", "echo start\n")
+    repo.write("notes.txt", _body(12))
+    repo.commit("odd names")
+    (repo.path / "link").symlink_to("notes.txt")
+    repo.git("update-index", "--chmod=+x", "run.sh")
+    repo.commit("a symlink and a mode change")
+    repo.git("commit", "-q", "--allow-empty", "-m", "nothing")
+    (repo.path / "run.sh").unlink()
+    (repo.path / "run.sh").symlink_to(f"{NPM}.sh")
+    repo.git("mv", "notes.txt", "moved.txt")
+    repo.write("moved.txt", _body(12, l6=f"KEY = '{GITLAB}'"))
+    repo.write("line\nbreak.env", "")
+    repo.commit("a type change, a rename with an edit, a file emptied")
+
+    read, expected = _read_and_diffed(Repository(repo.path))
+
+    assert read == expected
+    paths = [path for _, path, _ in read]
+    assert {"line\nbreak.env", "link", "run.sh", "moved.txt"} <= set(paths)
+    assert paths.count("run.sh") == 2  # added as a file, then its symlink's target
 
 
 def test_history_scan_finds_what_scanning_every_commits_changes_finds(history: GitRepo) -> None:

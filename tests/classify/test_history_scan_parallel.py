@@ -17,8 +17,8 @@ __all__ = ["history"]  # the fixture, reused
 
 SECRETS = (GITHUB, GITHUB_2, GITLAB, NPM, STRIPE)
 COMMITS = 48
-REGION = 512
-"""Bytes of the log stream per worker task: small, so that this history makes many tasks."""
+TASK = 256
+"""Bytes of changed files per worker task: small, so that this history makes many tasks."""
 
 pytestmark = pytest.mark.skipif(
     "fork" not in multiprocessing.get_all_start_methods(),
@@ -53,12 +53,12 @@ def test_two_workers_report_exactly_what_one_process_reports(long_history: GitRe
     repo = Repository(long_history.path)
 
     sequential = scan_history(repo, scanner=SecretScanner(), workers=1)
-    parallel = scan_history(repo, scanner=SecretScanner(), workers=2, threshold=0, region_bytes=REGION)
+    parallel = scan_history(repo, scanner=SecretScanner(), workers=2, threshold=0, task_bytes=TASK)
 
     assert parallel == sequential  # every field of every finding, in the same order
-    assert scan_history(repo, scanner=SecretScanner(), workers=1, region_bytes=REGION) == sequential
-    commits = list(all_commits(repo))
-    assert len(list(repo.history_log(commits, region_bytes=REGION))) > 8
+    assert scan_history(repo, scanner=SecretScanner(), workers=1, task_bytes=TASK) == sequential
+    sizes = [repo.added_size(change) for change in repo.history_changes(all_commits(repo))]
+    assert sum(sizes) > TASK * 8  # many tasks
     assert len({finding.commit for finding in sequential}) > COMMITS * 2 // 3
     assert any(finding.path == "naïve/merged.env" for finding in sequential)  # the merge's own change
     assert any(finding.path.startswith("données/renamed_") for finding in sequential)
@@ -69,8 +69,8 @@ def test_two_workers_report_exactly_what_one_process_reports(long_history: GitRe
 @pytest.mark.parametrize(
     ("revision", "message"),
     [
-        # an ordinary commit's file, on main just before the merge: git log fails, in the last region
-        (f"main^:données/mod_{COMMITS - 1}.py", "git log failed reading the history"),
+        # an ordinary commit's file, on main just before the merge: read in the last task
+        (f"main^:données/mod_{COMMITS - 1}.py", f"cannot read 'données/mod_{COMMITS - 1}.py' in commit "),
         # a file only the last merge adds: the worker reading that merge fails
         ("main:naïve/merged.env", "cannot read what commit"),
     ],
@@ -85,9 +85,7 @@ def test_a_missing_object_is_the_error_the_sequential_scan_raises(
     with pytest.raises(GuardtrailError) as sequential:
         scan_history(Repository(long_history.path), scanner=SecretScanner(), workers=1)
     with pytest.raises(GuardtrailError) as parallel:
-        scan_history(
-            Repository(long_history.path), scanner=SecretScanner(), workers=2, threshold=0, region_bytes=REGION
-        )
+        scan_history(Repository(long_history.path), scanner=SecretScanner(), workers=2, threshold=0, task_bytes=TASK)
 
     assert str(parallel.value) == str(sequential.value)
     assert str(parallel.value).startswith(message)

@@ -22,7 +22,7 @@ import math
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, cast
@@ -144,6 +144,16 @@ def _import_detect_secrets() -> SimpleNamespace:
         SoftlayerDetector=SoftlayerDetector,
         determine_file_type=determine_file_type,
     )
+
+
+def prepare(plugins: Iterable[Plugin]) -> None:
+    """Import detect-secrets and build ``plugins`` now instead of on first use: a history scan
+    does it while git writes the log, before it forks the workers that then share it all."""
+    for plugin in plugins:
+        if plugin.kind is Kind.ENTROPY:
+            plugin.entropy  # noqa: B018 - a cached property, computed here for its cache
+    _secret_filters()
+    _denylist_words()
 
 
 def baseline_header() -> dict[str, Any]:

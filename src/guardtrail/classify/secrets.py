@@ -423,6 +423,10 @@ class SecretScanner:
         self._plugins = frozenset(index for index, d in enumerate(self._detectors) if isinstance(d, PluginDetector))
         self._memo: dict[tuple[str, tuple[int, ...], object], tuple[tuple[Detector, str, str | None], ...]] = {}
 
+    def prepare(self) -> None:
+        """Import detect-secrets and build its plugins now, instead of when a line first wakes one."""
+        secret_engine.prepare(d.plugin for d in self._detectors if isinstance(d, PluginDetector))
+
     def secret_types(self, rules: Iterable[str]) -> dict[str, str]:
         """The detect-secrets baseline ``type`` of each of ``rules`` (ids of this scanner's detectors)."""
         wanted = set(rules)

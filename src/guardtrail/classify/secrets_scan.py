@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 
 from guardtrail.classify.secrets import SecretScanner
 from guardtrail.errors import GuardtrailError
-from guardtrail.git.repo import REGION_BYTES, LogRegion, Repository, added_texts
-from guardtrail.model import Finding
+from guardtrail.git.repo import LoggedChange, Repository
+from guardtrail.model import Finding, FindingRow
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 """Working-tree files larger than this are not read (generated data, archives)."""
@@ -28,13 +28,11 @@ _BINARY_SNIFF = 8000
 """Like git: a NUL byte in the first 8000 bytes makes a file binary."""
 MAX_WORKERS = 2
 """History scans use at most this many worker processes (fewer on fewer cores)."""
-PARALLEL_BYTES = 8_000_000
-"""Histories adding fewer bytes than this (estimated) are scanned in-process: below it, git's own
-work dominates and two workers were measured slower than one process."""
-SAMPLE_FLOOR = 400
-"""Histories of fewer ordinary commits are scanned in-process without even sampling them."""
-SAMPLE_SIZE = 8
-"""How many commits, spread evenly over the history, estimate the bytes it adds."""
+PARALLEL_BYTES = 2_000_000
+"""Histories whose changed files hold fewer bytes than this are scanned in-process: below it,
+starting workers costs more than they save."""
+TASK_BYTES = 1 << 20
+"""About how many bytes of changed files one worker task reads and scans."""
 IN_FLIGHT = 2
 """Tasks waiting or running per worker: enough to keep each busy, few enough to bound memory."""
 MERGE_BATCH = 16
@@ -124,19 +122,20 @@ def scan_history(
     scanner: SecretScanner | None = None,
     workers: int | None = None,
     threshold: int = PARALLEL_BYTES,
-    region_bytes: int = REGION_BYTES,
+    task_bytes: int = TASK_BYTES,
 ) -> list[Finding]:
     """Secrets in the lines every commit of the history adds, each in the commit that added it.
 
-    Ordinary commits are read from one streaming ``git log -p`` (``Repository.history_log``)
-    and scanned a file's added text at a time; merges count only what they introduce
-    themselves (``Repository.changes``). Findings come in the order of ``all_commits``.
+    The files ordinary commits change come from one streaming ``git log --raw``
+    (``Repository.history_changes``); each file's added lines are read from the object
+    database and scanned; merges count only what they introduce themselves
+    (``Repository.changes``). Findings come in the order of ``all_commits``.
 
-    When the ordinary commits add ``threshold`` bytes or more (estimated from a sample) and
-    there is more than one worker (by default one per core, at most :data:`MAX_WORKERS`), this
-    process still reads the one log stream, and forked worker processes parse and scan its
-    regions (of about ``region_bytes``) and the merges; the findings are the same, in the same
-    order. Where ``fork`` is unavailable the scan stays in this process.
+    When the changed files hold ``threshold`` bytes or more and there is more than one
+    worker (by default one per core, at most :data:`MAX_WORKERS`), forked worker processes
+    read and scan them, about ``task_bytes`` at a time, and the merges, while this process
+    reads the log; the findings are the same, in the same order. Where ``fork`` is
+    unavailable the scan stays in this process.
     """
     scanner = scanner or SecretScanner()
     commits = list(repo.all_commits())
@@ -144,40 +143,71 @@ def scan_history(
     merge_set = set(merges)
     ordinary = [sha for sha in commits if sha not in merge_set]
     count = min(MAX_WORKERS, os.cpu_count() or 1) if workers is None else workers
-    regions = repo.history_log(ordinary, region_bytes=region_bytes)
-    results: Iterable[dict[str, list[Finding]]]
-    if count > 1 and "fork" in multiprocessing.get_all_start_methods() and _large(repo, ordinary, threshold):
-        tasks = itertools.chain(
-            ((_scan_merges_task, merges[at : at + MERGE_BATCH]) for at in range(0, len(merges), MERGE_BATCH)),
-            ((_scan_region_task, region) for region in regions),
-        )
-        results = _in_workers(repo, scanner, tasks, count)
-    else:
-        results = itertools.chain(
-            [_scan_merges(repo, scanner, merges)], (_scan_region(repo, scanner, region) for region in regions)
-        )
+    changes: Iterable[LoggedChange] = repo.history_changes(ordinary)
+    if count > 1 and "fork" in multiprocessing.get_all_start_methods():
+        batches = _batches(repo, changes, task_bytes)
+        ahead, size = _read_ahead(batches, threshold)
+        if size >= threshold:
+            scanner.prepare()  # once, before the fork: every worker shares it
+            tasks: Iterable[_Task] = itertools.chain(
+                ((_scan_merges_task, merges[at : at + MERGE_BATCH]) for at in range(0, len(merges), MERGE_BATCH)),
+                ((_scan_changes_task, batch) for batch in itertools.chain(ahead, (batch for batch, _ in batches))),
+            )
+            return _in_order(commits, _in_workers(repo, scanner, tasks, count))
+        changes = itertools.chain.from_iterable(ahead)
+    return _in_order(commits, [_scan_merges(repo, scanner, merges), _scan_changes(repo, scanner, changes)])
+
+
+def _in_order(commits: Sequence[str], results: Iterable[dict[str, list[Finding]]]) -> list[Finding]:
+    """The findings of ``results`` (per commit, in pieces), commit by commit as in ``commits``."""
     by_commit: dict[str, list[Finding]] = {}
-    for result in results:  # a commit's files may span regions: their findings join in order
+    for result in results:  # a commit's files may span tasks: their findings join in order
         for sha, found in result.items():
             by_commit.setdefault(sha, []).extend(found)
     return [finding for sha in commits for finding in by_commit.get(sha, ())]
 
 
-def _large(repo: Repository, ordinary: Sequence[str], threshold: int) -> bool:
-    """Whether ``ordinary`` adds ``threshold`` bytes or more, judged by a sample of its commits."""
-    if threshold <= 0:
-        return True
-    if len(ordinary) < SAMPLE_FLOOR:
-        return False
-    picks = [ordinary[i * len(ordinary) // SAMPLE_SIZE] for i in range(SAMPLE_SIZE)]
-    sampled = sum(len(added.text) for added in repo.history_patches(picks))
-    return sampled * len(ordinary) >= threshold * SAMPLE_SIZE
+_Batch = tuple[list[LoggedChange], int]
+"""Changes for one worker task, and about how many bytes of files they hold."""
 
 
-def _scan_region(repo: Repository, scanner: SecretScanner, region: LogRegion) -> dict[str, list[Finding]]:
-    """Findings per commit in the lines the files of ``region`` add."""
+def _batches(repo: Repository, changes: Iterable[LoggedChange], task_bytes: int) -> Iterator[_Batch]:
+    """``changes`` in consecutive batches of about ``task_bytes`` of files each, sized by
+    :meth:`Repository.added_size`; the last may be smaller."""
+    batch: list[LoggedChange] = []
+    size = 0
+    for change in changes:
+        batch.append(change)
+        size += repo.added_size(change) + 1  # a file of nothing still costs a look
+        if size >= task_bytes:
+            yield batch, size
+            batch, size = [], 0
+    if batch:
+        yield batch, size
+
+
+def _read_ahead(batches: Iterator[_Batch], threshold: int) -> tuple[list[list[LoggedChange]], int]:
+    """The first batches, until they hold ``threshold`` bytes or the log ends, and their size."""
+    ahead: list[list[LoggedChange]] = []
+    size = 0
+    while size < threshold or not ahead:
+        batch = next(batches, None)
+        if batch is None:
+            break
+        ahead.append(batch[0])
+        size += batch[1]
+    return ahead, size
+
+
+def _scan_changes(
+    repo: Repository, scanner: SecretScanner, changes: Iterable[LoggedChange]
+) -> dict[str, list[Finding]]:
+    """Findings per commit in the lines ``changes`` add."""
     by_commit: dict[str, list[Finding]] = {}
-    for added in added_texts(region):
+    for change in changes:
+        added = repo.added_text(change)
+        if added is None:
+            continue
 
         def content(sha: str = added.commit, path: str = added.path) -> str | None:
             data = repo.file_at(sha, path)
@@ -195,7 +225,7 @@ def _scan_merges(repo: Repository, scanner: SecretScanner, merges: Iterable[str]
     return {sha: [finding for change in repo.changes(sha) for finding in scanner(change, repo)] for sha in merges}
 
 
-_Task = tuple[Callable[[Any], dict[str, list[Finding]]], Any]
+_Task = tuple[Callable[[Any], dict[str, list[FindingRow]]], Any]
 
 
 def _in_workers(
@@ -204,7 +234,7 @@ def _in_workers(
     """The results of ``tasks`` (a function and its argument) run in ``count`` forked
     processes, in the order of the tasks.
 
-    Tasks are submitted as they are read (the log stream as git writes it), with at most
+    Tasks are submitted as they are read (the raw log as git writes it), with at most
     :data:`IN_FLIGHT` per worker pending, so memory stays bounded on any history. The workers
     inherit ``repo`` and ``scanner`` through ``fork`` (nothing is pickled or re-imported but
     the tasks and their results). An error in a worker is raised here, as the sequential scan
@@ -213,14 +243,14 @@ def _in_workers(
     pool = ProcessPoolExecutor(
         count, mp_context=multiprocessing.get_context("fork"), initializer=_adopt, initargs=(repo, scanner)
     )
-    pending: collections.deque[Future[dict[str, list[Finding]]]] = collections.deque()
+    pending: collections.deque[Future[dict[str, list[FindingRow]]]] = collections.deque()
     try:
         for function, argument in tasks:
             pending.append(pool.submit(function, argument))
             if len(pending) >= count * IN_FLIGHT:
-                yield pending.popleft().result()
+                yield _from_rows(pending.popleft().result())
         while pending:
-            yield pending.popleft().result()
+            yield _from_rows(pending.popleft().result())
     except BrokenProcessPool:
         raise GuardtrailError("a process scanning the history stopped unexpectedly: run the scan again") from None
     finally:
@@ -241,11 +271,20 @@ def _inherited() -> tuple[Repository, SecretScanner]:
     return _worker
 
 
-def _scan_region_task(region: LogRegion) -> dict[str, list[Finding]]:
+def _scan_changes_task(changes: Sequence[LoggedChange]) -> dict[str, list[FindingRow]]:
     repo, scanner = _inherited()
-    return _scan_region(repo, scanner, region)
+    return _as_rows(_scan_changes(repo, scanner, changes))
 
 
-def _scan_merges_task(merges: Sequence[str]) -> dict[str, list[Finding]]:
+def _scan_merges_task(merges: Sequence[str]) -> dict[str, list[FindingRow]]:
     repo, scanner = _inherited()
-    return _scan_merges(repo, scanner, merges)
+    return _as_rows(_scan_merges(repo, scanner, merges))
+
+
+def _as_rows(found: dict[str, list[Finding]]) -> dict[str, list[FindingRow]]:
+    """A worker's findings as they cross to the parent (:meth:`Finding.as_row`)."""
+    return {sha: [finding.as_row() for finding in findings] for sha, findings in found.items()}
+
+
+def _from_rows(found: dict[str, list[FindingRow]]) -> dict[str, list[Finding]]:
+    return {sha: [Finding.from_row(row) for row in rows] for sha, rows in found.items()}

@@ -6,7 +6,6 @@ or HEAD: everything comes from objects, so a scan changes nothing in the user's 
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import dataclasses
 import functools
@@ -21,11 +20,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pygit2
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
 from pygit2.enums import DiffFind, DiffOption, FileMode, ObjectType, SortMode
 
 from guardtrail.errors import GuardtrailError
@@ -56,7 +50,7 @@ class Range:
 
 
 class AddedText(NamedTuple):
-    """The lines one commit adds to one file, in one piece, as ``git log -p -U0`` shows them."""
+    """The lines one commit adds to one file, in one piece (:meth:`Repository.added_text`)."""
 
     commit: str
     path: str
@@ -68,28 +62,32 @@ class AddedText(NamedTuple):
     line's number in the new file."""
 
 
-class LogRegion(NamedTuple):
-    """Whole records (commit lines and files' ``diff --git`` sections) of the log stream
-    :meth:`Repository.history_log` reads, and the commit current where they start."""
+class LoggedChange(NamedTuple):
+    """One file one ordinary commit changes, as ``git log --raw`` lists it: against the commit's
+    first parent (renames found), a root commit against the empty tree."""
 
-    data: bytes
     commit: str
+    status: str
+    """git's letter: ``A`` added, ``M`` modified, ``T`` type changed, ``R`` renamed, ``D`` deleted."""
+    old_mode: int
+    new_mode: int
+    old_id: str
+    """All zeros where the file did not exist before the commit."""
+    new_id: str
+    """All zeros where the commit deletes the file."""
+    path: str
 
 
 _LOG_FORMAT = "%x00%H"
-"""Each commit of the log stream starts with a NUL and its sha: no patch line can start so."""
+"""Each commit of the raw log starts with a NUL, its sha and a NUL: no file entry can be empty."""
+GITLINK_MODE = 0o160000
+"""A submodule's entry: its id names a commit of another repository, not a file."""
 _HUNK_HEADER = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@[^\n]*\n")
-_C_ESCAPES = {b"a": 7, b"b": 8, b"t": 9, b"n": 10, b"v": 11, b"f": 12, b"r": 13, b'"': 34, b"\\": 92}
-REGION_BYTES = 1 << 20
-"""About how much of the log stream :meth:`Repository.history_log` reads into one region
-(one worker task of a parallel history scan), and how wide it asks the pipe from git to be."""
 SNIFF_BYTES = 8000
 """git's and libgit2's content rule: a NUL byte within a file's first 8000 bytes makes it binary."""
 MAX_TEXT_BYTES = 512 * 1024 * 1024
 """Larger files stay binary whatever their content, as git (``core.bigFileThreshold``'s default)
 and libgit2 (a diff's ``max_size``) judge them: no huge file is ever read as a text diff."""
-_INDEX_LINE = re.compile(rb"^index ([0-9a-f]+)\.\.([0-9a-f]+)", re.MULTILINE)
-_RENAME_TO = re.compile(rb"^rename to (.*)$", re.MULTILINE)
 
 
 class Repository:
@@ -270,29 +268,24 @@ class Repository:
         return len(self._commit(sha).parent_ids) > 1
 
     def history_patches(self, commits: Iterable[str]) -> Iterator[AddedText]:
-        """The lines each of ``commits`` adds, file by file, in the order given: the added
-        texts of every region :meth:`history_log` reads."""
-        for region in self.history_log(commits):
-            yield from added_texts(region)
+        """The lines each of ``commits`` adds, file by file, in the order given."""
+        for change in self.history_changes(commits):
+            added = self.added_text(change)
+            if added is not None:
+                yield added
 
-    def history_log(self, commits: Iterable[str], *, region_bytes: int = REGION_BYTES) -> Iterator[LogRegion]:
-        """One streaming ``git log -p -U0`` over ``commits``, in the order given, cut into
-        regions of whole records of about ``region_bytes``: the whole history in one pass
-        instead of a libgit2 tree diff and patch per commit. :func:`added_texts` reads a region.
-
-        Each commit is compared with its first parent (renames found), a root commit with the
-        empty tree, as :meth:`changes` does for an ordinary commit; options pin what git's configuration could
-        change (diff algorithm, prefixes, path quoting, hunk context). Deleted, binary and
-        unchanged files add nothing, and so do merges: :meth:`changes` says what a merge
-        introduces itself. git lets attributes call a text file binary: such a file's section
-        gets its text diff back (:meth:`_with_text_diffs`), so content alone decides.
+    def history_changes(self, commits: Iterable[str]) -> Iterator[LoggedChange]:
+        """Every file each of ``commits`` changes, in the order given, from one streaming
+        ``git log --raw``: the file changes of a whole history in one cheap pass, their
+        content left in the object database for :meth:`added_text` to read, in whichever
+        process scans it. Merges list nothing here: :meth:`changes` says what a merge
+        introduces itself. Options pin what git's configuration could change (renames,
+        relative paths, file order); ``-z`` gives every path as it is.
         """
         command = [
             "git",
             "--no-pager",
             "--no-replace-objects",  # refs/replace would show another commit in place of one
-            "-c",
-            "core.quotePath=false",
             f"--git-dir={self.git_dir}",
             *([f"--work-tree={self.workdir}"] if self.workdir else []),
             "log",
@@ -301,22 +294,14 @@ class Repository:
             f"--format={_LOG_FORMAT}",
             "--no-show-signature",
             "--no-notes",
+            "--no-color",
             "--root",
             "--diff-merges=off",
-            "--patch",
-            "--unified=0",
-            "--inter-hunk-context=0",
+            "--raw",
+            "-z",
+            "--no-abbrev",
             "--find-renames",
-            "--diff-algorithm=myers",
-            "--no-indent-heuristic",
-            "--src-prefix=a/",
-            "--dst-prefix=b/",
             "--no-relative",
-            "--no-color",
-            "--no-ext-diff",
-            "--no-textconv",
-            "--submodule=short",
-            "--full-index",  # a binary file's blob ids, to judge its content
             "-O/dev/null",
         ]
         revisions = "".join(f"{sha}\n" for sha in commits).encode()
@@ -334,15 +319,14 @@ class Repository:
             except OSError as exc:
                 raise GuardtrailError(f"cannot run git to read the history: {exc}") from None
             assert process.stdin is not None and process.stdout is not None
-            _widen_pipe(process.stdout.fileno())
             try:
                 try:  # git reads every revision before it writes a byte: no deadlock
                     process.stdin.write(revisions)
                     process.stdin.close()
                 except BrokenPipeError:
                     pass  # git stopped early: its status and message say why
-                chunks = iter(functools.partial(process.stdout.read, region_bytes), b"")
-                yield from (self._with_text_diffs(region) for region in _regions(chunks))
+                chunks = iter(functools.partial(process.stdout.read, _CHUNK_BYTES), b"")
+                yield from _logged_changes(_nul_fields(chunks))
             finally:
                 process.stdout.close()
                 status = process.wait()
@@ -351,44 +335,42 @@ class Repository:
                 detail = errors.read().decode("utf-8", "replace").strip().splitlines()
                 raise GuardtrailError(f"git log failed reading the history: {detail[-1] if detail else status}")
 
-    def _with_text_diffs(self, region: LogRegion) -> LogRegion:
-        """``region`` with each "Binary files ... differ" line of a file whose content is text
-        replaced by that file's -U0 text diff, in git's shape for :func:`added_texts`. A region
-        without such a line (one search; patch lines never start so) comes back as it is."""
-        data = region.data
-        markers = _line_starts(data, b"Binary files ")
-        if not markers:
-            return region
-        sections = _line_starts(data, b"diff --git ")
-        pieces: list[bytes] = []
-        done = 0
-        for marker in markers:
-            start = sections[bisect.bisect_right(sections, marker) - 1]
-            end = data.index(b"\n", marker) + 1
-            text = self._binary_section_as_text(data[start:marker], data[marker:end])
-            if text is not None:
-                pieces += [data[done:marker], text]
-                done = end
-        if not pieces:
-            return region
-        pieces.append(data[done:])
-        return region._replace(data=b"".join(pieces))
+    def added_text(self, change: LoggedChange) -> AddedText | None:
+        """The lines ``change`` adds, or None when it adds none: a deletion, a submodule, a pure
+        rename or mode change, an empty file, or one binary by content (attributes aside, so
+        that whoever writes ``.gitattributes`` cannot hide a file). A new file, or one whose
+        old side is no text (binary, a submodule, another type of entry), adds every line;
+        otherwise libgit2's diff of the two files says which lines are new."""
+        if _no_object(change.new_id) or change.new_mode == GITLINK_MODE or change.new_id == change.old_id:
+            return None
+        try:  # not ``_reading``: its message would be built for every file of the history
+            added = self._additions(change)
+        except (KeyError, pygit2.GitError) as exc:
+            raise _unreadable(f"{change.path!r} in commit {change.commit[:12]}", exc) from None
+        return None if added is None else AddedText(change.commit, change.path, *added)
 
-    def _binary_section_as_text(self, header: bytes, line: bytes) -> bytes | None:
-        """What git would print in place of the binary ``line`` of the section whose header lines
-        are ``header`` if attributes were ignored: the ``---``/``+++`` lines and the hunks of the
-        lines added, or None when the file is deleted or binary by content."""
-        ids = _INDEX_LINE.search(header)
-        if ids is None:  # pragma: no cover - with --full-index git always writes the index line
+    def _additions(self, change: LoggedChange) -> tuple[bytes, tuple[tuple[int, int], ...]] | None:
+        new = self._text_data(change.new_id)
+        if new is None:
             return None
-        old_id, new_id = (None if not blob_id.strip(b"0") else blob_id.decode() for blob_id in ids.groups())
-        if new_id is None:
-            return None
-        added = self._text_additions(old_id, new_id)
-        if added is None:
-            return None
-        old_name, new_name = _binary_names(header, line)
-        return b"--- %s\n+++ %s\n%s" % (old_name, new_name, _hunks(added))
+        old = None
+        if change.status not in ("A", "T") and not _no_object(change.old_id) and change.old_mode != GITLINK_MODE:
+            old = self._text_data(change.old_id)
+        if old is None:
+            whole = _whole_text(new)
+            return None if whole is None else (whole, ((0, 1),))
+        patch = pygit2.Patch.create_from(old, new, flag=DiffOption.FORCE_TEXT, context_lines=0, interhunk_lines=0)
+        return _patch_additions(patch.data, change.path)  # read while old and new are referenced
+
+    def added_size(self, change: LoggedChange) -> int:
+        """About how much reading ``change`` costs: the size of its new file (0 for none, or
+        for an object that cannot be read, which :meth:`added_text` then names)."""
+        if _no_object(change.new_id) or change.new_mode == GITLINK_MODE:
+            return 0
+        try:
+            return int(self._repo.odb.read_header(change.new_id)[1])
+        except (KeyError, ValueError, pygit2.GitError):
+            return 0
 
     def judged_by_content(self, change: FileChange) -> FileChange:
         """``change`` as the diff engine gave it, unless the engine called binary a file whose
@@ -415,25 +397,27 @@ class Repository:
         new, or a binary placeholder could hide the secret its successor brings. Only files a
         diff engine called binary come here: text files cost nothing."""
         with _reading(f"file object {(new_id or old_id or '')[:12]}"):
-            new = None if new_id is None else self._text_blob(new_id)
+            new = None if new_id is None else self._text_data(new_id)
             if new_id is not None and new is None:
                 return None  # the new file is binary: it adds no text
-            old = None if old_id is None else self._text_blob(old_id)
+            old = None if old_id is None else self._text_data(old_id)
             if new_id is None and old is None:
                 return None  # a binary file deleted
             patch = pygit2.Patch.create_from(old, new, flag=DiffOption.FORCE_TEXT, context_lines=0, interhunk_lines=0)
-            # read while old and new are referenced here: a patch does not keep its blobs alive
+            # read while old and new are referenced here: a patch does not keep its buffers alive
             return [
                 (line.new_lineno, line.raw_content) for hunk in patch.hunks for line in hunk.lines if line.origin == "+"
             ]
 
-    def _text_blob(self, blob_id: str) -> pygit2.Blob | None:
-        """The blob ``blob_id`` when it is text by content, its size checked before it is read."""
-        kind, size = self._repo.odb.read_header(blob_id)
+    def _text_data(self, blob_id: str) -> bytes | None:
+        """The content of blob ``blob_id`` when it is text by content, its size checked before
+        it is read (straight from the object database: a third faster than a ``Blob``'s data)."""
+        odb = self._repo.odb
+        kind, size = odb.read_header(blob_id)
         if kind != ObjectType.BLOB or size > MAX_TEXT_BYTES:
             return None
-        blob = self._repo[blob_id]
-        return None if not isinstance(blob, pygit2.Blob) or is_binary_content(memoryview(blob)) else blob
+        data: bytes = odb.read(blob_id)[1]
+        return None if is_binary_content(data) else data
 
     def changes(self, sha: str) -> list[FileChange]:
         """The files ``sha`` changes and the lines it adds itself.
@@ -485,93 +469,67 @@ class Repository:
 
 def is_binary_content(data: bytes | memoryview) -> bool:
     """Whether a file is binary by git's own rule, attributes aside (:data:`SNIFF_BYTES`)."""
-    return b"\0" in bytes(data[:SNIFF_BYTES])
+    return (data if isinstance(data, bytes) else bytes(data[:SNIFF_BYTES])).find(b"\0", 0, SNIFF_BYTES) >= 0
 
 
-def _binary_names(header: bytes, line: bytes) -> tuple[bytes, bytes]:
-    """The old and new names, as git quotes them, of git's ``Binary files OLD and NEW differ``
-    ``line`` in the section with ``header``: a new file's old name is /dev/null, a rename names
-    its new path in the header, and otherwise both name one path (``a/P and b/P``), whatever
-    the path holds."""
-    names = line.removeprefix(b"Binary files ").removesuffix(b" differ\n")
-    if names.startswith(b"/dev/null and "):
-        return b"/dev/null", names.removeprefix(b"/dev/null and ")
-    renamed = _RENAME_TO.search(header)
-    if renamed is None:
-        new_name = names[(len(names) + len(b" and ")) // 2 :]
-    else:
-        path = renamed.group(1)
-        new_name = b'"b/' + path[1:] if path.startswith(b'"') else b"b/" + path
-    return names[: len(names) - len(new_name) - len(b" and ")], new_name
+_CHUNK_BYTES = 1 << 16
+"""How much of the raw log is read at a time."""
 
 
-def _hunks(added: Iterable[tuple[int, bytes]]) -> bytes:
-    """-U0 hunks adding ``added`` (numbered lines), one per run of consecutive numbers."""
-    runs: list[tuple[int, list[bytes]]] = []
-    for number, line in added:
-        if not runs or runs[-1][0] + len(runs[-1][1]) != number:
-            runs.append((number, []))
-        runs[-1][1].append(b"+" + (line if line.endswith(b"\n") else line + b"\n"))
-    return b"".join(b"@@ -0,0 +%d,%d @@\n%s" % (first, len(lines), b"".join(lines)) for first, lines in runs)
+def _no_object(object_id: str) -> bool:
+    """Whether a raw log entry's id is git's all-zero "no file on this side"."""
+    return not object_id.strip("0")
 
 
-def _widen_pipe(fd: int) -> None:
-    """Let git write a whole read ahead while the scan works on the last one (Linux; else a no-op).
-
-    With the default 64 KiB pipe, git stalls whenever Python is busy; with 1 MiB it keeps going."""
-    setsize = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
-    if setsize is not None:
-        with contextlib.suppress(OSError):  # above /proc/sys/fs/pipe-max-size: keep the default
-            fcntl.fcntl(fd, setsize, REGION_BYTES)
-
-
-def _regions(chunks: Iterable[bytes]) -> Iterator[LogRegion]:
-    """Cut a ``git log -p -U0`` stream (of :meth:`Repository.history_log`) as it arrives, after
-    the last complete record of what has arrived. Patch lines start with ``+``, ``-``, ``\\``
-    or a space, so a line starting with NUL or ``diff --git `` can only begin a record."""
-    buffer = bytearray()
-    sha = ""
+def _nul_fields(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The NUL-terminated fields of a ``-z`` stream arriving in ``chunks``."""
+    rest = b""
     for chunk in chunks:
-        searched = max(0, len(buffer) - 16)
-        buffer += chunk
-        cut = max(buffer.rfind(b"\n\x00", searched), buffer.rfind(b"\ndiff --git ", searched))
-        if cut < 0:
+        fields = (rest + chunk).split(b"\0")
+        rest = fields.pop()
+        yield from fields
+    if rest:
+        yield rest
+
+
+def _logged_changes(fields: Iterator[bytes]) -> Iterator[LoggedChange]:
+    """The file changes of a ``git log --raw -z`` stream (:meth:`Repository.history_changes`),
+    field by field: an empty field, then a commit's sha; or an entry
+    (``:MODE MODE ID ID STATUS``, the first after a newline), then its path, a rename's or
+    copy's old path first."""
+    sha = ""
+    for field in fields:
+        if not field:
+            sha = next(fields, b"").decode()
             continue
-        region = LogRegion(bytes(buffer[: cut + 1]), sha)
-        del buffer[: cut + 1]
-        yield region
-        sha = _last_commit(region)
-    if buffer:
-        yield LogRegion(bytes(buffer), sha)
+        entry = field.lstrip(b"\n")
+        try:
+            old_mode, new_mode, old_id, new_id, status = entry[1:].decode().split(" ")
+            path = next(fields)
+            if status[:1] in ("R", "C"):
+                path = next(fields)
+            yield LoggedChange(
+                sha,
+                status[:1],
+                int(old_mode, 8),
+                int(new_mode, 8),
+                old_id,
+                new_id,
+                path.decode("utf-8", "surrogateescape"),
+            )
+        except (ValueError, StopIteration):  # pragma: no cover - git writes every entry whole
+            raise GuardtrailError(f"git log: unreadable entry {entry[:80]!r} in commit {sha}") from None
 
 
-def _last_commit(region: LogRegion) -> str:
-    """The commit current at the end of ``region``."""
-    data = region.data
-    at = data.rfind(b"\n\x00") + 1
-    if at == 0 and not data.startswith(b"\x00"):
-        return region.commit  # no commit line: the region continues the previous commit
-    return _commit_line(data, at)
-
-
-def _commit_line(data: bytes, at: int) -> str:
-    """The sha of the commit line (NUL, sha) starting at ``at``."""
-    return data[at + 1 : data.index(b"\n", at)].decode()
-
-
-def added_texts(region: LogRegion) -> Iterator[AddedText]:
-    """The lines each file of ``region`` adds (files that add none are left out)."""
-    data, sha = region
-    starts = _line_starts(data, b"\x00") + _line_starts(data, b"diff --git ")
-    starts.sort()
-    starts.append(len(data))
-    for start, end in itertools.pairwise(starts):
-        if data[start] == 0:
-            sha = _commit_line(data, start)
-            continue
-        added = _file_added(sha, data, start, end)
-        if added is not None:
-            yield added
+def _whole_text(data: bytes) -> bytes | None:
+    """A new file's lines joined by newlines, trailing carriage returns removed and no newline
+    after the last one (as :class:`AddedText` holds them), or None for an empty file."""
+    if not data:
+        return None
+    text = data if data.endswith(b"\n") else data + b"\n"
+    while b"\r\n" in text:  # trailing carriage returns, however many
+        text = text.replace(b"\r\n", b"\n")
+    return text[:-1]
 
 
 def _line_starts(data: bytes, prefix: bytes, start: int = 0, end: int | None = None) -> list[int]:
@@ -586,32 +544,25 @@ def _line_starts(data: bytes, prefix: bytes, start: int = 0, end: int | None = N
     return found
 
 
-def _file_added(sha: str, region: bytes, start: int, end: int) -> AddedText | None:
-    """The file whose ``diff --git`` section is ``region[start:end]`` and the text it adds, or
-    None when it adds nothing."""
-    headers = _line_starts(region, b"@@ -", start, end)
-    new_name = region.find(b"\n+++ ", start, headers[0]) if headers else -1
-    if new_name < 0:
-        return None  # binary, mode change, pure rename, empty file
-    name = region[new_name + 5 : region.index(b"\n", new_name + 5)]
-    if name == b"/dev/null":
-        return None
-    path = _unquote(name).removeprefix(b"b/").decode("utf-8", "surrogateescape")
+def _patch_additions(patch: bytes, path: str) -> tuple[bytes, tuple[tuple[int, int], ...]] | None:
+    """The lines a -U0 ``patch`` of one file (``path``) adds, joined as :class:`AddedText`
+    holds them, and its hunks; None when it adds none."""
+    headers = _line_starts(patch, b"@@ -")
     pieces: list[bytes] = []
     hunks: list[tuple[int, int]] = []
     lines = 0
-    headers.append(end)
+    headers.append(len(patch))
     for at, following in itertools.pairwise(headers):
-        header = _HUNK_HEADER.match(region, at)
-        if header is None:  # pragma: no cover - git always writes a well-formed header
-            raise GuardtrailError(f"git log: unreadable hunk header in {path!r} of {sha}")
+        header = _HUNK_HEADER.match(patch, at)
+        if header is None:  # pragma: no cover - libgit2 always writes a well-formed header
+            raise GuardtrailError(f"unreadable hunk header in the diff of {path!r}")
         count = 1 if header.group(2) is None else int(header.group(2))
         if count == 0:
             continue
         first = int(header.group(1))
-        block = _added_block(region, header.end(), following, count)
+        block = _added_block(patch, header.end(), following, count)
         if block is None:  # not the removed-then-added shape of -U0: read line by line
-            for number, line in _added_lines(region[header.end() : following], first):
+            for number, line in _added_lines(patch[header.end() : following], first):
                 hunks.append((lines, number))
                 pieces.append(line + b"\n")
                 lines += 1
@@ -624,24 +575,24 @@ def _file_added(sha: str, region: bytes, start: int, end: int) -> AddedText | No
     text = b"".join(pieces)
     while b"\r\n" in text:  # trailing carriage returns, however many
         text = text.replace(b"\r\n", b"\n")
-    return AddedText(sha, path, text[:-1], tuple(hunks))
+    return text[:-1], tuple(hunks)
 
 
-def _added_block(region: bytes, start: int, end: int, count: int) -> bytes | None:
-    """The ``count`` added lines of the -U0 hunk ``region[start:end]`` without their ``+``, each
+def _added_block(patch: bytes, start: int, end: int, count: int) -> bytes | None:
+    """The ``count`` added lines of the -U0 hunk ``patch[start:end]`` without their ``+``, each
     ending in a newline; None unless the hunk is removed lines, then exactly ``count`` added."""
-    if region.startswith(b"+", start, end):
+    if patch.startswith(b"+", start, end):
         first = start
     else:
-        first = region.find(b"\n+", start, end) + 1
+        first = patch.find(b"\n+", start, end) + 1
         if first == 0:
             return None
-    last = region.rfind(b"\n", first, end - 1) + 1 or first
-    if region.startswith(b"\\", last, end):  # "\ No newline at end of file"
+    last = patch.rfind(b"\n", first, end - 1) + 1 or first
+    if patch.startswith(b"\\", last, end):  # "\ No newline at end of file"
         end = last
-    if region.count(b"\n", first, end) != count:  # git counts the "+" lines: any other line shows
+    if patch.count(b"\n", first, end) != count:  # git counts the "+" lines: any other line shows
         return None
-    return region[first + 1 : end].replace(b"\n+", b"\n")
+    return patch[first + 1 : end].replace(b"\n+", b"\n")
 
 
 def _added_lines(hunk: bytes, number: int) -> Iterator[tuple[int, bytes]]:
@@ -653,28 +604,6 @@ def _added_lines(hunk: bytes, number: int) -> Iterator[tuple[int, bytes]]:
             number += 1
         elif kind == b" ":
             number += 1
-
-
-def _unquote(name: bytes) -> bytes:
-    """A path as git prints it in a patch header: C-quoted when it holds special characters,
-    else as is with a tab appended when it holds a space."""
-    if not name.startswith(b'"'):
-        return name.removesuffix(b"\t")
-    out = bytearray()
-    raw = name[1 : name.rindex(b'"')]
-    i = 0
-    while i < len(raw):
-        char = raw[i : i + 1]
-        if char != b"\\":
-            out += char
-            i += 1
-        elif raw[i + 1 : i + 2].isdigit():
-            out.append(int(raw[i + 1 : i + 4], 8))
-            i += 4
-        else:
-            out.append(_C_ESCAPES[raw[i + 1 : i + 2]])
-            i += 2
-    return bytes(out)
 
 
 def _entry_id(tree: pygit2.Tree, path: str) -> str | None:
@@ -694,9 +623,14 @@ def _reading(what: str) -> Iterator[None]:
     try:
         yield
     except (KeyError, pygit2.GitError) as exc:
-        detail = exc.args[0] if exc.args else type(exc).__name__
-        reason = detail if isinstance(exc, pygit2.GitError) else f"object {detail} is missing"
-        raise GuardtrailError(f"cannot read {what}: {reason}: run `git fsck`") from None
+        raise _unreadable(what, exc) from None
+
+
+def _unreadable(what: str, exc: KeyError | pygit2.GitError) -> GuardtrailError:
+    """The one-line error for ``what``, which libgit2 could not read (``exc``)."""
+    detail = exc.args[0] if exc.args else type(exc).__name__
+    reason = detail if isinstance(exc, pygit2.GitError) else f"object {detail} is missing"
+    return GuardtrailError(f"cannot read {what}: {reason}: run `git fsck`")
 
 
 def _text_lines(obj: pygit2.Object) -> list[str]:
