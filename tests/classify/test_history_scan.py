@@ -218,3 +218,19 @@ def test_a_graft_hides_no_secret_from_the_history_scan(repo: GitRepo) -> None:
     assert [(f.commit, f.rule) for f in found] == [(holder, "secret.github-token")]
     gate_view = [f for sha in all_commits(opened) for change in opened.changes(sha) for f in scanner(change, opened)]
     assert found == gate_view
+
+
+def test_an_edit_counts_a_quarter_of_its_file_toward_the_work_of_a_history(repo: GitRepo) -> None:
+    repo.write("data.txt", _body(400))
+    repo.commit("add")
+    repo.write("data.txt", _body(400, l200="one more line"))
+    repo.commit("edit")
+    repo.git("rm", "-q", "data.txt")
+    repo.commit("delete")
+    opened = Repository(repo.path)
+    added, edited, deleted = [c for c in opened.history_changes(all_commits(opened)) if c.path == "data.txt"]
+
+    assert (added.status, edited.status, deleted.status) == ("A", "M", "D")
+    assert opened.added_size(added) == len(_body(400))
+    assert opened.added_size(edited) == len(_body(400, l200="one more line")) // 4
+    assert opened.added_size(deleted) == 0

@@ -80,6 +80,8 @@ class LoggedChange(NamedTuple):
 
 _LOG_FORMAT = "%x00%H"
 """Each commit of the raw log starts with a NUL, its sha and a NUL: no file entry can be empty."""
+EDIT_COST_SHARE = 4
+"""An edit costs about a quarter of scanning a new file of its size (:meth:`Repository.added_size`)."""
 GITLINK_MODE = 0o160000
 """A submodule's entry: its id names a commit of another repository, not a file."""
 _HUNK_HEADER = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@[^\n]*\n")
@@ -363,14 +365,18 @@ class Repository:
         return _patch_additions(patch.data, change.path)  # read while old and new are referenced
 
     def added_size(self, change: LoggedChange) -> int:
-        """About how much reading ``change`` costs: the size of its new file (0 for none, or
-        for an object that cannot be read, which :meth:`added_text` then names)."""
+        """About how much scanning ``change`` costs, counted in bytes of a new file: a new
+        file's size, a quarter of an edited file's (reading both versions and diffing them
+        cost 24 ns a byte where reading and scanning every line of a new file cost 86, on
+        this project's history); 0 for no file, or for an object that cannot be read, which
+        :meth:`added_text` then names."""
         if _no_object(change.new_id) or change.new_mode == GITLINK_MODE:
             return 0
         try:
-            return int(self._repo.odb.read_header(change.new_id)[1])
+            size = int(self._repo.odb.read_header(change.new_id)[1])
         except (KeyError, ValueError, pygit2.GitError):
             return 0
+        return size if change.status in ("A", "T") or _no_object(change.old_id) else size // EDIT_COST_SHARE
 
     def judged_by_content(self, change: FileChange) -> FileChange:
         """``change`` as the diff engine gave it, unless the engine called binary a file whose
