@@ -67,17 +67,21 @@ def test_two_workers_report_exactly_what_one_process_reports(long_history: GitRe
 
 
 @pytest.mark.parametrize(
-    ("revision", "message"),
+    ("revision", "message", "detail"),
     [
         # an ordinary commit's file, on main just before the merge: read in the last task
-        (f"main^:données/mod_{COMMITS - 1}.py", f"cannot read 'données/mod_{COMMITS - 1}.py' in commit "),
+        (
+            f"main^:données/mod_{COMMITS - 1}.py",
+            f"cannot read 'données/mod_{COMMITS - 1}.py' in commit ",
+            "object {} is missing",
+        ),
         # a file only the last merge adds: the worker reading that merge fails
-        ("main:naïve/merged.env", "cannot read what commit"),
+        ("main:naïve/merged.env", "cannot read what commit", "cannot read header for ({})"),
     ],
     ids=["log", "merge"],
 )
 def test_a_missing_object_is_the_error_the_sequential_scan_raises(
-    long_history: GitRepo, revision: str, message: str
+    long_history: GitRepo, revision: str, message: str, detail: str
 ) -> None:
     blob = long_history.git("rev-parse", revision).strip()
     (long_history.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # commits leave loose objects
@@ -89,6 +93,7 @@ def test_a_missing_object_is_the_error_the_sequential_scan_raises(
 
     assert str(parallel.value) == str(sequential.value)
     assert str(parallel.value).startswith(message)
+    assert str(parallel.value).endswith(f"{detail.format(blob)}: run `git fsck`")  # the object, what to do
     assert not multiprocessing.active_children()
 
 

@@ -78,6 +78,7 @@ class LoggedChange(NamedTuple):
     path: str
 
 
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _LOG_FORMAT = "%x00%H"
 """Each commit of the raw log starts with a NUL, its sha and a NUL: no file entry can be empty."""
 EDIT_COST_SHARE = 4
@@ -635,7 +636,8 @@ def _reading(what: str) -> Iterator[None]:
 def _unreadable(what: str, exc: KeyError | pygit2.GitError) -> GuardtrailError:
     """The one-line error for ``what``, which libgit2 could not read (``exc``)."""
     detail = exc.args[0] if exc.args else type(exc).__name__
-    reason = detail if isinstance(exc, pygit2.GitError) else f"object {detail} is missing"
+    bare_id = isinstance(detail, str) and _OBJECT_ID.fullmatch(detail) is not None  # a lookup's KeyError
+    reason = f"object {detail} is missing" if bare_id else detail
     return GuardtrailError(f"cannot read {what}: {reason}: run `git fsck`")
 
 
