@@ -44,8 +44,10 @@ def _source_files(tree: Path, limit_bytes: int) -> list[tuple[str, bytes]]:
     return files
 
 
-def build(target: Path, tree: Path, commits: int, limit_bytes: int = 10**9, seed: int = 11) -> None:
-    """A repository whose commits add the text files of ``tree`` and then edit some of them."""
+def build(target: Path, tree: Path, commits: int, limit_bytes: int = 10**9, seed: int = 11, *, edits: int = 0) -> None:
+    """A repository whose commits add the text files of ``tree`` and then edit some of them;
+    then ``edits`` more commits that each rewrite a few lines inside one to three files, as
+    most commits of a mature project do."""
     rng = random.Random(seed)
     files = _source_files(tree, limit_bytes)
     subprocess.run(["git", "init", "-q", "-b", "main", str(target)], check=True)
@@ -53,14 +55,19 @@ def build(target: Path, tree: Path, commits: int, limit_bytes: int = 10**9, seed
     per_commit = max(1, len(files) // max(1, commits // 2))
     pending = list(files)
     written: list[tuple[str, bytes]] = []
-    for n in range(commits):
+    current: dict[str, bytes] = {}
+    for n in range(commits + edits):
         if pending:
             batch, pending = pending[:per_commit], pending[per_commit:]
-        else:  # edits: append a few lines of another file
+        elif n < commits:  # append a few lines of another file
             path, data = rng.choice(written)
             donor = rng.choice(files)[1].splitlines(keepends=True)
             batch = [(path, data + b"".join(donor[: rng.randint(5, 40)]))]
+        else:
+            chosen = rng.sample(sorted(current), rng.randint(1, 3))
+            batch = [_edited(rng, path, current[path], files) for path in chosen]
         written += batch
+        current.update(batch)
         stream += b"commit refs/heads/main\nmark :%d\n" % (n + 1)
         stream += b"committer Dev <dev@example.com> %d +0000\n" % (1_700_000_000 + n * 60)
         stream += _data(b"commit %d" % n)
@@ -72,15 +79,26 @@ def build(target: Path, tree: Path, commits: int, limit_bytes: int = 10**9, seed
     subprocess.run(["git", "-C", str(target), "reset", "-q", "--hard"], check=True)
 
 
+def _edited(rng: random.Random, path: str, data: bytes, files: list[tuple[str, bytes]]) -> tuple[str, bytes]:
+    """``path`` with a few lines somewhere inside it replaced by 3 to 20 lines of another file."""
+    lines = data.splitlines(keepends=True)
+    at = rng.randrange(len(lines) + 1)
+    donor = rng.choice(files)[1].splitlines(keepends=True)
+    start = rng.randrange(max(1, len(donor) - 20))
+    lines[at : at + rng.randint(0, 5)] = donor[start : start + rng.randint(3, 20)]
+    return path, b"".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path)
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     parser.add_argument("--commits", type=int, default=600)
     parser.add_argument("--megabytes", type=float, default=20.0, help="source text to use at most")
+    parser.add_argument("--edits", type=int, default=0, help="then this many commits editing lines inside files")
     args = parser.parse_args()
-    build(args.out, args.source, args.commits, int(args.megabytes * 1e6))
-    print(f"{args.out}: {args.commits} commits replaying {args.source}", file=sys.stderr)
+    build(args.out, args.source, args.commits, int(args.megabytes * 1e6), edits=args.edits)
+    print(f"{args.out}: {args.commits + args.edits} commits replaying {args.source}", file=sys.stderr)
     return 0
 
 
