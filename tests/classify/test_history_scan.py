@@ -220,7 +220,7 @@ def test_a_graft_hides_no_secret_from_the_history_scan(repo: GitRepo) -> None:
     assert found == gate_view
 
 
-def test_an_edit_counts_a_quarter_of_its_file_toward_the_work_of_a_history(repo: GitRepo) -> None:
+def test_an_edit_comes_with_its_patch_and_counts_its_size_toward_the_work(repo: GitRepo) -> None:
     repo.write("data.txt", _body(400))
     repo.commit("add")
     repo.write("data.txt", _body(400, l200="one more line"))
@@ -231,6 +231,27 @@ def test_an_edit_counts_a_quarter_of_its_file_toward_the_work_of_a_history(repo:
     added, edited, deleted = [c for c in opened.history_changes(all_commits(opened)) if c.path == "data.txt"]
 
     assert (added.status, edited.status, deleted.status) == ("A", "M", "D")
+    assert added.patch is None and deleted.patch is None  # a new file is read whole, a deletion not at all
+    assert edited.patch is not None and b"\n@@ -200,0 +201 @@" in edited.patch
+    assert edited.patch.endswith(b"\n+one more line\n")
     assert opened.added_size(added) == len(_body(400))
-    assert opened.added_size(edited) == len(_body(400, l200="one more line")) // 4
+    assert opened.added_size(edited) == len(edited.patch)
     assert opened.added_size(deleted) == 0
+
+
+def test_an_edit_attributes_make_git_write_as_text_is_read_as_the_gate_reads_it(repo: GitRepo) -> None:
+    """``diff`` set by attributes makes git, and libgit2, write the edit that makes a file
+    binary as text, NUL byte and all: both readers read its lines (attributes can make a
+    reader see more lines, never fewer)."""
+    repo.write(".gitattributes", "*.dat diff\n")
+    repo.write("blob.dat", b"header\n")
+    repo.commit("a text file, diffed as text")
+    repo.write("blob.dat", b"header\n" + f"TOKEN={GITHUB}\x00\n".encode())
+    sha = repo.commit("an edit that makes it binary")
+    assert "Binary files" not in repo.git("log", "-p", "-1", sha)  # the attribute does apply
+    opened = Repository(repo.path)
+
+    read, expected = _read_and_diffed(opened)
+    assert read == expected
+    assert [path for commit, path, _ in read if commit == sha] == ["blob.dat"]
+    assert [f.rule for f in scan_history(opened) if f.commit == sha] == ["secret.github-token"]

@@ -14,7 +14,7 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -76,13 +76,14 @@ class LoggedChange(NamedTuple):
     new_id: str
     """All zeros where the commit deletes the file."""
     path: str
+    patch: bytes | None = None
+    """For an edit (``M`` or ``R``): git's -U0 patch of the file, from the log of edits beside
+    the raw log (:meth:`Repository.history_changes`)."""
 
 
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _LOG_FORMAT = "%x00%H"
 """Each commit of the raw log starts with a NUL, its sha and a NUL: no file entry can be empty."""
-EDIT_COST_SHARE = 4
-"""An edit costs about a quarter of scanning a new file of its size (:meth:`Repository.added_size`)."""
 GITLINK_MODE = 0o160000
 """A submodule's entry: its id names a commit of another repository, not a file."""
 _HUNK_HEADER = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@[^\n]*\n")
@@ -278,17 +279,37 @@ class Repository:
                 yield added
 
     def history_changes(self, commits: Iterable[str]) -> Iterator[LoggedChange]:
-        """Every file each of ``commits`` changes, in the order given, from one streaming
-        ``git log --raw``: the file changes of a whole history in one cheap pass, their
-        content left in the object database for :meth:`added_text` to read, in whichever
-        process scans it. Merges list nothing here: :meth:`changes` says what a merge
-        introduces itself. Options pin what git's configuration could change (renames,
-        relative paths, file order); ``-z`` gives every path as it is.
+        """Every file each of ``commits`` changes, in the order given: the file changes of a
+        whole history in two streaming passes of git beside each other. ``git log --raw``
+        lists them all; a second ``git log -p -U0`` writes the patches of edits alone (files
+        modified or renamed), which git reads and diffs faster than libgit2, and each edit
+        comes with its patch. New files are not written out by git: :meth:`added_text` reads
+        them from the object database, in whichever process scans them. Merges list nothing
+        here: :meth:`changes` says what a merge introduces itself. Options pin what git's
+        configuration could change (renames, prefixes, quoting, relative paths, hunk
+        context, diff algorithm, file order); ``-z`` gives every path as it is.
         """
+        chosen = list(commits)
+        if not chosen:
+            return  # given no revision, git log would read HEAD
+        raw = _logged_changes(_nul_fields(self._log(chosen, _RAW_OPTIONS)))
+        edits = _sections(self._log(chosen, _EDIT_OPTIONS))
+        for change in raw:
+            if change.status in _EDITS:
+                change = change._replace(patch=_patch_of(change, next(edits, None)))
+            yield change
+        if next(edits, None) is not None:  # pragma: no cover - both logs list the same edits
+            raise GuardtrailError("git log: the patches of the history outnumber its edits")
+
+    def _log(self, commits: Sequence[str], options: Sequence[str]) -> Iterator[bytes]:
+        """The output of ``git log OPTIONS`` over ``commits`` (in that order, no walk), read
+        as it comes; git's last line of error when it fails."""
         command = [
             "git",
             "--no-pager",
             "--no-replace-objects",  # refs/replace would show another commit in place of one
+            "-c",
+            "core.quotePath=false",
             f"--git-dir={self.git_dir}",
             *([f"--work-tree={self.workdir}"] if self.workdir else []),
             "log",
@@ -300,16 +321,12 @@ class Repository:
             "--no-color",
             "--root",
             "--diff-merges=off",
-            "--raw",
-            "-z",
-            "--no-abbrev",
             "--find-renames",
             "--no-relative",
             "-O/dev/null",
+            *options,
         ]
         revisions = "".join(f"{sha}\n" for sha in commits).encode()
-        if not revisions:
-            return  # given no revision, git log would read HEAD
         with tempfile.TemporaryFile() as errors:
             try:
                 process = subprocess.Popen(
@@ -328,8 +345,7 @@ class Repository:
                     process.stdin.close()
                 except BrokenPipeError:
                     pass  # git stopped early: its status and message say why
-                chunks = iter(functools.partial(process.stdout.read, _CHUNK_BYTES), b"")
-                yield from _logged_changes(_nul_fields(chunks))
+                yield from iter(functools.partial(process.stdout.read, _CHUNK_BYTES), b"")
             finally:
                 process.stdout.close()
                 status = process.wait()
@@ -353,6 +369,8 @@ class Repository:
         return None if added is None else AddedText(change.commit, change.path, *added)
 
     def _additions(self, change: LoggedChange) -> tuple[bytes, tuple[tuple[int, int], ...]] | None:
+        if change.patch is not None and _usable_patch(change.patch):
+            return _patch_additions(change.patch, change.path)
         new = self._text_data(change.new_id)
         if new is None:
             return None
@@ -366,18 +384,17 @@ class Repository:
         return _patch_additions(patch.data, change.path)  # read while old and new are referenced
 
     def added_size(self, change: LoggedChange) -> int:
-        """About how much scanning ``change`` costs, counted in bytes of a new file: a new
-        file's size, a quarter of an edited file's (reading both versions and diffing them
-        cost 24 ns a byte where reading and scanning every line of a new file cost 86, on
-        this project's history); 0 for no file, or for an object that cannot be read, which
-        :meth:`added_text` then names."""
+        """About how much scanning ``change`` costs, in bytes: an edit's patch, a new file's
+        size (0 for no file, or for an object that cannot be read, which :meth:`added_text`
+        then names)."""
+        if change.patch is not None:
+            return len(change.patch)
         if _no_object(change.new_id) or change.new_mode == GITLINK_MODE:
             return 0
         try:
-            size = int(self._repo.odb.read_header(change.new_id)[1])
+            return int(self._repo.odb.read_header(change.new_id)[1])
         except (KeyError, ValueError, pygit2.GitError):
             return 0
-        return size if change.status in ("A", "T") or _no_object(change.old_id) else size // EDIT_COST_SHARE
 
     def judged_by_content(self, change: FileChange) -> FileChange:
         """``change`` as the diff engine gave it, unless the engine called binary a file whose
@@ -480,7 +497,73 @@ def is_binary_content(data: bytes | memoryview) -> bool:
 
 
 _CHUNK_BYTES = 1 << 16
-"""How much of the raw log is read at a time."""
+"""How much of a log is read at a time."""
+_RAW_OPTIONS = ("--raw", "-z", "--no-abbrev")
+_EDITS = ("M", "R")
+"""The raw log's statuses whose patch the log of edits writes: a type change is the removal of
+one entry and the addition of another, which git writes as two patches."""
+_EDIT_OPTIONS = (
+    "--diff-filter=MR",
+    "--patch",
+    "--unified=0",
+    "--inter-hunk-context=0",
+    "--diff-algorithm=myers",
+    "--no-indent-heuristic",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--submodule=short",
+    "--full-index",  # the blob ids, to check each patch against its entry of the raw log
+)
+
+
+def _records(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """A ``git log -p`` stream cut, as it arrives, after the last complete record (a commit's
+    line or a file's ``diff --git`` section). Patch lines start with ``+``, ``-``, ``\\`` or a
+    space, so a line starting with NUL or ``diff --git `` can only begin a record."""
+    buffer = bytearray()
+    for chunk in chunks:
+        searched = max(0, len(buffer) - 16)
+        buffer += chunk
+        cut = max(buffer.rfind(b"\n\x00", searched), buffer.rfind(b"\ndiff --git ", searched))
+        if cut >= 0:
+            yield bytes(buffer[: cut + 1])
+            del buffer[: cut + 1]
+    if buffer:
+        yield bytes(buffer)
+
+
+def _sections(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Each file's ``diff --git`` section of a ``git log -p`` stream, in order."""
+    for records in _records(chunks):
+        starts = sorted(_line_starts(records, b"\x00") + _line_starts(records, b"diff --git "))
+        starts.append(len(records))
+        for start, end in itertools.pairwise(starts):
+            if records.startswith(b"diff --git ", start):
+                yield records[start:end]
+
+
+def _patch_of(change: LoggedChange, section: bytes | None) -> bytes:
+    """``section``, the next patch of the log of edits, checked to be ``change``'s by the blob
+    ids of its ``index`` line (an unchanged file's, a pure rename's or mode change's, has none)."""
+    if section is None:  # pragma: no cover - both logs list the same edits
+        raise GuardtrailError(f"git log: no patch for {change.path!r} in commit {change.commit[:12]}")
+    if change.old_id != change.new_id:
+        index = section.find(b"\nindex ")
+        ids = section[index + 7 : section.find(b"\n", index + 1)].split(b" ")[0] if index >= 0 else b""
+        if ids != f"{change.old_id}..{change.new_id}".encode():  # pragma: no cover - same order in both logs
+            raise GuardtrailError(
+                f"git log: the patch of {change.path!r} in commit {change.commit[:12]} is not its own"
+            )
+    return section
+
+
+def _usable_patch(patch: bytes) -> bool:
+    """Whether git wrote ``patch`` as text: not a "Binary files" section, which attributes can
+    make of a text file (libgit2 then reads it by content). Attributes that make git write a
+    binary file as text make libgit2 do so too: every reader sees those lines alike."""
+    return b"\nBinary files " not in patch
 
 
 def _no_object(object_id: str) -> bool:
