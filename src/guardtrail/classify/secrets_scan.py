@@ -1,8 +1,9 @@
 """``guardtrail scan``: secrets in the working tree, or in every commit of the history.
 
 The working tree is read file by file (tracked files, or the paths given), within a size limit
-and skipping binaries; history is read from the object database, commit by commit, scanning
-only the lines each commit adds, so a secret is reported once, in the commit that added it.
+and skipping binaries; history is read commit by commit (git's logs and the object database),
+scanning only the lines each commit adds, so a secret is reported once, in the commit that
+added it.
 """
 
 from __future__ import annotations
@@ -126,9 +127,9 @@ def scan_history(
 ) -> list[Finding]:
     """Secrets in the lines every commit of the history adds, each in the commit that added it.
 
-    The files ordinary commits change come from one streaming ``git log --raw``
-    (``Repository.history_changes``); each file's added lines are read from the object
-    database and scanned; merges count only what they introduce themselves
+    The files ordinary commits change, and the patches of their edits, come from git
+    (``Repository.history_changes``); a new file's lines are read from the object database
+    (``Repository.added_text``); merges count only what they introduce themselves
     (``Repository.changes``). Findings come in the order of ``all_commits``.
 
     When the changed files hold ``threshold`` bytes or more and there is more than one
