@@ -35,3 +35,17 @@ def test_a_record_key_deeper_down_and_an_empty_record_list() -> None:
     assert json.loads(text) == document
     assert '        {"id": 1},\n        {"id": 2}\n' in text
     assert '"rules": []' in text
+
+
+def test_a_record_reads_as_json_dumps_writes_it_whatever_it_holds() -> None:
+    """Records are written by one C encoder built once: the text is ``json.dumps``'s."""
+    records = [
+        {"text": 'quote " backslash \\ tab \t newline \n bell \x07 nul \x00', "é": "ü… 中文 \u2028 \U0001f600"},
+        {"numbers": [0, -1, 2**70, 1.5, 1e-7, 1e300], "flags": [True, False, None]},
+        {"nested": {"deeper": [{"x": []}, {}], "empty": ""}},
+        [],
+        "a bare string",
+    ]
+    text = dumps({"records": records}, records=("records",))
+    lines = text.split("\n")[2:-3]  # not splitlines(): it would cut at U+2028 too
+    assert [line.strip().rstrip(",") for line in lines] == [json.dumps(r, ensure_ascii=False) for r in records]
