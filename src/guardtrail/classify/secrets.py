@@ -527,7 +527,7 @@ class SecretScanner:
                 for line in text.split("\n"):
                     candidates.setdefault(start, set()).add(index)
                     start += len(line) + 1
-        pragmas = "allowlist" in lowered  # else no line can carry one: skip the look per finding
+        pragmas = "allowlist" in lowered and "pragma" in lowered  # else no line carries one: no look per finding
         context = _PathContext(path)
         findings: list[Finding] = []
         requires = self._requires
