@@ -10,9 +10,9 @@ Without a suitable clone at hand, ``--from-tree`` turns real source files (for i
 Each tool runs ``--runs`` times, alternately; the script prints the megabytes of added lines,
 the median seconds of ``git log -p --all``, of reading the diffs alone through libgit2
 (``Repository.changes``) and as ``scan_history`` reads them (``Repository.history_patches``:
-one ``git log --raw``, then each file from the object database), of ``scan_history`` called
-in this process (imports
-done), and of ``guardtrail scan --history`` as a user runs it (a new process: interpreter
+``git log --raw`` and, beside it, ``git log -p`` for the patches of edits; new files from the
+object database), of ``scan_history`` called in this process (imports done), and of
+``guardtrail scan --history`` as a user runs it (a new process: interpreter
 start, imports and detect-secrets' own, about 0.3 s whatever the history), the throughput
 and the ratios to git log -p. The command runs with bytecode cached, as an installed package
 does, even where ``PYTHONDONTWRITEBYTECODE`` is set.
