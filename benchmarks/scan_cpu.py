@@ -3,9 +3,10 @@ before-and-after than wall-clock runs for a change to the scanner's inner loops.
 
     python benchmarks/scan_cpu.py --repo PATH [--runs 5] [--compare OLD_CHECKOUT]
 
-The file changes are listed once (``Repository.history_changes``); each run then times, in CPU
-seconds, reading the lines each adds from the object database (``added_text``) and their scan
-by a new ``SecretScanner`` (``scan_added``), with no worker processes and no git beside it.
+The file changes are listed once, edits with git's patches (``Repository.history_changes``);
+each run then times, in CPU seconds, reading the lines each adds (``added_text``: a patch, or a
+new file from the object database) and their scan by a new ``SecretScanner``
+(``scan_added``), with no worker processes and no git beside it.
 File-scoped rules (Kubernetes ``Secret`` manifests) are not given the whole file, which the
 command reads from the object database for them: a cost this script leaves out.
 Each run is a new process, so every cache starts cold as in a real scan. With ``--compare``,
