@@ -491,9 +491,9 @@ class Repository:
         return result
 
 
-def is_binary_content(data: bytes | memoryview) -> bool:
+def is_binary_content(data: bytes) -> bool:
     """Whether a file is binary by git's own rule, attributes aside (:data:`SNIFF_BYTES`)."""
-    return (data if isinstance(data, bytes) else bytes(data[:SNIFF_BYTES])).find(b"\0", 0, SNIFF_BYTES) >= 0
+    return data.find(b"\0", 0, SNIFF_BYTES) >= 0
 
 
 _CHUNK_BYTES = 1 << 16
@@ -616,10 +616,15 @@ def _whole_text(data: bytes) -> bytes | None:
     after the last one (as :class:`AddedText` holds them), or None for an empty file."""
     if not data:
         return None
-    text = data if data.endswith(b"\n") else data + b"\n"
-    while b"\r\n" in text:  # trailing carriage returns, however many
-        text = text.replace(b"\r\n", b"\n")
-    return text[:-1]
+    return _joined(data if data.endswith(b"\n") else data + b"\n")
+
+
+def _joined(lines: bytes) -> bytes:
+    """``lines``, each ending in a newline, as :class:`AddedText` holds them: trailing carriage
+    returns removed, however many, and no newline after the last line."""
+    while b"\r\n" in lines:
+        lines = lines.replace(b"\r\n", b"\n")
+    return lines[:-1]
 
 
 def _line_starts(data: bytes, prefix: bytes, start: int = 0, end: int | None = None) -> list[int]:
@@ -662,10 +667,7 @@ def _patch_additions(patch: bytes, path: str) -> tuple[bytes, tuple[tuple[int, i
         lines += count
     if not pieces:
         return None
-    text = b"".join(pieces)
-    while b"\r\n" in text:  # trailing carriage returns, however many
-        text = text.replace(b"\r\n", b"\n")
-    return text[:-1], tuple(hunks)
+    return _joined(b"".join(pieces)), tuple(hunks)
 
 
 def _added_block(patch: bytes, start: int, end: int, count: int) -> bytes | None:
