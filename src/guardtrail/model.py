@@ -16,6 +16,7 @@ class Category(str, enum.Enum):
     DEPENDENCY = "dependency"
     AGENT_CONFIG = "agent-config"
     HIDDEN_TEXT = "hidden-text"
+    INJECTION = "injection"
     POLICY = "policy"
 
 
@@ -25,6 +26,15 @@ class Severity(str, enum.Enum):
     NOTE = "note"
     WARNING = "warning"
     ERROR = "error"
+
+
+class Confidence(str, enum.Enum):
+    """How sure a detector is that what it saw is what its rule names (reported, and read by the
+    decision stage: high-confidence planted text blocks whoever wrote it)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
 
 
 @dataclass(frozen=True)
@@ -137,6 +147,8 @@ class Finding:
     decision stage honours it only in commits that are not gated."""
     details: tuple[str, ...] = field(default=())
     """Extra lines for reviewers (what exactly changed), shown under the message."""
+    confidence: Confidence | None = None
+    """How sure the detector is, where it says (hidden text, injection bait, workflow audits)."""
 
     def as_row(self) -> FindingRow:
         """The field values in order, for :meth:`from_row` in another process: a tuple pickles

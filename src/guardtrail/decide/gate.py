@@ -9,7 +9,10 @@ every report renders the same way. Rules of the decision:
 - A secret blocks whoever wrote it. Only the base baseline, an inline allowlist comment in a
   commit that is not gated, or an approver's ``Allow-secret:`` for that exact fingerprint
   clears it; an ordinary approval never does.
-- Hidden text in a commit that is not gated is reported as a warning.
+- Text planted to mislead a reviewer or steer the next assistant (Trojan Source characters,
+  high-confidence injection bait) blocks whoever wrote it, like a secret, but a signed approval
+  covering its commit clears it. Lower-confidence hidden text and bait in a commit that is not
+  gated is reported as a warning.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from guardtrail.decide.approvals import Approvals, find_approvals
 from guardtrail.decide.authorship import Signal
 from guardtrail.decide.policy import Approver, Policy
 from guardtrail.decide.signatures import SignatureCheck
-from guardtrail.model import Category, Commit, Finding, Severity
+from guardtrail.model import Category, Commit, Confidence, Finding, Severity
 
 
 class SecretBaseline(Protocol):
@@ -109,11 +112,21 @@ def _judge(finding: Finding, *, gated: bool, approvals: Approvals, baseline: Sec
         if acknowledged is not None:
             return [*extra, replace(finding, blocking=False, approved_by=str(acknowledged.approver))]
         return [*extra, replace(finding, blocking=True, severity=Severity.ERROR)]
-    if gated:
+    if gated or blocks_whoever_wrote_it(finding):
         return [_gated(finding, approvals)]
-    if finding.category is Category.HIDDEN_TEXT:
+    if finding.category in _WARNED_WHOEVER_WROTE_IT:
         return [replace(finding, blocking=False, severity=Severity.WARNING)]
     return []
+
+
+_WARNED_WHOEVER_WROTE_IT = (Category.HIDDEN_TEXT, Category.INJECTION)
+"""Categories about text a reader is shown: reported in every commit, not only gated ones."""
+
+
+def blocks_whoever_wrote_it(finding: Finding) -> bool:
+    """Planted text blocks in any commit until an approval covers it: whoever wrote it, it
+    misleads the reviewer (Trojan Source) or steers the next assistant (injection bait)."""
+    return finding.category in _WARNED_WHOEVER_WROTE_IT and finding.confidence is Confidence.HIGH
 
 
 def _gated(finding: Finding, approvals: Approvals) -> Finding:

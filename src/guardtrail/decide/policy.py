@@ -25,7 +25,9 @@ _TOP_KEYS = ("mode", "approvers", "paths", "ignore", "assistants", "baseline", "
 _HOOK_KEYS = ("attribute-assistant",)
 _APPROVER_KEYS = ("name", "email", "keys")
 _ASSISTANT_KEYS = ("emails", "names")
-_PATH_CATEGORIES = tuple(c.value for c in Category if c not in (Category.SECRET, Category.HIDDEN_TEXT))
+_PATH_CATEGORIES = tuple(
+    c.value for c in Category if c not in (Category.SECRET, Category.HIDDEN_TEXT, Category.INJECTION)
+)
 SSH_KEY_TYPES = ("ssh-", "sk-ssh-", "ecdsa-sha2-", "sk-ecdsa-sha2-")
 _FINGERPRINT = re.compile(r"^[0-9A-Fa-f]{40}$")
 _ARMOR = "-----BEGIN PGP PUBLIC KEY BLOCK-----"

@@ -70,6 +70,13 @@ CATEGORY_HELP: dict[Category, CategoryHelp] = {
         " what a model is told. Remove them unless they are intended.",
         "6.0",
     ),
+    Category.INJECTION: CategoryHelp(
+        "Text addressed to coding assistants was added",
+        "Text that tells an AI agent reading the repository what to do (run a command, read keys, disable"
+        " checks) steers the next assistant whoever wrote it. Remove it, or an approver approves it with"
+        " `guardtrail approve`.",
+        "7.0",
+    ),
     Category.POLICY: CategoryHelp(
         "The guardtrail policy or its allowlists changed",
         "The policy is read from the base revision, so a change cannot loosen the rules it is judged by;"
