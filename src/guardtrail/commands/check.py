@@ -56,7 +56,7 @@ def check_range(repo: Repository, span: Range, policy_rev: str) -> Decision:
     policy = load_policy(read, where)
     commits = [repo.commit(sha) for sha in repo.rev_list(span.base, span.head)]
     classifier = Classifier(policy)
-    findings = [f for commit in commits for f in classifier.classify(repo.changes(commit.sha), repo)]
+    findings = classifier.classify_range((repo.changes(commit.sha) for commit in commits), repo)
     detector = AuthorshipDetector(policy)
     signals = {commit.sha: detector.commit_signals(commit) for commit in commits}
     with SignatureVerifier(policy.approvers) as verifier:
