@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -163,6 +164,34 @@ def test_one_unreadable_file_does_not_stop_the_others_being_audited() -> None:
     assert result.failed["broken"].startswith("zizmor cannot read it: failed to parse input: ")
 
 
+def test_a_file_that_is_not_utf8_is_not_given_to_zizmor_and_the_others_are_audited() -> None:
+    inputs = [
+        zizmor.Input("latin-1", "on: push\n# caf\xe9\n".encode("latin-1"), action=False),
+        zizmor.Input("good", fixture("ci.new.yml").encode(), action=False),
+    ]
+
+    result = zizmor.audit(inputs)
+
+    assert set(result.findings) == {"good"}
+    assert result.failed == {"latin-1": "not UTF-8 text, which zizmor reads"}
+
+
+def test_when_a_run_fails_as_a_whole_each_file_is_audited_on_its_own(tmp_path: Path) -> None:
+    arguments = len(zizmor.ARGUMENTS) + 1
+    picky = fake_zizmor(
+        tmp_path, f'[ $# -gt {arguments} ] && {{ echo "one file at a time" >&2; exit 1; }}\nexec "{REAL}" "$@"'
+    )
+    inputs = [
+        zizmor.Input("a", fixture("ci.new.yml").encode(), action=False),
+        zizmor.Input("b", fixture("ci.old.yml").encode(), action=False),
+    ]
+
+    result = zizmor.audit(inputs, binary=picky)
+
+    assert (set(result.findings), result.failed) == ({"a", "b"}, {})
+    assert {r.audit for r in result.findings["b"]} == {"artipacked"}
+
+
 def test_ignore_comments_in_the_change_are_not_honoured() -> None:
     text = fixture("ci.new.yml").replace(
         "      - uses: someone/upload-action@main",
@@ -172,3 +201,46 @@ def test_ignore_comments_in_the_change_are_not_honoured() -> None:
     result = zizmor.audit([zizmor.Input("a", text.encode(), action=False)])
 
     assert ("unpinned-uses", 29) in {(r.audit, r.line) for r in result.findings["a"]}
+
+
+CORPUS = Path(__file__).parents[3] / "benchmarks" / "workflows"
+
+
+def zizmor_alone(path: Path) -> set[tuple[str, int]]:
+    """(audit, first primary line) of each risk zizmor reports on ``path`` run directly, as a user would."""
+    assert REAL is not None
+    done = subprocess.run(
+        [REAL, "--offline", "--no-config", "--format=json", str(path)], capture_output=True, check=False
+    )
+    entries = json.loads(done.stdout) if done.stdout.strip() else []
+    found = set()
+    for entry in entries:
+        primary = next(loc for loc in entry["locations"] if loc["symbolic"]["kind"] == "Primary")
+        found.add((entry["ident"], primary["concrete"]["location"]["start_point"]["row"] + 1))
+    return found
+
+
+def test_an_assistant_commit_adding_the_benchmark_corpus_reports_every_risk_zizmor_reports(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    placed = {}
+    for path in sorted(CORPUS.rglob("*.y*ml")):
+        relative = path.relative_to(CORPUS)
+        target = str(relative) if path.name.startswith("action.") else f".github/workflows/{relative.name}"
+        project.repo.write(target, path.read_bytes())
+        placed[target] = path
+    project.repo.commit("add the workflows", author=CLAUDE)
+
+    code, findings = check_json(project, capsys)
+
+    assert code == 1
+    for target, path in placed.items():
+        reported = {(f["rule"].removeprefix("workflow."), f["line"]) for f in findings if f["path"] == target}
+        assert zizmor_alone(path) <= reported, target
+    not_audited = {f["path"] for f in findings if f["rule"] == "workflow.audit-failed"}
+    assert not_audited == {
+        ".github/workflows/empty.yml",
+        ".github/workflows/latin-1.yml",
+        ".github/workflows/malformed.yml",
+        ".github/workflows/not-a-workflow.yml",
+    }

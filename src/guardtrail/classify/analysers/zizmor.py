@@ -20,6 +20,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +90,7 @@ class Result:
     route: str
     """Where that text stands in the document (``jobs/test/steps/0``)."""
     related: tuple[Note, ...] = ()
+    """zizmor's other primary and related locations, in its order."""
 
 
 @dataclass(frozen=True)
@@ -115,15 +117,57 @@ def find_binary() -> str | None:
     return shutil.which("zizmor", path=path)
 
 
+class _Crash(Exception):
+    """zizmor ran but failed the whole run; the message says how."""
+
+
 def audit(inputs: Sequence[Input], *, timeout: float | None = None, binary: str | None = None) -> Audit:
-    """Run zizmor once over ``inputs`` (no process at all when there are none), killed after
-    ``timeout`` seconds (:data:`TIMEOUT_SECONDS` unless given) or when the run is interrupted."""
+    """Run zizmor once over ``inputs`` (no process at all when there are none).
+
+    A file that is not UTF-8 text is not given to zizmor (it would fail the whole run). When
+    the run fails as a whole, each file is run on its own, so one hostile file cannot leave
+    the others unaudited. Every process is killed when the run is interrupted, and when the
+    ``timeout`` (:data:`TIMEOUT_SECONDS` unless given) for all of them together is over."""
     if not inputs:
         return Audit({}, {})
-    timeout = TIMEOUT_SECONDS if timeout is None else timeout
+    budget = TIMEOUT_SECONDS if timeout is None else timeout
+    deadline = time.monotonic() + budget
     program = binary or find_binary()
     if program is None:
         return _all_failed(inputs, "zizmor is not installed (pip install zizmor, a dependency of guardtrail)")
+    readable = [item for item in inputs if _is_utf8(item.data)]
+    answers = [_all_failed([item for item in inputs if item not in readable], "not UTF-8 text, which zizmor reads")]
+    try:
+        answers.append(_run(program, readable, deadline, budget))
+    except _Crash as crash:
+        if len(readable) == 1:
+            answers.append(_all_failed(readable, str(crash)))
+        for item in readable if len(readable) > 1 else ():
+            try:
+                answers.append(_run(program, [item], deadline, budget))
+            except _Crash as alone:
+                answers.append(_all_failed([item], str(alone)))
+    return Audit(
+        {key: found for answer in answers for key, found in answer.findings.items()},
+        {key: why for answer in answers for key, why in answer.failed.items()},
+    )
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _run(program: str, inputs: Sequence[Input], deadline: float, budget: float) -> Audit:
+    """One zizmor process over ``inputs``; raises :class:`_Crash` when it fails the whole run."""
+    if not inputs:
+        return Audit({}, {})
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return _all_failed(inputs, "zizmor's time ran out before it was run")
     with tempfile.TemporaryDirectory(prefix="guardtrail-zizmor-") as root:
         slots = _write(Path(root), inputs)
         try:
@@ -133,11 +177,11 @@ def audit(inputs: Sequence[Input], *, timeout: float | None = None, binary: str 
                 env=_environment(root),
                 stdin=subprocess.DEVNULL,
                 capture_output=True,
-                timeout=timeout,
+                timeout=left,
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            return _all_failed(inputs, f"zizmor did not finish within {timeout:g} s and was stopped")
+            return _all_failed(inputs, f"zizmor did not finish within {budget:g} s and was stopped")
         except OSError as exc:
             return _all_failed(inputs, f"zizmor cannot start: {exc.strerror or exc}")
     return _answer(done, slots)
@@ -175,12 +219,12 @@ def _answer(done: subprocess.CompletedProcess[bytes], slots: Mapping[str, str]) 
     log = done.stderr.decode("utf-8", errors="replace").splitlines()
     if done.returncode not in (0, _NO_INPUTS):
         last = next((line.strip() for line in reversed(log) if line.strip()), "no message")
-        return Audit({}, dict.fromkeys(slots.values(), f"zizmor failed (exit status {done.returncode}): {last}"))
+        raise _Crash(f"zizmor failed (exit status {done.returncode}): {last}")
     completed = {match.group(1) for line in log if (match := _COMPLETED.search(line))}
     try:
         results = _results(json.loads(done.stdout), slots) if done.returncode == 0 else {}
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        return Audit({}, dict.fromkeys(slots.values(), f"zizmor's output cannot be read: {exc}"))
+        raise _Crash(f"zizmor's output cannot be read: {exc}") from None
     warnings = _warnings(log, slots)
     findings = {key: tuple(results.get(key, ())) for slot, key in slots.items() if slot in completed}
     failed = {
@@ -227,7 +271,9 @@ def _results(document: Any, slots: Mapping[str, str]) -> dict[str, list[Result]]
                 related=tuple(
                     Note(line, str(loc["symbolic"]["annotation"]))
                     for loc in entry["locations"]
-                    if loc["symbolic"]["kind"] == "Related" and (line := _line(loc)) is not None
+                    if loc is not primary
+                    and loc["symbolic"]["kind"] in ("Primary", "Related")
+                    and (line := _line(loc)) is not None
                 ),
             )
         )
