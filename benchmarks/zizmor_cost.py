@@ -1,6 +1,6 @@
 """What zizmor adds to ``guardtrail check`` and to the pre-commit hook, with and without workflow changes.
 
-A real repository (50 modules and a 40-line workflow) gets one assistant commit on a branch, in
+A real repository (50 modules and a 30-line workflow) gets one assistant commit on a branch, in
 two variants: one edits a module only, the other edits the workflow too. Each command runs as a
 fresh process, as CI and hooks run it, alternating with its baseline in the same run:
 
@@ -18,7 +18,6 @@ fresh process, as CI and hooks run it, alternating with its baseline in the same
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -26,10 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ENV = {
-    **{name: value for name, value in os.environ.items() if not name.startswith("GIT_")},
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
+from hook_latency import ENV, _git, build_repository
+
 WORKFLOW = ".github/workflows/ci.yml"
 WORKFLOW_TEXT = """\
 name: CI
@@ -62,14 +59,6 @@ jobs:
           persist-credentials: false
       - run: pip install ruff
       - run: ruff check .
-  docs:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11 # v4.1.1
-        with:
-          persist-credentials: false
-      - run: pip install mkdocs
-      - run: mkdocs build --strict
 """
 DRIVER = """
 import sys
@@ -106,21 +95,13 @@ def find_binary(python: str) -> str:
     return subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def _git(repo: Path, *args: str, env: dict[str, str] | None = None) -> None:
-    subprocess.run(["git", *args], cwd=repo, env=env or ENV, check=True, capture_output=True)
-
-
 def build(repo: Path, *, edit_workflow: bool) -> Path:
-    repo.mkdir()
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "config", "user.name", "Bench")
-    _git(repo, "config", "user.email", "b@example.com")
-    for number in range(50):
-        (repo / f"module_{number}.py").write_text(f"def f{number}(x):\n    return x + {number}\n" * 20)
+    """The hook benchmark's repository with a workflow, and a change staged on a branch."""
+    build_repository(repo, "def f7(x):\n    return x + 7\n" * 20)
     (repo / WORKFLOW).parent.mkdir(parents=True)
     (repo / WORKFLOW).write_text(WORKFLOW_TEXT)
     _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "initial")
+    _git(repo, "commit", "-q", "-m", "add CI")
     _git(repo, "checkout", "-q", "-b", "feature")
     (repo / "module_7.py").write_text("def changed(x):\n    return x * 2\n")
     if edit_workflow:

@@ -35,7 +35,7 @@ def test_widened_workflow_reports_each_new_risk_on_its_line() -> None:
     injection = by_rule(findings, "workflow.template-injection")[0]
     assert (injection.severity, injection.confidence) == (Severity.ERROR, Confidence.HIGH)
     assert injection.details == (
-        "line 24: this run block",
+        "line 24: this run block",  # another line: the one the finding is on is not repeated
         "zizmor template-injection: severity high, confidence high",
         "https://docs.zizmor.sh/audits/#template-injection",
     )

@@ -133,7 +133,7 @@ def _take(left: list[zizmor.Result], result: zizmor.Result, key: Callable[[zizmo
 
 def _finding(report: Reporter, result: zizmor.Result) -> Finding:
     what = f" ({result.fragment})" if result.fragment and len(result.fragment) <= 100 else ""
-    details = [f"line {note.line}: {note.annotation}" for note in result.related]
+    details = [f"line {note.line}: {note.annotation}" for note in result.related if note.line != result.line]
     details.append(f"zizmor {result.audit}: severity {result.severity}, confidence {result.confidence}")
     details.append(DOCS + result.audit)
     finding = report(
