@@ -175,3 +175,12 @@ def test_assistant_widening_a_workflow_in_a_real_repository(repo: GitRepo) -> No
         f"run on forks\n\nCo-Authored-By: {CLAUDE}",
     )
     assert [(f.rule, f.line) for f in findings] == [("workflow.dangerous-triggers", 6)]
+
+
+def test_a_binary_workflow_is_reported_as_not_audited() -> None:
+    blobs = MemoryBlobs()
+    change = FileChange("c" * 40, CI, None, "added", None, blobs.store("on: push\x00"), binary=True)
+    findings = list(analyse_workflow(change, blobs))
+    assert [(f.rule, f.message) for f in findings] == [
+        ("workflow.audit-failed", "ci.yml was not audited: binary content")
+    ]

@@ -58,7 +58,7 @@ def audit_workflows(changes: Sequence[FileChange], blobs: Blobs) -> Analyser:
     return the analyser that reports each change from it."""
     inputs: dict[str, zizmor.Input] = {}
     for change in changes:
-        if not handles_workflow(change.path) or not has_new_text(change):
+        if not handles_workflow(change.path) or not has_new_text(change) or change.new_id is None:
             continue
         for key, blob_id in ((_key(change.path, change.new_id), change.new_id), (_old_key(change), change.old_id)):
             if key is not None and blob_id is not None and key not in inputs:
@@ -71,10 +71,8 @@ def analyse_workflow(change: FileChange, blobs: Blobs) -> Iterator[Finding]:
     yield from audit_workflows([change], blobs)(change, blobs)
 
 
-def _key(path: str, blob_id: str | None) -> str | None:
+def _key(path: str, blob_id: str) -> str:
     """An input's name: its kind and blob, so a file version the range touches twice is audited once."""
-    if blob_id is None:
-        return None
     return f"{'action' if basename(path) in ('action.yml', 'action.yaml') else 'workflow'}:{blob_id}"
 
 
@@ -82,16 +80,17 @@ def _old_key(change: FileChange) -> str | None:
     """The old side's input, when it was a workflow or action too (a file renamed into
     ``.github/workflows/`` is a new workflow)."""
     old_path = change.old_path or change.path
-    return _key(old_path, change.old_id) if handles_workflow(old_path) else None
+    return _key(old_path, change.old_id) if change.old_id is not None and handles_workflow(old_path) else None
 
 
 def _report(audit: zizmor.Audit, change: FileChange, blobs: Blobs) -> Iterator[Finding]:
-    if not handles_workflow(change.path) or not has_new_text(change):
+    """One change's findings from ``audit``: zizmor's news, or why it was not audited, then the inventory."""
+    if not handles_workflow(change.path) or change.new_id is None:
         return
     report = Reporter(change, Category.BUILD_LOGIC)
     new_key = _key(change.path, change.new_id)
-    if new_key is None or new_key not in audit.findings:
-        reason = audit.failed.get(new_key or "", "zizmor was not run on it")
+    if change.binary or new_key not in audit.findings:
+        reason = "binary content" if change.binary else audit.failed.get(new_key, "zizmor was not run on it")
         yield report(
             "workflow.audit-failed",
             f"{basename(change.path)} was not audited: {reason}",
@@ -103,7 +102,8 @@ def _report(audit: zizmor.Audit, change: FileChange, blobs: Blobs) -> Iterator[F
         old_key = _old_key(change)
         old = audit.findings.get(old_key, ()) if old_key is not None else ()
         yield from (_finding(report, result) for result in news(audit.findings[new_key], old))
-    yield from _inventory(report, change, read_sides(change, blobs))
+    if not change.binary:
+        yield from _inventory(report, change, read_sides(change, blobs))
 
 
 def news(new: Sequence[zizmor.Result], old: Sequence[zizmor.Result]) -> list[zizmor.Result]:
