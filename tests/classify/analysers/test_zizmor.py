@@ -112,6 +112,23 @@ def test_zizmor_missing_still_blocks_the_gated_change_and_says_why(
     )
 
 
+def test_zizmor_runs_offline_without_configuration_ignores_or_tokens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("GITHUB_TOKEN", "GH_TOKEN", "ZIZMOR_GITHUB_TOKEN", "ZIZMOR_CONFIG"):
+        monkeypatch.setenv(name, "from-the-environment")
+    seen = tmp_path / "seen"
+    spy = fake_zizmor(tmp_path, f'printf "%s\\n" "$@" > "{seen}.args"\nenv > "{seen}.env"\nexec "{REAL}" "$@"')
+
+    result = zizmor.audit([zizmor.Input("a", fixture("ci.new.yml").encode(), action=False)], binary=spy)
+
+    assert "a" in result.findings
+    arguments = (tmp_path / "seen.args").read_text(encoding="utf-8").splitlines()
+    assert {"--offline", "--no-config", "--no-ignores", "--persona=regular"} <= set(arguments)
+    assert arguments[-1] == "0/.github/workflows/workflow.yml"
+    assert "from-the-environment" not in (tmp_path / "seen.env").read_text(encoding="utf-8")
+
+
 def test_a_crashing_zizmor_fails_every_file_with_its_last_words(tmp_path: Path) -> None:
     crash = fake_zizmor(tmp_path, "echo 'thread main panicked' >&2\nexit 101")
     inputs = [zizmor.Input("a", b"on: push\n", action=False), zizmor.Input("b", b"runs: {}\n", action=True)]
@@ -122,8 +139,11 @@ def test_a_crashing_zizmor_fails_every_file_with_its_last_words(tmp_path: Path) 
     assert result.failed == dict.fromkeys(("a", "b"), "zizmor failed (exit status 101): thread main panicked")
 
 
-def test_output_that_is_not_zizmor_s_json_fails_every_file(tmp_path: Path) -> None:
-    garbled = fake_zizmor(tmp_path, "echo '[{\"ident\": 1}]'")
+@pytest.mark.parametrize(
+    "output", ['[{"ident": 1}]', '[{"ident": "x", "locations": []}]', "{}", "[1]", "not json", '[{"locations": 7}]']
+)
+def test_output_that_is_not_zizmor_s_json_fails_every_file(tmp_path: Path, output: str) -> None:
+    garbled = fake_zizmor(tmp_path, f"echo '{output}'")
 
     result = zizmor.audit([zizmor.Input("a", b"on: push\n", action=False)], binary=garbled)
 

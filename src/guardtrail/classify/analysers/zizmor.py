@@ -7,7 +7,8 @@ for an action), and the binary the ``zizmor`` wheel installs runs once over all 
 offline, with no configuration file and no ignore comments honoured (both would come from the
 change under review), in an environment that holds no token. Its JSON findings are read back
 per file. A file zizmor does not say it completed was not audited: the answer names it with
-the reason, so the caller can report it (fail closed). Nothing here raises for zizmor's faults.
+the reason, so the caller can report it (fail closed). Nothing here raises for zizmor's faults:
+when a run fails as a whole, each file is run on its own, so one file cannot hide the others.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class Result:
 
 @dataclass(frozen=True)
 class Audit:
-    """What one run said of each input: its findings, or why it was not audited."""
+    """What zizmor said of each input: its findings, or why it was not audited."""
 
     findings: Mapping[str, tuple[Result, ...]]
     """Findings by input key, for every input zizmor audited (empty when it found nothing)."""
@@ -223,8 +224,8 @@ def _answer(done: subprocess.CompletedProcess[bytes], slots: Mapping[str, str]) 
     completed = {match.group(1) for line in log if (match := _COMPLETED.search(line))}
     try:
         results = _results(json.loads(done.stdout), slots) if done.returncode == 0 else {}
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise _Crash(f"zizmor's output cannot be read: {exc}") from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, StopIteration) as exc:
+        raise _Crash(f"zizmor's output cannot be read: {type(exc).__name__} {exc}".rstrip()) from None
     warnings = _warnings(log, slots)
     findings = {key: tuple(results.get(key, ())) for slot, key in slots.items() if slot in completed}
     failed = {
@@ -250,6 +251,8 @@ def _warnings(log: Sequence[str], slots: Mapping[str, str]) -> dict[str, str]:
 
 def _results(document: Any, slots: Mapping[str, str]) -> dict[str, list[Result]]:
     """zizmor's JSON findings by input key (findings about files it was not given are dropped)."""
+    if not isinstance(document, list):
+        raise TypeError("not a list of findings")
     results: dict[str, list[Result]] = {}
     for entry in document:
         primary = next(loc for loc in entry["locations"] if loc["symbolic"]["kind"] == "Primary")
