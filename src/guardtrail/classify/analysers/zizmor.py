@@ -169,9 +169,9 @@ def _run(program: str, inputs: Sequence[Input], deadline: float, budget: float) 
     left = deadline - time.monotonic()
     if left <= 0:
         return _all_failed(inputs, "zizmor's time ran out before it was run")
-    with tempfile.TemporaryDirectory(prefix="guardtrail-zizmor-") as root:
-        slots = _write(Path(root), inputs)
-        try:
+    try:
+        with tempfile.TemporaryDirectory(prefix="guardtrail-zizmor-") as root:
+            slots = _write(Path(root), inputs)
             done = subprocess.run(
                 [program, *ARGUMENTS, *slots],
                 cwd=root,
@@ -181,10 +181,10 @@ def _run(program: str, inputs: Sequence[Input], deadline: float, budget: float) 
                 timeout=left,
                 check=False,
             )
-        except subprocess.TimeoutExpired:
-            return _all_failed(inputs, f"zizmor did not finish within {budget:g} s and was stopped")
-        except OSError as exc:
-            return _all_failed(inputs, f"zizmor cannot start: {exc.strerror or exc}")
+    except subprocess.TimeoutExpired:
+        return _all_failed(inputs, f"zizmor did not finish within {budget:g} s and was stopped")
+    except OSError as exc:
+        return _all_failed(inputs, f"zizmor cannot run: {exc.strerror or exc}")
     return _answer(done, slots)
 
 
