@@ -111,9 +111,20 @@ class Clearance:
         if len(approvers) >= need:
             return replace(finding, blocking=False, approved_by=named)
         if not approvers:
-            return replace(finding, blocking=True, approved_by=None)
+            return replace(
+                finding, blocking=True, approved_by=None, details=(*finding.details, *self._mismatches(finding))
+            )
         note = f"needs {need} distinct approvers (approvals.policy_changes); approved so far by {named}"
         return replace(finding, blocking=True, approved_by=None, details=(*finding.details, note))
+
+    def _mismatches(self, finding: Finding) -> list[str]:
+        """Why statements that name this path do not clear it: they approve another change."""
+        return [
+            f"a signed statement by {a.approver} in {a.commit[:10]} approves a different change to this path:"
+            " approve again"
+            for a in self.approvals.approvals
+            if a.changes is not None and finding.commit in a.covers and finding.path in a.changes
+        ]
 
 
 def _judge(finding: Finding, *, gated: bool, clearance: Clearance, baseline: SecretBaseline | None) -> list[Finding]:
