@@ -32,16 +32,21 @@ class CheckOptions:
     """Read the policy from this revision instead of the one :func:`policy_revision` picks."""
 
 
-def append_audit_log(decision: Decision, path: str | os.PathLike[str]) -> None:
-    """Append the decision's audit lines (one per commit, one for the range) to ``path``."""
-    from guardtrail.report.audit import audit_lines
+def append_audit_log(decision: Decision, path: str | os.PathLike[str]) -> str:
+    """Append the decision's audit lines (one per commit, one for the range) to ``path``, chained
+    on from its last record; the hash of the last record written."""
+    from guardtrail.commands.audit import last_line
+    from guardtrail.report.audit import GENESIS, audit_lines, last_record_hash
 
-    lines = audit_lines(decision, datetime.now(timezone.utc))
+    last = last_line(path)
+    prev = GENESIS if last is None else last_record_hash(last, str(path))
+    lines = audit_lines(decision, datetime.now(timezone.utc), prev)
     try:
         with open(path, "a", encoding="utf-8") as handle:
             handle.writelines(line + "\n" for line in lines)
     except OSError as exc:
         raise GuardtrailError(f"cannot append to audit log {path}: {exc.strerror}") from None
+    return last_record_hash(lines[-1], str(path))
 
 
 def run_check(options: CheckOptions) -> Decision:
