@@ -136,7 +136,16 @@ def test_an_ordinary_key_never_counts_when_presence_is_required(
     project.repo.git("checkout", "-q", "feature")
     project.repo.git("rebase", "-q", "main")
     project.use(ALICE, plain)
-    assert project.approve() == 0
+    capsys.readouterr()
+    assert project.approve() == 2  # refused up front, with the fix
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .endswith(
+            "counts only FIDO security keys: sign with an sk- key ('ssh-keygen -t ed25519-sk') listed for you there"
+        )
+    )
+    project.repo.commit(f"Approve\n\nApproved-by: {ALICE[0]} <{ALICE[1]}>", sign_with=plain, allow_empty=True)
     code, report = _check(capsys, project.repo)
     assert code == 1
     assert "flags" not in report["commits"][-1]["signature"]

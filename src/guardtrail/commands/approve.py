@@ -59,9 +59,10 @@ def _configured_ssh_key(repo: Repository, key_setting: str) -> str | None:
     return f"{parts[0]} {parts[1]}" if len(parts) >= 2 and parts[0].startswith(SSH_KEY_TYPES) else None
 
 
-def _check_signing_key(repo: Repository, approver: Approver) -> None:
+def _check_signing_key(repo: Repository, approver: Approver, policy: Policy) -> None:
     key_setting = repo.config("user.signingkey")
     fmt = (repo.config("gpg.format") or "openpgp").lower()
+    require = policy.approvals.require
     if fmt == "ssh":
         if not key_setting:
             raise GuardtrailError("no signing key configured: run 'git config user.signingkey ~/.ssh/id_ed25519.pub'")
@@ -70,6 +71,16 @@ def _check_signing_key(repo: Repository, approver: Approver) -> None:
             raise GuardtrailError(
                 f"your signing key ({key_setting}) is not one of {approver.email}'s keys in the base policy"
             )
+        if require != "none" and key is not None and not key.startswith("sk-"):
+            raise GuardtrailError(
+                f"approvals.require: {require} in {policy.source} counts only FIDO security keys: "
+                "sign with an sk- key ('ssh-keygen -t ed25519-sk') listed for you there"
+            )
+    elif require != "none":
+        raise GuardtrailError(
+            f"approvals.require: {require} in {policy.source} counts only FIDO security keys: "
+            "run 'git config gpg.format ssh' and sign with an sk- key listed for you there"
+        )
     elif fmt == "openpgp":
         if not approver.pgp_fingerprints and not approver.pgp_armored:
             raise GuardtrailError(
@@ -164,7 +175,7 @@ def run_approve(options: ApproveOptions) -> str:
     policy_rev = policy_revision(repo, span, options.base, None)
     decision = check_range(repo, span, policy_rev)
     approver = _approver(repo, decision.policy)
-    _check_signing_key(repo, approver)
+    _check_signing_key(repo, approver, decision.policy)
     if not any(entry.gated for entry in decision.commits) and not options.allow_secrets:
         raise GuardtrailError("nothing in the range needs approval: no gated commits")
     block = _statement_block(repo, span, policy_rev, decision, options, approver)

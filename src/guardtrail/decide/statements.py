@@ -33,6 +33,7 @@ _HEADER = NAMESPACE
 _QUOTING = re.compile(r"^[\s>*]+")
 """What mail quoting, indentation and GitHub's squash list put before a line of the block."""
 _CHANGE = re.compile(r"^change ([0-9a-f]{64}) (\".*\")$")
+_APPROVER = re.compile(r"^approver (\S[^<>]*? <[^<>\s@]+@[^<>\s]+>)$")
 NO_POLICY = "none"
 
 
@@ -61,12 +62,8 @@ class Statement:
 def parse_statement(text: str) -> Statement | None:
     """The statement a signed text states, or None when it is not one (then it approves nothing)."""
     lines = text.rstrip("\n").split("\n")
-    if (
-        len(lines) < 3
-        or lines[0] != _HEADER
-        or not lines[1].startswith("approver ")
-        or not lines[2].startswith("policy ")
-    ):
+    approver = _APPROVER.match(lines[1]) if len(lines) >= 3 else None
+    if approver is None or lines[0] != _HEADER or not lines[2].startswith("policy "):
         return None
     changes: list[tuple[str, str]] = []
     allowed: list[str] = []
@@ -84,9 +81,7 @@ def parse_statement(text: str) -> Statement | None:
             allowed.append(line.split(" ", 1)[1].strip())
         else:
             return None
-    statement = Statement(
-        lines[1].removeprefix("approver "), lines[2].removeprefix("policy "), tuple(changes), tuple(allowed)
-    )
+    statement = Statement(approver.group(1), lines[2].removeprefix("policy "), tuple(changes), tuple(allowed))
     return statement if statement.text == text else None
 
 
