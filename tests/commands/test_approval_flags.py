@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from guardtrail.cli import main
+from guardtrail.decide.signatures import sshsig_sk_flags
 from tests.gitrepo import ALICE, CLAUDE, CLAUDE_TRAILER, GitRepo, SshKey, policy_text
 from tests.sk_authenticator import USER_PRESENT, USER_VERIFIED, SkKey, install_program, sign
 
@@ -42,8 +43,10 @@ class SkProject:
         return main(["approve", "--repo", str(self.repo.path), "--base", "main"])
 
 
-def _project(tmp_path: Path, approvals: str, *, extra_approvers: tuple[tuple[str, str, str], ...] = ()) -> SkProject:
-    alice = SkKey.generate(tmp_path / "keys", "alice", flags=USER_PRESENT)
+def _project(
+    tmp_path: Path, approvals: str, *, extra_approvers: tuple[tuple[str, str, str], ...] = (), kind: str = "ed25519"
+) -> SkProject:
+    alice = SkKey.generate(tmp_path / "keys", "alice", flags=USER_PRESENT, kind=kind)
     repo = GitRepo.create(tmp_path / "repo")
     text = policy_text((*ALICE, alice.public_line), *extra_approvers, extra=approvals)
     repo.write(".guardtrail.yml", text)
@@ -65,15 +68,19 @@ def _outcome(report: dict[str, Any]) -> set[tuple[str, str, bool, str | None]]:
     return {(f["rule"], f["path"], f["blocking"], f["approved_by"]) for f in report["findings"]}
 
 
-def test_ssh_keygen_accepts_an_untouched_sk_signature_so_guardtrail_reads_the_flags(tmp_path: Path) -> None:
-    key = SkKey.generate(tmp_path, "k", flags=0)
+@pytest.mark.parametrize(("kind", "shown"), [("ed25519", b"ED25519-SK"), ("ecdsa", b"ECDSA-SK")])
+def test_ssh_keygen_accepts_an_untouched_sk_signature_so_guardtrail_reads_the_flags(
+    tmp_path: Path, kind: str, shown: bytes
+) -> None:
+    key = SkKey.generate(tmp_path, "k", flags=0, kind=kind)
     allowed = tmp_path / "allowed"
     allowed.write_text("a@example.com " + " ".join(key.public_line.split()[:2]) + "\n", encoding="utf-8")
     (tmp_path / "sig").write_text(sign(key.private, "git", b"data"), encoding="utf-8")
     verify = ["ssh-keygen", "-Y", "verify", "-f", str(allowed), "-I", "a@example.com", "-n", "git"]
     result = subprocess.run([*verify, "-s", str(tmp_path / "sig")], input=b"data", capture_output=True, check=False)
     assert result.returncode == 0, result.stderr
-    assert b"ED25519-SK" in result.stdout
+    assert shown in result.stdout
+    assert sshsig_sk_flags((tmp_path / "sig").read_bytes()) == (0, 1)
     forged = subprocess.run([*verify, "-s", str(tmp_path / "sig")], input=b"dat4", capture_output=True, check=False)
     assert forged.returncode != 0
 
@@ -209,3 +216,22 @@ def test_policy_changes_need_as_many_distinct_approvers_as_the_policy_says(
         ("build-logic.github-actions", WORKFLOW, False, f"{alice}, {bob_id}"),
         ("policy.guardtrail", ".guardtrail.yml", False, f"{alice}, {bob_id}"),
     }
+
+
+@pytest.mark.parametrize("kind", ["ed25519", "ecdsa"])
+def test_the_text_report_says_which_flags_each_approval_carried(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    project = _project(tmp_path, "approvals:\n  require: verification\n", kind=kind)
+    project.alice.set_flags(USER_PRESENT | USER_VERIFIED)
+    project.use(ALICE, project.alice)
+    assert project.approve() == 0
+    approval = project.repo.head()
+    capsys.readouterr()
+    assert main(["check", "--repo", str(project.repo.path), "--base", "main"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    alice = f"{ALICE[0]} <{ALICE[1]}>"
+    assert f"  signature: good SSH signature by {alice} (user-presence, user-verification)" in lines
+    assert lines[lines.index("Approvals bound to content:") + 1] == (
+        f"  {approval[:10]}: {alice} (user-presence, user-verification) approves exactly: {WORKFLOW}"
+    )
