@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guardtrail.commands.check import check_range, policy_revision
-from guardtrail.decide.approvals import ALLOW_SECRET, APPROVED_BY, wrote
+from guardtrail.decide.approvals import ALLOW_SECRET, APPROVED_BY, wrote, wrote_any_part
 from guardtrail.decide.gate import Decision
 from guardtrail.decide.policy import POLICY_FILE, SSH_KEY_TYPES, Approver, Policy
 from guardtrail.decide.statements import NAMESPACE, Statement, approval_block, net_digests, policy_id
@@ -117,7 +117,7 @@ def approved_paths(decision: Decision, approver: Approver) -> list[str]:
     own_ok = decision.policy.approvals.self_approval == "with-presence"
     by_sha = {entry.commit.sha: entry.commit for entry in decision.commits}
     sensitive = [f for f in decision.findings if f.category is not Category.SECRET]
-    theirs = {f.path for f in sensitive if not own_ok and wrote(approver, by_sha[f.commit])}
+    theirs = {f.path for f in sensitive if not own_ok and wrote_any_part(approver, by_sha[f.commit])}
     return sorted({f.path for f in sensitive} - theirs)
 
 

@@ -185,7 +185,7 @@ def _publish(options: CiOptions, decision: Decision, repo: Path, say: Callable[[
     summary = options.env.get("GITHUB_STEP_SUMMARY")
     if summary:
         text = render_summary(decision)
-        if options.audit_log is not None and last_hash is not None:
+        if last_hash is not None:
             text += render_audit_hash(str(options.audit_log), last_hash)
         _append(summary, text, "job summary")
     outputs = options.env.get("GITHUB_OUTPUT")
