@@ -258,6 +258,24 @@ def ci(
     return run_ci(options, lambda text: click.echo(text, nl=False))
 
 
+# ---- audit log commands (audit verify) go here ----
+@cli.group()
+def audit() -> None:
+    """Work with guardtrail's audit log (--audit-log FILE)."""
+
+
+@audit.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--expect", metavar="HASH", help="The last record hash kept elsewhere (ci prints it in the job summary).")
+def audit_verify(file: Path, expect: str | None) -> int:
+    """Check FILE's hash chain: exit 0 intact, 1 tampered (first bad line named), 2 unreadable."""
+    from guardtrail.commands.audit import VerifyOptions, run_verify
+
+    code, message = run_verify(VerifyOptions(file, expect))
+    click.echo(f"guardtrail: {message}", err=code != EXIT_PASS)
+    return code
+
+
 # ---- secret scanning commands (scan) go here ----
 @cli.command()
 @click.option("--repo", default=".", show_default=True, help="Repository to scan.")

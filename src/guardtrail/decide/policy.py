@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 POLICY_FILE = ".guardtrail.yml"
 MODES = ("assistant", "unsigned")
-_TOP_KEYS = ("mode", "approvers", "paths", "ignore", "assistants", "baseline", "hooks")
+_TOP_KEYS = ("mode", "approvers", "paths", "ignore", "assistants", "baseline", "hooks", "approvals")
 _HOOK_KEYS = ("attribute-assistant",)
 _APPROVER_KEYS = ("name", "email", "keys")
 _ASSISTANT_KEYS = ("emails", "names")
@@ -54,6 +54,25 @@ class Approver:
         return str(self.person)
 
 
+REQUIRE = ("none", "presence", "verification")
+SELF_APPROVAL = ("never", "with-presence")
+_APPROVALS_KEYS = ("require", "self_approval", "policy_changes")
+
+
+@dataclass(frozen=True)
+class ApprovalRules:
+    """What an approval must carry to count (the policy's ``approvals:`` section)."""
+
+    require: str = "none"
+    """``none``; ``presence``: only signatures a FIDO key made with a touch (flag 0x01) count;
+    ``verification``: only those made with a touch and a PIN (flags 0x01 and 0x04)."""
+    self_approval: str = "never"
+    """``never``: an approver never approves a commit they wrote or co-wrote; ``with-presence``:
+    they may, with a signature their FIDO key made with a touch."""
+    policy_changes: int = 1
+    """How many distinct approvers must clear a finding of category ``policy``."""
+
+
 @dataclass(frozen=True)
 class Policy:
     mode: str = "assistant"
@@ -71,6 +90,8 @@ class Policy:
     """Client hooks add ``Assisted-by: <agent>`` to commits made in an agent session."""
     source: str = "built-in defaults"
     """Where the policy came from, for reports and the audit log."""
+    approvals: ApprovalRules = ApprovalRules()
+    """What an approval must carry: flags, self-approval, thresholds."""
 
     def approver_by_email(self, email: str) -> Approver | None:
         wanted = email.strip().lower()
@@ -151,6 +172,39 @@ def _approver(node: yaml.Node, source: str) -> Approver:
     return Approver(_scalar(fields["name"], source, "name"), email, ssh, fingerprints, armored)
 
 
+def _choice(node: yaml.Node, source: str, what: str, choices: tuple[str, ...]) -> str:
+    value = _scalar(node, source, what)
+    if value not in choices:
+        raise _error(source, node, f"{what} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def _approvals_section(node: yaml.Node, source: str) -> ApprovalRules:
+    """The ``approvals:`` section: required flags, self-approval, the policy-change threshold."""
+    fields = _mapping(node, source, _APPROVALS_KEYS, "approvals")
+    defaults = ApprovalRules()
+    threshold = defaults.policy_changes
+    if "policy_changes" in fields:
+        value_node = fields["policy_changes"]
+        value = yaml.SafeLoader("").construct_object(value_node) if isinstance(value_node, yaml.ScalarNode) else None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise _error(source, value_node, "approvals.policy_changes must be a whole number of approvers, 1 or more")
+        threshold = value
+    return ApprovalRules(
+        require=(
+            _choice(fields["require"], source, "approvals.require", REQUIRE)
+            if "require" in fields
+            else defaults.require
+        ),
+        self_approval=(
+            _choice(fields["self_approval"], source, "approvals.self_approval", SELF_APPROVAL)
+            if "self_approval" in fields
+            else defaults.self_approval
+        ),
+        policy_changes=threshold,
+    )
+
+
 def parse_policy(text: str, source: str) -> Policy:
     """Validate the policy text; any problem is a :class:`GuardtrailError` naming file and line."""
     try:
@@ -197,6 +251,7 @@ def parse_policy(text: str, source: str) -> Policy:
             else False
         ),
         source=source,
+        approvals=_approvals_section(fields["approvals"], source) if "approvals" in fields else ApprovalRules(),
     )
 
 
