@@ -117,12 +117,17 @@ def _hook_stdin() -> str:
 
 @cli.command()
 @click.option("--repo", default=".", show_default=True, help="Repository whose staged change to scan.")
-def staged(repo: str) -> int:
-    """Scan the staged change (pre-commit hook): secrets block; sensitive changes block for assistants."""
+@click.argument("files", nargs=-1)
+def staged(repo: str, files: tuple[str, ...]) -> int:
+    """Scan the staged change (pre-commit hook): secrets block; sensitive changes block for assistants.
+
+    FILES (what pre-commit passes) are also scanned for secrets in the working tree: all of them
+    when no commit is in progress (pre-commit run --all-files / --files), else those with no
+    staged change."""
     from guardtrail.commands.staged import StagedOptions, render_staged, run_staged
 
     environ, cwd = _hook_env()
-    result = run_staged(StagedOptions(repo=Path(repo), environ=environ, cwd=cwd))
+    result = run_staged(StagedOptions(repo=Path(repo), environ=environ, cwd=cwd, files=files))
     click.echo(render_staged(result), nl=False, err=True)
     return result.exit_code
 
