@@ -19,6 +19,7 @@ from guardtrail.decide.policy import FileReader, load_baseline, load_policy
 from guardtrail.decide.signatures import SignatureVerifier
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Range, Repository
+from guardtrail.terminal import ProgressCallback
 
 
 @dataclass(frozen=True)
@@ -42,21 +43,28 @@ def append_audit_log(decision: Decision, path: str | os.PathLike[str]) -> None:
         raise GuardtrailError(f"cannot append to audit log {path}: {exc.strerror}") from None
 
 
-def run_check(options: CheckOptions) -> Decision:
+def run_check(options: CheckOptions, *, progress: ProgressCallback | None = None) -> Decision:
     repo = Repository(options.repo)
     span = repo.resolve_range(options.base, options.head)
     policy_rev = repo.resolve(options.policy_ref) if options.policy_ref else span.base
-    return check_range(repo, span, policy_rev)
+    return check_range(repo, span, policy_rev, progress=progress)
 
 
-def check_range(repo: Repository, span: Range, policy_rev: str) -> Decision:
-    """The gate over ``span`` of an opened repository, judged by the policy at ``policy_rev``."""
+def check_range(
+    repo: Repository, span: Range, policy_rev: str, *, progress: ProgressCallback | None = None
+) -> Decision:
+    """The gate over ``span`` of an opened repository, judged by the policy at ``policy_rev``;
+    ``progress`` hears (commits classified, commits in the range)."""
     read: FileReader = functools.partial(repo.file_at, policy_rev)
     where = f"at {policy_rev[:10]}"
     policy = load_policy(read, where)
     commits = [repo.commit(sha) for sha in repo.rev_list(span.base, span.head)]
     classifier = Classifier(policy)
-    findings = [f for commit in commits for f in classifier.classify(repo.changes(commit.sha), repo)]
+    findings = []
+    for done, commit in enumerate(commits, start=1):
+        findings += classifier.classify(repo.changes(commit.sha), repo)
+        if progress is not None:
+            progress(done, len(commits))
     detector = AuthorshipDetector(policy)
     signals = {commit.sha: detector.commit_signals(commit) for commit in commits}
     with SignatureVerifier(policy.approvers) as verifier:

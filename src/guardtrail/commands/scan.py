@@ -19,6 +19,7 @@ from guardtrail.decide.policy import Policy, load_baseline, load_policy
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Repository
 from guardtrail.model import Finding
+from guardtrail.terminal import ProgressCallback
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def judge_scan(findings: Sequence[Finding], baseline: SecretBaseline | None) -> 
     return kept, len(findings) - len(kept)
 
 
-def run_scan(options: ScanOptions) -> Decision:
+def run_scan(options: ScanOptions, *, progress: ProgressCallback | None = None) -> Decision:
     repo = Repository(options.repo)
     if options.history and options.paths:
         raise GuardtrailError("--history scans every commit: give either --history or PATHS, not both")
@@ -71,7 +72,7 @@ def run_scan(options: ScanOptions) -> Decision:
     if options.history:
         if repo.is_empty():
             raise GuardtrailError("the repository has no commits yet: nothing to scan with --history")
-        found, scope = scan_history(repo, scanner=scanner), "history of every ref and HEAD"
+        found, scope = scan_history(repo, scanner=scanner, progress=progress), "history of every ref and HEAD"
     else:
         if repo.workdir is None:
             raise GuardtrailError("a bare repository has no working tree: use --history")
