@@ -238,12 +238,17 @@ def pre_push(remote: str, url: str | None, repo: str) -> int:
 
 @cli.command("pre-receive")
 @click.option("--repo", default=".", show_default=True, help="The receiving repository.")
-def pre_receive(repo: str) -> int:
+@click.option(
+    "--max-commits",
+    type=click.IntRange(min=1),
+    help="Reject a push of more new commits than N, saying to push in parts (servers with a hook time limit).",
+)
+def pre_receive(repo: str, max_commits: int | None) -> int:
     """Server hook: gate every pushed ref (reads '<old> <new> <ref>' lines); rejects on block or error."""
     from guardtrail.commands.pre_receive import PreReceiveOptions, run_pre_receive
 
     environ, _ = _hook_env()
-    result = run_pre_receive(PreReceiveOptions(Path(repo), _hook_stdin(), environ))
+    result = run_pre_receive(PreReceiveOptions(Path(repo), _hook_stdin(), environ, max_commits))
     click.echo(result.report, nl=False, err=True)
     return result.exit_code
 
