@@ -137,11 +137,15 @@ def main() -> int:
                 pushes[hook].append(push_into_copy(project, template, hook))
     hook = statistics.median(HOOK_SECONDS)
     with_hook, baseline = (statistics.median(pushes[name]) for name in ("guardtrail", "drain"))
+    rows = (
+        ("guardtrail pre-receive hook", hook, f"(max {max(HOOK_SECONDS):.2f} s)"),
+        ("its CPU time (user + system)", statistics.median(HOOK_CPU), ""),
+        ("push with the hook", with_hook, ""),
+        ("push, hook draining stdin", baseline, "(baseline)"),
+    )
     print(f"push of {args.commits} commits, median of {args.runs} runs")
-    print(f"  guardtrail pre-receive hook  median {hook:6.2f} s  (max {max(HOOK_SECONDS):.2f} s)")
-    print(f"  its CPU time (user + system) median {statistics.median(HOOK_CPU):6.2f} s")
-    print(f"  push with the hook           median {with_hook:6.2f} s")
-    print(f"  push, hook draining stdin    median {baseline:6.2f} s  (baseline)")
+    for label, seconds, note in rows:
+        print(f"  {label:<28} median {seconds:6.2f} s  {note}".rstrip())
     print(f"  ratio push with hook/baseline: {with_hook / baseline:.1f}; hook time / 5 s budget: {hook / BUDGET:.0%}")
     return 0
 

@@ -10,17 +10,11 @@ from pathlib import Path
 import pytest
 
 from guardtrail.cli import main
-from tests.gitrepo import GitRepo
+from tests.gitrepo import ACME_RULE, GitRepo
 
-ACME_POLICY = """\
+ACME_POLICY = f"""\
 mode: assistant
-secrets:
-  rules:
-    - id: acme-api-key
-      description: ACME API key
-      regex: 'acme_[a-z0-9]{32}'
-      keywords: [acme_]
-      examples:
+{ACME_RULE}      examples:
         match: ['ACME = "acme_0123456789abcdef0123456789abcdef"']
         no_match: ['prefix acme_ only']
 """

@@ -10,17 +10,9 @@ import pytest
 from guardtrail.cli import main
 from guardtrail.decide.policy import parse_policy
 from guardtrail.errors import GuardtrailError
-from tests.gitrepo import CLAUDE, GitRepo
+from tests.gitrepo import ACME_RULE, CLAUDE, GitRepo
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq2ZmFrZWtleWZvcnRlc3RzMDEyMzQ1Njc4OWFiY2Q alice"
-ACME_RULE = """\
-secrets:
-  rules:
-    - id: acme-api-key
-      description: ACME API key
-      regex: 'acme_[a-z0-9]{32}'
-      keywords: [acme_]
-"""
 
 
 @pytest.mark.parametrize(

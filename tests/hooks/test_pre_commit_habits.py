@@ -63,6 +63,14 @@ def _user_repo(repo: GitRepo, clone: Path, sha: str) -> None:
     repo.commit("use pre-commit")
 
 
+def _with_a_committed_key(repo: GitRepo, clone: Path, sha: str) -> None:
+    """The user's repository with an AWS key committed long ago (no staged change holds it)."""
+    _user_repo(repo, clone, sha)
+    repo.write("deploy/settings.py", f'REGION = "eu-west-1"\nAWS_ACCESS_KEY_ID = "{AWS_KEY}"\n')
+    repo.write("notes.txt", "nothing here\n")
+    repo.commit("settings")
+
+
 def _pre_commit(repo: GitRepo, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run(repo.path, "pre-commit", *args, env=hook_env(PRE_COMMIT_HOME=str(home)))
 
@@ -70,10 +78,7 @@ def _pre_commit(repo: GitRepo, home: Path, *args: str) -> subprocess.CompletedPr
 def test_run_all_files_fails_on_a_committed_aws_key(
     repo: GitRepo, guardtrail_clone: tuple[Path, str], pre_commit_home: Path
 ) -> None:
-    _user_repo(repo, *guardtrail_clone)
-    repo.write("deploy/settings.py", f'REGION = "eu-west-1"\nAWS_ACCESS_KEY_ID = "{AWS_KEY}"\n')
-    repo.write("notes.txt", "nothing here\n")
-    repo.commit("settings")  # committed long ago: no staged change holds it
+    _with_a_committed_key(repo, *guardtrail_clone)
 
     result = _pre_commit(repo, pre_commit_home, "run", "--all-files", "guardtrail")
 
@@ -88,10 +93,7 @@ def test_run_all_files_fails_on_a_committed_aws_key(
 def test_run_files_scans_just_the_files_given(
     repo: GitRepo, guardtrail_clone: tuple[Path, str], pre_commit_home: Path
 ) -> None:
-    _user_repo(repo, *guardtrail_clone)
-    repo.write("deploy/settings.py", f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"\n')
-    repo.write("notes.txt", "nothing here\n")
-    repo.commit("settings")
+    _with_a_committed_key(repo, *guardtrail_clone)
 
     clean = _pre_commit(repo, pre_commit_home, "run", "guardtrail", "--files", "notes.txt")
     dirty = _pre_commit(repo, pre_commit_home, "run", "guardtrail", "--files", "deploy/settings.py")
@@ -99,7 +101,7 @@ def test_run_files_scans_just_the_files_given(
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "guardtrail: PASS  staged change: 0 staged files, 0 added lines; 1 file of the working tree" in clean.stdout
     assert dirty.returncode == 1, dirty.stdout
-    assert "  BLOCK secret       deploy/settings.py:1  AWS access key" in dirty.stdout
+    assert "  BLOCK secret       deploy/settings.py:2  AWS access key" in dirty.stdout
 
 
 def test_a_commit_still_scans_its_staged_change_and_says_so(
