@@ -127,3 +127,24 @@ def test_a_commit_still_scans_its_staged_change_and_says_so(
     assert blocked.returncode == 1
     assert "  BLOCK secret       keys.py:1  AWS access key" in blocked.stderr
     assert "old.py" not in blocked.stderr
+
+
+def test_a_passing_push_says_how_many_commits_it_checked(
+    tmp_path: Path, repo: GitRepo, guardtrail_clone: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    _user_repo(repo, *guardtrail_clone)
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(repo.path, "remote", "add", "origin", str(remote))
+    git(repo.path, "push", "-q", "origin", "main")
+    env = hook_env(PRE_COMMIT_HOME=str(pre_commit_home))
+    assert run(repo.path, "pre-commit", "install", "--hook-type", "pre-push", env=env).returncode == 0
+    repo.write("docs.md", "one\n")
+    repo.commit("docs")
+    repo.write("docs.md", "two\n")
+    repo.commit("more docs")
+
+    pushed = git(repo.path, "push", "origin", "main", env=env)
+
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    assert "guardtrail: PASS  push of refs/heads/main: 2 commits checked\n" in pushed.stdout

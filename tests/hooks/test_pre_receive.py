@@ -39,7 +39,7 @@ def test_assistant_workflow_change_is_rejected_until_a_signed_approval(tmp_path:
     accepted = git(repo.path, "push", "origin", "feature")
 
     assert accepted.returncode == 0, accepted.stderr
-    assert "remote: refs/heads/feature: pass" in accepted.stderr
+    assert "remote: refs/heads/feature: pass (2 commits checked)" in accepted.stderr
     assert git(server, "rev-parse", "refs/heads/feature").stdout.strip() == approval
     assert git(server, "merge-base", "--is-ancestor", assistant, "feature").returncode == 0
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
-from guardtrail.commands import HookResult
+from guardtrail.commands import HookResult, commits_checked
 from guardtrail.commands.check import check_range
 from guardtrail.decide.gate import Decision
 from guardtrail.errors import GuardtrailError
@@ -106,7 +106,7 @@ def _judge_updates(
         blocked = blocked or bool(decision.blocking)
         fresh = _without(decision, seen)
         seen.update(c.commit.sha for c in decision.commits)
-        lines.append(f"{update.ref}: {decision.verdict}")
+        lines.append(f"{update.ref}: {decision.verdict} ({commits_checked(decision)})")
         if decision.blocking and not fresh.blocking:
             lines.append("  blocked by the commits reported above")
         elif decision.blocking:
