@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from guardtrail import __version__
-from tests.test_supply_chain import PIP_CACHE
+from tests.packaging import PIP_CACHE
 
 ROOT = Path(__file__).resolve().parents[1]
 RELEASE = yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8"))

@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from tests.gitrepo import CLAUDE, make_project
+from tests.packaging import PIP_CACHE
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -33,8 +34,6 @@ PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")
 OWN_ACTION = "OWNER/guardtrail@FULL_COMMIT_SHA"
 """The templates' reference to guardtrail itself: the user puts the commit of the release they
 copy the template from (the README says how); it is no sha, so a copy left as is fails loudly."""
-PIP_CACHE = os.environ.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip")
-"""The real cache, read before the sealed environment moves HOME: wheels come from it when they can."""
 
 
 def _uses(node: Any) -> Iterator[str]:

@@ -142,3 +142,16 @@ def test_quiet_still_reports_a_block(repo: GitRepo) -> None:
 
     assert result.returncode == 1
     assert "  BLOCK secret       settings.py:1" in result.stdout
+
+
+def test_the_commit_hook_colours_its_verdict_on_a_terminal_stderr(repo: GitRepo) -> None:
+    repo.write("settings.py", 'TOKEN = "ghp_R7q2Lx9TzVb4Nw8Kp3Ys6Hd1Jm5Fc0Ga2Qe7"\n')  # pragma: allowlist secret
+    repo.git("add", "settings.py")
+
+    code, _, err = in_terminal(repo.path, "staged")
+    _, _, plain = in_terminal(repo.path, "staged", NO_COLOR="1")
+
+    assert code == 1
+    assert err.startswith(f"guardtrail: {ESC}1m{ESC}31mBLOCK{ESC}0m  staged change: 1 staged file, 1 added line")
+    assert plain.startswith("guardtrail: BLOCK  staged change: 1 staged file, 1 added line")
+    assert ESC not in plain
