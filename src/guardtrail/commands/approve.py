@@ -166,6 +166,27 @@ def _statement_block(
     return approval_block(statement, _sign_statement(repo, statement.text))
 
 
+def refuse_what_it_cannot_clear(decision: Decision, allow_secrets: Sequence[str]) -> None:
+    """Stop before signing an approval that would change nothing, with what to do instead: a
+    range that passes already, or one that only secrets block (an approval never clears a
+    secret; only its removal, or ``--allow-secret`` for a false positive, does)."""
+    if allow_secrets:
+        return
+    blocking = decision.blocking
+    if not blocking:
+        why = "no gated commits" if not any(entry.gated for entry in decision.commits) else "nothing blocks"
+        raise GuardtrailError(f"nothing in the range needs approval: {why}; the check passes as it is")
+    secrets = [f for f in blocking if f.category is Category.SECRET]
+    if len(secrets) == len(blocking):
+        fingerprints = ", ".join(dict.fromkeys(f.fingerprint or "?" for f in secrets))
+        raise GuardtrailError(
+            f"the range is blocked only by {len(secrets)} secret{'s' if len(secrets) != 1 else ''}, which no"
+            " approval clears: remove each from the commit that adds it (rewrite the branch, e.g."
+            " 'git rebase -i', and rotate the secret: it has leaked), or, for a false positive,"
+            f" run approve again with --allow-secret FINGERPRINT ({fingerprints})"
+        )
+
+
 def run_approve(options: ApproveOptions) -> str:
     """Create the signed approval commit; return its sha."""
     repo = Repository(options.repo)
@@ -176,7 +197,6 @@ def run_approve(options: ApproveOptions) -> str:
     decision = check_range(repo, span, policy_rev)
     approver = _approver(repo, decision.policy)
     _check_signing_key(repo, approver, decision.policy)
-    if not any(entry.gated for entry in decision.commits) and not options.allow_secrets:
-        raise GuardtrailError("nothing in the range needs approval: no gated commits")
+    refuse_what_it_cannot_clear(decision, options.allow_secrets)
     block = _statement_block(repo, span, policy_rev, decision, options, approver)
     return commit_empty_signed(repo.workdir, approval_message(decision, approver, options.allow_secrets, block))

@@ -21,6 +21,7 @@ from guardtrail.decide.statements import check_statements, net_digests, policy_i
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Range, Repository
 from guardtrail.model import Category
+from guardtrail.terminal import ProgressCallback
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,10 @@ def append_audit_log(decision: Decision, path: str | os.PathLike[str]) -> str:
     return last_record_hash(lines[-1], str(path))
 
 
-def run_check(options: CheckOptions) -> Decision:
+def run_check(options: CheckOptions, *, progress: ProgressCallback | None = None) -> Decision:
     repo = Repository(options.repo)
     span = repo.resolve_range(options.base, options.head)
-    return check_range(repo, span, policy_revision(repo, span, options.base, options.policy_ref))
+    return check_range(repo, span, policy_revision(repo, span, options.base, options.policy_ref), progress=progress)
 
 
 def policy_revision(repo: Repository, span: Range, base: str | None, policy_ref: str | None) -> str:
@@ -70,14 +71,21 @@ def policy_revision(repo: Repository, span: Range, base: str | None, policy_ref:
     return repo.resolve(ref) if ref is not None else span.base
 
 
-def check_range(repo: Repository, span: Range, policy_rev: str) -> Decision:
-    """The gate over ``span`` of an opened repository, judged by the policy at ``policy_rev``."""
+def check_range(
+    repo: Repository, span: Range, policy_rev: str, *, progress: ProgressCallback | None = None
+) -> Decision:
+    """The gate over ``span`` of an opened repository, judged by the policy at ``policy_rev``;
+    ``progress`` hears (commits classified, commits in the range)."""
     read: FileReader = functools.partial(repo.file_at, policy_rev)
     where = f"at {policy_rev[:10]}"
     policy = load_policy(read, where)
     commits = [repo.commit(sha) for sha in repo.rev_list(span.base, span.head)]
     classifier = Classifier(policy)
-    findings = [f for commit in commits for f in classifier.classify(repo.changes(commit.sha), repo)]
+    findings = []
+    for done, commit in enumerate(commits, start=1):
+        findings += classifier.classify(repo.changes(commit.sha), repo)
+        if progress is not None:
+            progress(done, len(commits))
     detector = AuthorshipDetector(policy)
     signals = {commit.sha: detector.commit_signals(commit) for commit in commits}
     with SignatureVerifier(policy.approvers) as verifier:
