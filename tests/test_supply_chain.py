@@ -187,6 +187,8 @@ def test_the_gitlab_job_installs_guardtrail_at_a_commit_and_blocks(tmp_path: Pat
     project = make_project(tmp_path)
     project.repo.write(".github/workflows/ci.yml", "on: push\njobs: {deploy: {}}\n")
     head = project.repo.commit("speed up CI", author=CLAUDE)
+    # the job fetches the target branch from origin to read the policy there: the project is its own origin
+    subprocess.run(["git", "-C", str(project.repo.path), "remote", "add", "origin", str(project.repo.path)], check=True)
     job = yaml.safe_load((ROOT / "ci" / "gitlab-ci.yml").read_text(encoding="utf-8"))["guardtrail"]
     lines = [*job["before_script"], *job["script"]]
     script = "set -e\n" + "\n".join(line.replace("/tmp/", f"{tmp_path}/") for line in lines) + "\n"
@@ -195,6 +197,7 @@ def test_the_gitlab_job_installs_guardtrail_at_a_commit_and_blocks(tmp_path: Pat
         GUARDTRAIL_SOURCE=f"file://{source}",
         GUARDTRAIL_COMMIT=commit,
         CI_MERGE_REQUEST_DIFF_BASE_SHA=project.base,
+        CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main",
         CI_COMMIT_SHA=head,
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
     )
