@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,7 +21,7 @@ from guardtrail.decide.signatures import SignatureVerifier
 from guardtrail.decide.statements import check_statements, net_digests, policy_id
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Range, Repository
-from guardtrail.model import Category
+from guardtrail.model import Category, Commit, FileChange
 from guardtrail.terminal import ProgressCallback
 
 
@@ -71,6 +72,17 @@ def policy_revision(repo: Repository, span: Range, base: str | None, policy_ref:
     return repo.resolve(ref) if ref is not None else span.base
 
 
+def _changes_of_each(
+    repo: Repository, commits: Sequence[Commit], progress: ProgressCallback | None
+) -> Iterator[list[FileChange]]:
+    """Each commit's changes in turn; ``progress`` hears of a commit when the classifier asks
+    for the next one, that is, once it has classified this one (workflows wait for the end)."""
+    for done, commit in enumerate(commits, start=1):
+        yield repo.changes(commit.sha)
+        if progress is not None:
+            progress(done, len(commits))
+
+
 def check_range(
     repo: Repository, span: Range, policy_rev: str, *, progress: ProgressCallback | None = None
 ) -> Decision:
@@ -81,11 +93,7 @@ def check_range(
     policy = load_policy(read, where)
     commits = [repo.commit(sha) for sha in repo.rev_list(span.base, span.head)]
     classifier = Classifier(policy)
-    findings = []
-    for done, commit in enumerate(commits, start=1):
-        findings += classifier.classify(repo.changes(commit.sha), repo)
-        if progress is not None:
-            progress(done, len(commits))
+    findings = classifier.classify_range(_changes_of_each(repo, commits, progress), repo)
     detector = AuthorshipDetector(policy)
     signals = {commit.sha: detector.commit_signals(commit) for commit in commits}
     with SignatureVerifier(policy.approvers) as verifier:
