@@ -100,6 +100,10 @@ def load_rules(name: str) -> tuple[Rule, ...]:
     if not isinstance(entries, list):
         raise GuardtrailError(f"{path}: expected a top-level 'rules:' list")
     rules = tuple(rule_from_mapping(entry, str(path)) for entry in entries)
+    if "providers" in document:
+        from guardtrail.rule_table import compile_providers  # it builds Rules: imported here, not above
+
+        rules += compile_providers(document["providers"], str(path))
     seen: set[str] = set()
     for rule in rules:
         if rule.id in seen:

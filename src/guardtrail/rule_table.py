@@ -1,0 +1,213 @@
+"""The compact provider table of ``rules/secrets.yaml`` (its ``providers:`` section), compiled
+into ordinary :class:`~guardtrail.rules.Rule` objects.
+
+Most providers' keys have no prefix of their own: a 32-character hex value is a Sendbird token
+only next to the word ``sendbird``. Writing a regex, keywords and examples for each of hundreds
+of such providers by hand would bury the few facts that differ (the names, the alphabet, the
+length) in boilerplate, so each row states only those, and this module writes the rest:
+
+- ``near``: the provider's names, one of which must occur (any case) at most
+  :data:`NEAR_SPAN` characters before the value on the same line. They are the rule's
+  keywords, so the regex never runs on a line without one of them.
+- ``prefix``: a literal the value starts with (case-sensitive); without ``near`` it is the
+  keyword.
+- ``value``: ``<alphabet> <length>`` or ``<alphabet> <min>-<max>`` (alphabets in
+  :data:`ALPHABETS`), or ``uuid``.
+
+Each row gets match and no-match examples built from a sample value that is derived from its
+id (a hash, so obviously generated and never a real key), in the places such a key sits: an
+unquoted env line, a JSON member. The no-match examples prove that the name is required and
+that the length is exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from guardtrail.errors import GuardtrailError
+from guardtrail.model import Category
+from guardtrail.rules import Examples, Rule
+
+NEAR_SPAN = 40
+"""Characters allowed between a provider's name and its value (``SENDBIRD_API_TOKEN = "``),
+as TruffleHog's detectors allow."""
+
+ALPHABETS = {
+    "hex": "0-9a-f",
+    "HEX": "0-9A-F",
+    "hexany": "0-9a-fA-F",
+    "lower": "a-z0-9",
+    "upper": "A-Z0-9",
+    "alnum": "A-Za-z0-9",
+    "urlsafe": "A-Za-z0-9_-",
+    "base64": "A-Za-z0-9+/",
+    "digits": "0-9",
+}
+"""The value alphabets a row may name, as regex class bodies."""
+_SAMPLE_CHARS = {
+    "hex": "0123456789abcdef",
+    "HEX": "0123456789ABCDEF",
+    "hexany": "0123456789abcdefABCDEF",
+    "lower": "abcdefghijklmnopqrstuvwxyz0123456789",
+    "upper": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+    "alnum": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+    "urlsafe": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-",
+    "base64": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+    "digits": "0123456789",
+}
+_ENTROPY = {"hex": 3.0, "HEX": 3.0, "hexany": 3.0, "digits": 2.5, "uuid": 3.0}
+"""Minimum bits per character of a value, by alphabet (others: :data:`DEFAULT_ENTROPY`)."""
+DEFAULT_ENTROPY = 3.5
+_UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_VALUE = re.compile(r"(?P<alphabet>\w+)(?: (?P<low>\d+)(?:-(?P<high>\d+))?)?")
+_KEYS = {"id", "name", "near", "prefix", "value", "entropy", "match", "no-match"}
+MIN_NEAR = 4
+"""Shorter names (``mux``, ``wit``) occur inside too many ordinary words to announce a key."""
+
+
+@dataclass(frozen=True)
+class ValueSpec:
+    """What a provider's value looks like: an alphabet and a length range, or a UUID."""
+
+    alphabet: str
+    """A key of :data:`ALPHABETS`, or ``uuid``."""
+    low: int = 36
+    high: int = 36
+
+    @property
+    def pattern(self) -> str:
+        if self.alphabet == "uuid":
+            return _UUID
+        span = f"{{{self.low}}}" if self.low == self.high else f"{{{self.low},{self.high}}}"
+        return f"[{ALPHABETS[self.alphabet]}]{span}"
+
+    @property
+    def boundary(self) -> str:
+        """The characters that may not touch the value on either side: a value is never the
+        middle of a longer run of its own alphabet (or of letters and digits)."""
+        extra = "" if self.alphabet == "uuid" else ALPHABETS[self.alphabet].replace("A-Za-z0-9", "")
+        return f"A-Za-z0-9{extra}" if self.alphabet != "uuid" else "A-Za-z0-9-"
+
+    def sample(self, seed: str, *, length: int | None = None) -> str:
+        """A value of this shape derived from ``seed`` (a hash: generated, never a real key)."""
+        if self.alphabet == "uuid":
+            digest = hashlib.sha256(seed.encode()).hexdigest()
+            return f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-a{digest[17:20]}-{digest[20:32]}"
+        chars = _SAMPLE_CHARS[self.alphabet]
+        wanted = self.low if length is None else length
+        out: list[str] = []
+        counter = 0
+        while len(out) < wanted:
+            digest = hashlib.sha256(f"{seed}:{counter}".encode()).digest()
+            out += [chars[byte % len(chars)] for byte in digest]
+            counter += 1
+        return "".join(out[:wanted])
+
+
+def parse_value(text: Any, where: str) -> ValueSpec:
+    """``hex 32``, ``alnum 32-45`` or ``uuid``."""
+    match = _VALUE.fullmatch(text) if isinstance(text, str) else None
+    if match is None or (match["alphabet"] != "uuid" and (match["alphabet"] not in ALPHABETS or not match["low"])):
+        raise GuardtrailError(
+            f"{where}: 'value' should be '<alphabet> <length>' or 'uuid' (alphabets: {sorted(ALPHABETS)})"
+        )
+    if match["alphabet"] == "uuid":
+        return ValueSpec("uuid")
+    low = int(match["low"])
+    high = int(match["high"] or low)
+    if high < low:
+        raise GuardtrailError(f"{where}: value length {low}-{high} is empty")
+    return ValueSpec(match["alphabet"], low, high)
+
+
+def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise GuardtrailError(f"{where}: '{key}' should be a string or a list of strings")
+
+
+def compile_providers(entries: Any, source: str) -> tuple[Rule, ...]:
+    """The rules of a ``providers:`` list; ``source`` names the file in errors."""
+    if not isinstance(entries, list):
+        raise GuardtrailError(f"{source}: 'providers' should be a list")
+    return tuple(provider_rule(entry, source) for entry in entries)
+
+
+def provider_rule(entry: Any, source: str) -> Rule:
+    """One row of the provider table as a :class:`Rule`."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+        raise GuardtrailError(f"{source}: every provider needs an 'id'")
+    where = f"{source}: provider {entry['id']}"
+    unknown = set(entry) - _KEYS
+    if unknown:
+        raise GuardtrailError(f"{where}: unknown key {sorted(unknown)[0]!r}")
+    near = tuple(word.lower() for word in _strings(entry.get("near"), where, "near"))
+    prefix = entry.get("prefix")
+    if prefix is not None and not isinstance(prefix, str):
+        raise GuardtrailError(f"{where}: 'prefix' should be a string")
+    if not near and not prefix:
+        raise GuardtrailError(f"{where}: give 'near' (the provider's names) or a 'prefix'")
+    short = [word for word in near if len(word) < MIN_NEAR]
+    if short:
+        raise GuardtrailError(f"{where}: name {short[0]!r} is too short to announce a key")
+    value = parse_value(entry.get("value"), where)
+    entropy = entry.get("entropy", _ENTROPY.get(value.alphabet, DEFAULT_ENTROPY))
+    pattern = _pattern(near, prefix or "", value)
+    rule_id = f"secret.{entry['id']}"
+    examples = _examples(rule_id, near, prefix or "", value)
+    return Rule(
+        id=rule_id,
+        description=str(entry.get("name") or entry["id"]),
+        category=Category.SECRET,
+        pattern=pattern,
+        keywords=near or (prefix.lower(),),  # type: ignore[union-attr]  # prefix is set when near is not
+        entropy=float(entropy),
+        examples=Examples(
+            match=(*examples.match, *_strings(entry.get("match"), where, "match")),
+            no_match=(*examples.no_match, *_strings(entry.get("no-match"), where, "no-match")),
+        ),
+    )
+
+
+def _pattern(near: tuple[str, ...], prefix: str, value: ValueSpec) -> str:
+    boundary = value.boundary
+    secret = f"(?<![{boundary}])(?P<secret>{re.escape(prefix)}{value.pattern})(?![{boundary}])"
+    if not near:
+        return secret
+    names = "|".join(re.escape(word) for word in sorted(near, key=len, reverse=True))
+    return f"(?i:{names}).{{0,{NEAR_SPAN}}}?{secret}"
+
+
+def _env_name(word: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", word).upper()
+
+
+def _examples(rule_id: str, near: tuple[str, ...], prefix: str, value: ValueSpec) -> Examples:
+    """A match in an unquoted env line and in a JSON member; no match without the name, or with
+    a value one character short (left out where the name alone makes detect-secrets' keyword
+    plugin report any value: ``..._SECRET=``)."""
+    sample = prefix + value.sample(rule_id)
+    short = prefix + value.sample(rule_id, length=value.low - 1) if value.alphabet != "uuid" else sample[:-1]
+    if not near:
+        return Examples(
+            match=(f"TOKEN={sample}", f'{{"token": "{sample}"}}'),
+            no_match=(f"BUILD_TAG={short}", f"BUILD_TAG={prefix}"),
+        )
+    name = near[0]
+    env = _env_name(name)
+    too_short = () if _KEYWORD_NAME.search(env) else (f"{env}_TOKEN={short}",)
+    return Examples(
+        match=(f"{env}_TOKEN={sample}", f'{{"{name}": {{"token": "{sample}"}}}}'),
+        no_match=(*too_short, f"BUILD_TAG={sample}"),
+    )
+
+
+_KEYWORD_NAME = re.compile(r"SECRET|PASS|PWD|KEY")
+"""Words that make detect-secrets' keyword plugin report whatever value a name is given."""
