@@ -94,8 +94,8 @@ class ValueSpec:
     def sample(self, seed: str, *, length: int | None = None) -> str:
         """A value of this shape derived from ``seed`` (a hash: generated, never a real key)."""
         if self.alphabet == "uuid":
-            digest = hashlib.sha256(seed.encode()).hexdigest()
-            return f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-a{digest[17:20]}-{digest[20:32]}"
+            hexed = hashlib.sha256(seed.encode()).hexdigest()
+            return f"{hexed[:8]}-{hexed[8:12]}-4{hexed[13:16]}-a{hexed[17:20]}-{hexed[20:32]}"
         chars = _SAMPLE_CHARS[self.alphabet]
         wanted = self.low if length is None else length
         out: list[str] = []
