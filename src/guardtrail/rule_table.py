@@ -202,7 +202,7 @@ def _examples(rule_id: str, near: tuple[str, ...], prefix: str, value: ValueSpec
         )
     name = near[0]
     env = _env_name(name)
-    too_short = () if _KEYWORD_NAME.search(env) else (f"{env}_TOKEN={short}",)
+    too_short = () if _KEYWORD_NAME.search(env) else (f"{env}_SETTING={short}",)
     return Examples(
         match=(f"{env}_TOKEN={sample}", f'{{"{name}": {{"token": "{sample}"}}}}'),
         no_match=(*too_short, f"BUILD_TAG={sample}"),

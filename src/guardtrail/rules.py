@@ -7,6 +7,7 @@ test suite runs every example, so a rule cannot ship without proof it does what 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -67,6 +68,9 @@ class Rule:
     allowlist: tuple[str, ...] = ()
     """Regexes; a match of ``pattern`` that also matches one of these is not reported."""
     examples: Examples = Examples()
+    fallback: bool = False
+    """From the ``fallback:`` section: a value another detector also finds (detect-secrets'
+    plugins included) is reported under that one's id."""
 
     @functools.cached_property
     def regex(self) -> re.Pattern[str]:
@@ -104,6 +108,10 @@ def load_rules(name: str) -> tuple[Rule, ...]:
         from guardtrail.rule_table import compile_providers  # it builds Rules: imported here, not above
 
         rules += compile_providers(document["providers"], str(path))
+    fallback = document.get("fallback") or []
+    if not isinstance(fallback, list):
+        raise GuardtrailError(f"{path}: 'fallback' should be a list of rules")
+    rules += tuple(dataclasses.replace(rule_from_mapping(entry, str(path)), fallback=True) for entry in fallback)
     seen: set[str] = set()
     for rule in rules:
         if rule.id in seen:

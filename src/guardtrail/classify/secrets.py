@@ -414,8 +414,9 @@ class SecretScanner:
         chosen = load_rules("secrets") if rules is None else rules
         engine = secret_engine.default_plugins() if plugins is None else plugins
         self._detectors: tuple[Detector, ...] = (
-            *(RuleDetector(rule) for rule in chosen),
+            *(RuleDetector(rule) for rule in chosen if not rule.fallback),
             *(PluginDetector(plugin) for plugin in engine),
+            *(RuleDetector(rule) for rule in chosen if rule.fallback),
         )
         self._index = KeywordIndex(self._detectors)
         self._scoped = {i: FILE_SCOPES[d.rule] for i, d in enumerate(self._detectors) if d.rule in FILE_SCOPES}
