@@ -164,3 +164,17 @@ def rule_from_mapping(entry: Any, source: str) -> Rule:
             no_match=_strings(examples.get("no-match"), where),
         ),
     )
+
+
+@functools.cache
+def documented_examples(name: str) -> frozenset[str]:
+    """The ``documented-examples:`` of ``rules/<name>.yaml``: published sample values (the AWS
+    documentation keys, the jwt.io token) that look like secrets and grant nothing."""
+    path = rules_dir() / f"{name}.yaml"
+    try:
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+    except (OSError, yaml.YAMLError) as exc:
+        raise GuardtrailError(f"{path}: cannot read rules ({exc})") from exc
+    values = document.get("documented-examples") if isinstance(document, dict) else None
+    return frozenset(_strings(values, f"{path}: documented-examples"))
+

@@ -10,6 +10,8 @@ SHA-1 that detect-secrets baselines store, and ``fingerprint`` hashes rule, valu
 
 from __future__ import annotations
 
+import base64
+import binascii
 import bisect
 import functools
 import hashlib
@@ -26,7 +28,7 @@ from guardtrail.classify.base import Blobs
 from guardtrail.classify.secret_engine import fold_case
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import AddedLine, Category, FileChange, Finding, Severity
-from guardtrail.rules import Rule, load_rules
+from guardtrail.rules import Rule, documented_examples, load_rules
 
 try:
     import ahocorasick_rs as _ahocorasick
@@ -342,6 +344,32 @@ def is_public_value(secret: str) -> bool:
     return bool(_PUBLIC.match(secret))
 
 
+def is_documented_example(secret: str) -> bool:
+    """A published sample value (``rules/secrets.yaml``'s ``documented-examples``), or a piece
+    of one that a rule captured."""
+    examples = documented_examples("secrets")
+    return secret in examples or (len(secret) >= MIN_PIECE * 2 and any(secret in example for example in examples))
+
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
+_TEXT = re.compile(r"[A-Za-z][a-z]*(?:[ ,.'!?-]+[A-Za-z][a-z]*){2,}[.!?]?\s*")
+"""Three or more words of letters with spaces or punctuation between them."""
+
+
+def decodes_to_text(secret: str) -> bool:
+    """Base64 of plain prose (``SGVsbG8gd29ybGQsIHRoaXMgaXMgYSB0ZXN0``: "Hello world, this is a
+    test"): random-looking, but it encodes words, not a key. A password encoded alone (a
+    Kubernetes Secret, a Docker ``auth``) has no spaces between words and stays a secret."""
+    if not _BASE64.fullmatch(secret):
+        return False
+    padded = secret.replace("-", "+").replace("_", "/").rstrip("=")
+    try:
+        decoded = base64.b64decode(padded + "=" * (-len(padded) % 4), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return bool(_TEXT.fullmatch(decoded))
+
+
 def secret_hash(secret: str) -> str:
     """SHA-1 hex of the value, exactly as detect-secrets stores ``hashed_secret``."""
     return hashlib.sha1(secret.encode("utf-8")).hexdigest()
@@ -591,6 +619,8 @@ class SecretScanner:
                 if (
                     is_placeholder(secret)
                     or is_public_value(secret)
+                    or is_documented_example(secret)
+                    or decodes_to_text(secret)
                     or any(secret in seen or seen in secret for _, seen in kept)
                 ):
                     continue
