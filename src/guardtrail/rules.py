@@ -38,6 +38,7 @@ _KEYS = {
     "confidence",
     "allowlist",
     "examples",
+    "checksum",
 }
 
 
@@ -68,6 +69,9 @@ class Rule:
     allowlist: tuple[str, ...] = ()
     """Regexes; a match of ``pattern`` that also matches one of these is not reported."""
     examples: Examples = Examples()
+    checksum: str | None = None
+    """The name of a checksum the token carries (``crc32-base62``: GitHub's and npm's last six
+    characters): a value that passes it is reported with high confidence."""
     fallback: bool = False
     """From the ``fallback:`` section: a value another detector also finds (detect-secrets'
     plugins included) is reported under that one's id."""
@@ -159,6 +163,7 @@ def rule_from_mapping(entry: Any, source: str) -> Rule:
         entropy=entry.get("entropy"),
         confidence=str(entry.get("confidence", "high")),
         allowlist=_strings(entry.get("allowlist"), where),
+        checksum=entry.get("checksum"),
         examples=Examples(
             match=_strings(examples.get("match"), where),
             no_match=_strings(examples.get("no-match"), where),
@@ -177,4 +182,3 @@ def documented_examples(name: str) -> frozenset[str]:
         raise GuardtrailError(f"{path}: cannot read rules ({exc})") from exc
     values = document.get("documented-examples") if isinstance(document, dict) else None
     return frozenset(_strings(values, f"{path}: documented-examples"))
-

@@ -4,13 +4,14 @@ any character, keys named only by their variable, and the look-alikes that must 
 from __future__ import annotations
 
 import base64
+import zlib
 
 import pytest
 
 from guardtrail.classify.secrets import SecretScanner
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Repository
-from guardtrail.model import Finding
+from guardtrail.model import Confidence, Finding
 from guardtrail.rule_table import provider_rule
 from guardtrail.rules import load_rules
 from tests.gitrepo import GitRepo
@@ -30,7 +31,10 @@ def _where(findings: list[Finding]) -> list[tuple[str, str, int | None]]:
     return sorted((f.rule, f.path, f.line) for f in findings)
 
 
-ENV = "APP_ENV=production\nDB_PASSWORD=Xq7vR2kL9mZw\nMAIL_PASSWORD=null\nGOOGLE_CLIENT_SECRET=Tm4pW9zQ2abcR8\nREDIS_PASSWORD=\n"
+ENV = (
+    "APP_ENV=production\nDB_PASSWORD=Xq7vR2kL9mZw\nMAIL_PASSWORD=null\n"
+    "GOOGLE_CLIENT_SECRET=Tm4pW9zQ2abcR8\nREDIS_PASSWORD=\n"
+)
 
 
 @pytest.mark.parametrize("name", [".env", "web/.env.production", "docker/db.env"])
@@ -102,7 +106,8 @@ def test_published_examples_and_encoded_prose_are_look_alikes(repo: GitRepo, sca
     password = base64.b64encode(b"deploy:tLwDwXSBU37e1Fu5").decode()
     repo.write(
         "tests/fixtures.py",
-        'JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ'
+        'JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9'
+        ".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ"
         '.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"\n'
         'aws_secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"\n'
         'stripe.api_key = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"\n'
@@ -146,3 +151,28 @@ def test_the_provider_table_has_the_breadth_it_claims() -> None:
 def test_a_bad_provider_row_is_named_in_one_line(row: dict[str, object], problem: str) -> None:
     with pytest.raises(GuardtrailError, match=problem):
         provider_rule(row, "rules/secrets.yaml")
+
+
+def _with_checksum(prefix: str, body: str) -> str:
+    crc = zlib.crc32(body.encode())
+    digits = ""
+    while crc:
+        crc, digit = divmod(crc, 62)
+        digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"[digit] + digits
+    return prefix + body + digits.rjust(6, "0")
+
+
+def test_a_github_or_npm_token_whose_checksum_holds_is_high_confidence(repo: GitRepo, scanner: SecretScanner) -> None:
+    valid = _with_checksum("ghp_", "u8jzPde0IgxLd6GncfBAepfJBd0Kh8")
+    npm = _with_checksum("npm_", "rxqVqmCplppjs46LmuezqpGHoPZgPD")
+    typed = valid[:-1] + ("A" if valid[-1] != "A" else "B")
+    repo.write("ci.env", f"GITHUB_TOKEN={valid}\nNPM_TOKEN={npm}\nGH_TOKEN={typed}\n")
+    repo.commit("tokens")
+
+    found = {(f.rule, f.line, f.confidence) for f in _scan_head(repo, scanner)}
+
+    assert found == {
+        ("secret.github-token", 1, Confidence.HIGH),
+        ("secret.npm-token", 2, Confidence.HIGH),
+        ("secret.github-token", 3, Confidence.MEDIUM),
+    }

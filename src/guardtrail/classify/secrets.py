@@ -18,6 +18,7 @@ import hashlib
 import json
 import math
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from guardtrail.classify import secret_engine
 from guardtrail.classify.base import Blobs
 from guardtrail.classify.secret_engine import fold_case
 from guardtrail.errors import GuardtrailError
-from guardtrail.model import AddedLine, Category, FileChange, Finding, Severity
+from guardtrail.model import AddedLine, Category, Confidence, FileChange, Finding, Severity
 from guardtrail.rules import Rule, documented_examples, load_rules
 
 try:
@@ -370,6 +371,37 @@ def decodes_to_text(secret: str) -> bool:
     return bool(_TEXT.fullmatch(decoded))
 
 
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def crc32_base62_ok(secret: str) -> bool:
+    """GitHub's and npm's token checksum: the last six characters are the CRC32 of the random
+    part (after the four-character prefix), in base62, zero-padded."""
+    body, tail = secret[4:-6], secret[-6:]
+    crc = zlib.crc32(body.encode("ascii", "replace"))
+    digits = ""
+    while crc:
+        crc, digit = divmod(crc, 62)
+        digits = _BASE62[digit] + digits
+    return digits.rjust(6, "0") == tail
+
+
+CHECKSUMS: dict[str, Callable[[str], bool]] = {"crc32-base62": crc32_base62_ok}
+"""The checksums a rule's ``checksum`` may name."""
+
+
+def confidence(detector: Detector, secret: str) -> Confidence | None:
+    """High for a token whose checksum holds, medium for one whose checksum fails (a made-up or
+    mistyped value: still reported), None for rules without a checksum."""
+    name = detector.spec.checksum if isinstance(detector, RuleDetector) else None
+    if name is None:
+        return None
+    check = CHECKSUMS.get(name)
+    if check is None:
+        raise GuardtrailError(f"rule {detector.rule}: unknown checksum {name!r}")
+    return Confidence.HIGH if check(secret) else Confidence.MEDIUM
+
+
 def secret_hash(secret: str) -> str:
     """SHA-1 hex of the value, exactly as detect-secrets stores ``hashed_secret``."""
     return hashlib.sha1(secret.encode("utf-8")).hexdigest()
@@ -644,6 +676,7 @@ class SecretScanner:
             fingerprint=fingerprint(detector.rule, hashed, path),
             secret_hash=hashed,
             allowlisted=allowlisted,
+            confidence=confidence(detector, secret),
         )
 
 
