@@ -29,7 +29,7 @@ from typing import Any
 
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import Category
-from guardtrail.rules import Examples, Rule
+from guardtrail.rules import Examples, Rule, _strings
 
 NEAR_SPAN = 40
 """Characters allowed between a provider's name and its value (``SENDBIRD_API_TOKEN = "``),
@@ -123,16 +123,6 @@ def parse_value(text: Any, where: str) -> ValueSpec:
     return ValueSpec(match["alphabet"], low, high)
 
 
-def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return tuple(value)
-    raise GuardtrailError(f"{where}: '{key}' should be a string or a list of strings")
-
-
 def compile_providers(entries: Any, source: str) -> tuple[Rule, ...]:
     """The rules of a ``providers:`` list; ``source`` names the file in errors."""
     if not isinstance(entries, list):
@@ -148,7 +138,7 @@ def provider_rule(entry: Any, source: str) -> Rule:
     unknown = set(entry) - _KEYS
     if unknown:
         raise GuardtrailError(f"{where}: unknown key {sorted(unknown)[0]!r}")
-    near = tuple(word.lower() for word in _strings(entry.get("near"), where, "near"))
+    near = tuple(word.lower() for word in _strings(entry.get("near"), f"{where}: near"))
     prefix = entry.get("prefix")
     if prefix is not None and not isinstance(prefix, str):
         raise GuardtrailError(f"{where}: 'prefix' should be a string")
@@ -170,8 +160,8 @@ def provider_rule(entry: Any, source: str) -> Rule:
         keywords=near or (prefix.lower(),),  # type: ignore[union-attr]  # prefix is set when near is not
         entropy=float(entropy),
         examples=Examples(
-            match=(*examples.match, *_strings(entry.get("match"), where, "match")),
-            no_match=(*examples.no_match, *_strings(entry.get("no-match"), where, "no-match")),
+            match=(*examples.match, *_strings(entry.get("match"), f"{where}: match")),
+            no_match=(*examples.no_match, *_strings(entry.get("no-match"), f"{where}: no-match")),
         ),
     )
 

@@ -97,13 +97,19 @@ def rules_dir() -> Path:
 
 
 @functools.cache
-def load_rules(name: str) -> tuple[Rule, ...]:
-    """The rules of ``rules/<name>.yaml``, validated."""
+def _document(name: str) -> tuple[Path, Any]:
+    """``rules/<name>.yaml`` parsed (once: its rules and its lists are read apart)."""
     path = rules_dir() / f"{name}.yaml"
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        return path, yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise GuardtrailError(f"{path}: cannot read rules ({exc})") from exc
+
+
+@functools.cache
+def load_rules(name: str) -> tuple[Rule, ...]:
+    """The rules of ``rules/<name>.yaml``, validated."""
+    path, document = _document(name)
     entries = document.get("rules") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         raise GuardtrailError(f"{path}: expected a top-level 'rules:' list")
@@ -175,10 +181,6 @@ def rule_from_mapping(entry: Any, source: str) -> Rule:
 def documented_examples(name: str) -> frozenset[str]:
     """The ``documented-examples:`` of ``rules/<name>.yaml``: published sample values (the AWS
     documentation keys, the jwt.io token) that look like secrets and grant nothing."""
-    path = rules_dir() / f"{name}.yaml"
-    try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except (OSError, yaml.YAMLError) as exc:
-        raise GuardtrailError(f"{path}: cannot read rules ({exc})") from exc
+    path, document = _document(name)
     values = document.get("documented-examples") if isinstance(document, dict) else None
     return frozenset(_strings(values, f"{path}: documented-examples"))

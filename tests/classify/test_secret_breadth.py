@@ -10,25 +10,13 @@ import pytest
 
 from guardtrail.classify.secrets import SecretScanner
 from guardtrail.errors import GuardtrailError
-from guardtrail.git.repo import Repository
-from guardtrail.model import Confidence, Finding
+from guardtrail.model import Confidence
 from guardtrail.rule_table import provider_rule
 from guardtrail.rules import load_rules
+from tests.classify.test_secrets import _scan_head, _where, scanner
 from tests.gitrepo import GitRepo
 
-
-@pytest.fixture(scope="module")
-def scanner() -> SecretScanner:
-    return SecretScanner()
-
-
-def _scan_head(repo: GitRepo, scanner: SecretScanner) -> list[Finding]:
-    opened = Repository(repo.path)
-    return [finding for change in opened.changes(repo.head()) for finding in scanner(change, opened)]
-
-
-def _where(findings: list[Finding]) -> list[tuple[str, str, int | None]]:
-    return sorted((f.rule, f.path, f.line) for f in findings)
+__all__ = ["scanner"]  # the module-scoped fixture, shared
 
 
 ENV = (
