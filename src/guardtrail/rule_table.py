@@ -4,9 +4,10 @@ into ordinary :class:`~guardtrail.rules.Rule` objects.
 Most providers' keys have no prefix of their own: a 32-character hex value is a Sendbird token
 only next to the word ``sendbird``. Writing a regex, keywords and examples for each of hundreds
 of such providers by hand would bury the few facts that differ (the names, the alphabet, the
-length) in boilerplate, so each row states only those, and this module writes the rest:
+length) in boilerplate, so each row (a line ``id | description | names | prefix | value``)
+states only those, and this module writes the rest:
 
-- ``near``: the provider's names, one of which must occur (any case) at most
+- names (``near``): the provider's names, one of which must occur (any case) at most
   :data:`NEAR_SPAN` characters before the value on the same line. They are the rule's
   keywords, so the regex never runs on a line without one of them.
 - ``prefix``: a literal the value starts with (case-sensitive); without ``near`` it is the
@@ -58,12 +59,17 @@ _SAMPLE_CHARS = {
     "base64": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
     "digits": "0123456789",
 }
+_BYTE_TO_CHAR = {
+    name: bytes(ord(chars[byte % len(chars)]) for byte in range(256)) for name, chars in _SAMPLE_CHARS.items()
+}
+"""For each alphabet, a ``bytes.translate`` table taking any byte to one of its characters."""
 _ENTROPY = {"hex": 3.0, "HEX": 3.0, "hexany": 3.0, "digits": 2.5, "uuid": 3.0}
 """Minimum bits per character of a value, by alphabet (others: :data:`DEFAULT_ENTROPY`)."""
 DEFAULT_ENTROPY = 3.5
 _UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _VALUE = re.compile(r"(?P<alphabet>\w+)(?: (?P<low>\d+)(?:-(?P<high>\d+))?)?")
-_KEYS = {"id", "name", "near", "prefix", "value", "entropy", "match", "no-match"}
+_COLUMNS = ("id", "name", "near", "prefix", "value")
+"""The cells of a row, in order."""
 MIN_NEAR = 4
 """Shorter names (``mux``, ``wit``) occur inside too many ordinary words to announce a key."""
 
@@ -96,15 +102,8 @@ class ValueSpec:
         if self.alphabet == "uuid":
             hexed = hashlib.sha256(seed.encode()).hexdigest()
             return f"{hexed[:8]}-{hexed[8:12]}-4{hexed[13:16]}-a{hexed[17:20]}-{hexed[20:32]}"
-        chars = _SAMPLE_CHARS[self.alphabet]
         wanted = self.low if length is None else length
-        out: list[str] = []
-        counter = 0
-        while len(out) < wanted:
-            digest = hashlib.sha256(f"{seed}:{counter}".encode()).digest()
-            out += [chars[byte % len(chars)] for byte in digest]
-            counter += 1
-        return "".join(out[:wanted])
+        return hashlib.shake_256(seed.encode()).digest(wanted).translate(_BYTE_TO_CHAR[self.alphabet]).decode()
 
 
 def parse_value(text: Any, where: str) -> ValueSpec:
@@ -123,11 +122,24 @@ def parse_value(text: Any, where: str) -> ValueSpec:
     return ValueSpec(match["alphabet"], low, high)
 
 
-def compile_providers(entries: Any, source: str) -> tuple[Rule, ...]:
-    """The rules of a ``providers:`` list; ``source`` names the file in errors."""
-    if not isinstance(entries, list):
-        raise GuardtrailError(f"{source}: 'providers' should be a list")
-    return tuple(provider_rule(entry, source) for entry in entries)
+def compile_providers(table: Any, source: str) -> tuple[Rule, ...]:
+    """The rules of the ``providers:`` table (a block of text, one row a line, cells split by
+    ``|``: id, description, names, prefix, value; ``#`` starts a comment line); ``source``
+    names the file in errors, with the row's line."""
+    if not isinstance(table, str):
+        raise GuardtrailError(f"{source}: 'providers' should be a block of text (providers: |)")
+    rules = []
+    for number, line in enumerate(table.splitlines(), start=1):
+        row = line.strip()
+        if not row or row.startswith("#"):
+            continue
+        cells = [cell.strip() for cell in row.split("|")]
+        if len(cells) != len(_COLUMNS):
+            raise GuardtrailError(f"{source}: providers line {number}: expected {len(_COLUMNS)} cells split by '|'")
+        entry: dict[str, Any] = {key: cell for key, cell in zip(_COLUMNS, cells, strict=True) if cell}
+        entry["near"] = entry.get("near", "").split()
+        rules.append(provider_rule(entry, f"{source}: providers line {number}"))
+    return tuple(rules)
 
 
 def provider_rule(entry: Any, source: str) -> Rule:
@@ -135,7 +147,7 @@ def provider_rule(entry: Any, source: str) -> Rule:
     if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
         raise GuardtrailError(f"{source}: every provider needs an 'id'")
     where = f"{source}: provider {entry['id']}"
-    unknown = set(entry) - _KEYS
+    unknown = set(entry) - set(_COLUMNS)
     if unknown:
         raise GuardtrailError(f"{where}: unknown key {sorted(unknown)[0]!r}")
     near = tuple(word.lower() for word in _strings(entry.get("near"), f"{where}: near"))
@@ -148,35 +160,38 @@ def provider_rule(entry: Any, source: str) -> Rule:
     if short:
         raise GuardtrailError(f"{where}: name {short[0]!r} is too short to announce a key")
     value = parse_value(entry.get("value"), where)
-    entropy = entry.get("entropy", _ENTROPY.get(value.alphabet, DEFAULT_ENTROPY))
     pattern = _pattern(near, prefix or "", value)
     rule_id = f"secret.{entry['id']}"
-    examples = _examples(rule_id, near, prefix or "", value)
     return Rule(
         id=rule_id,
         description=str(entry.get("name") or entry["id"]),
         category=Category.SECRET,
         pattern=pattern,
         keywords=near or (prefix.lower(),),  # type: ignore[union-attr]  # prefix is set when near is not
-        entropy=float(entropy),
-        examples=Examples(
-            match=(*examples.match, *_strings(entry.get("match"), f"{where}: match")),
-            no_match=(*examples.no_match, *_strings(entry.get("no-match"), f"{where}: no-match")),
-        ),
+        entropy=_ENTROPY.get(value.alphabet, DEFAULT_ENTROPY),
+        examples=_examples(rule_id, near, prefix or "", value),
     )
+
+
+def _escape(word: str) -> str:
+    """``re.escape`` for the few words that need it (it costs 10 µs a word)."""
+    return word if _PLAIN.fullmatch(word) else re.escape(word)
+
+
+_PLAIN = re.compile(r"\w*")
 
 
 def _pattern(near: tuple[str, ...], prefix: str, value: ValueSpec) -> str:
     boundary = value.boundary
-    secret = f"(?<![{boundary}])(?P<secret>{re.escape(prefix)}{value.pattern})(?![{boundary}])"
+    secret = f"(?<![{boundary}])(?P<secret>{_escape(prefix)}{value.pattern})(?![{boundary}])"
     if not near:
         return secret
-    names = "|".join(re.escape(word) for word in sorted(near, key=len, reverse=True))
+    names = "|".join(_escape(word) for word in sorted(near, key=len, reverse=True))
     return f"(?i:{names}).{{0,{NEAR_SPAN}}}?{secret}"
 
 
 def _env_name(word: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "_", word).upper()
+    return word.upper().replace("-", "_").replace(".", "_").replace("/", "_")
 
 
 def _examples(rule_id: str, near: tuple[str, ...], prefix: str, value: ValueSpec) -> Examples:

@@ -11,7 +11,7 @@ import pytest
 from guardtrail.classify.secrets import SecretScanner
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import Confidence
-from guardtrail.rule_table import provider_rule
+from guardtrail.rule_table import compile_providers, provider_rule
 from guardtrail.rules import load_rules
 from tests.classify.test_secrets import _scan_head, _where, scanner
 from tests.gitrepo import GitRepo
@@ -164,3 +164,12 @@ def test_a_github_or_npm_token_whose_checksum_holds_is_high_confidence(repo: Git
         ("secret.npm-token", 2, Confidence.HIGH),
         ("secret.github-token", 3, Confidence.MEDIUM),
     }
+
+
+def test_a_provider_table_line_with_a_missing_cell_is_named_by_its_line() -> None:
+    table = (
+        "# id | description | names | prefix | value\nacme-key | Acme key | acme | | hex 32\nacme-bad | Acme | hex 32\n"
+    )
+    with pytest.raises(GuardtrailError, match=r"providers line 3: expected 5 cells"):
+        compile_providers(table, "rules/secrets.yaml")
+    assert [rule.id for rule in compile_providers(table.rsplit("\n", 2)[0], "x")] == ["secret.acme-key"]

@@ -527,7 +527,10 @@ def _file_type(path: str) -> Any:
     return _extension_type(".cfg" if is_config_file(path) else extension)
 
 
-CONFIG_FILE_NAMES = frozenset({".env", ".pypirc", ".s3cfg", ".esmtprc", ".boto", ".tugboat", "credentials"})
+CONFIG_FILE_NAMES = frozenset(
+    {".env", ".envrc", ".pypirc", ".s3cfg", ".esmtprc", ".boto", ".tugboat", "credentials"}
+    | {".bash_profile", ".bashrc", ".zshrc", ".profile"}
+)
 """Names of files whose lines are ``NAME=value`` or ``name = value`` settings, unquoted as a
 rule, that detect-secrets reads as plain text (where its keyword plugin wants quotes)."""
 _CONFIG_NAME = re.compile(r"\.env(?:\.[\w-]+)*|[\w.-]+\.(?:env|cnf)|\.[\w.-]+\.cnf")
@@ -535,8 +538,9 @@ _CONFIG_NAME = re.compile(r"\.env(?:\.[\w-]+)*|[\w.-]+\.(?:env|cnf)|\.[\w.-]+\.c
 
 def is_config_file(path: str) -> bool:
     """Env files (``.env``, ``.env.production``, ``db.env``: Laravel, Rails dotenv, Docker
-    Compose ``env_file``), ``my.cnf`` and the dotfile configs of :data:`CONFIG_FILE_NAMES`:
-    their values are found unquoted, as in other config files."""
+    Compose ``env_file``), ``my.cnf``, shell profiles (``export NAME=value``) and the dotfile
+    configs of :data:`CONFIG_FILE_NAMES`: their values are found unquoted, as in other config
+    files."""
     name = path.rsplit("/", 1)[-1]
     return name in CONFIG_FILE_NAMES or bool(_CONFIG_NAME.fullmatch(name))
 
