@@ -24,6 +24,7 @@ that the length is exact.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -64,7 +65,8 @@ _BYTE_TO_CHAR = {
 }
 """For each alphabet, a ``bytes.translate`` table taking any byte to one of its characters."""
 _ENTROPY = {"hex": 3.0, "HEX": 3.0, "hexany": 3.0, "digits": 2.5, "uuid": 3.0}
-"""Minimum bits per character of a value, by alphabet (others: :data:`DEFAULT_ENTROPY`)."""
+"""Minimum bits per character of a value, by alphabet (others: :data:`DEFAULT_ENTROPY`); lower
+for short values, whose entropy cannot exceed log2 of their length."""
 DEFAULT_ENTROPY = 3.5
 _UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _VALUE = re.compile(r"(?P<alphabet>\w+)(?: (?P<low>\d+)(?:-(?P<high>\d+))?)?")
@@ -168,7 +170,7 @@ def provider_rule(entry: Any, source: str) -> Rule:
         category=Category.SECRET,
         pattern=pattern,
         keywords=near or (prefix.lower(),),  # type: ignore[union-attr]  # prefix is set when near is not
-        entropy=_ENTROPY.get(value.alphabet, DEFAULT_ENTROPY),
+        entropy=min(_ENTROPY.get(value.alphabet, DEFAULT_ENTROPY), 0.75 * math.log2(value.low)),
         examples=_examples(rule_id, near, prefix or "", value),
     )
 
