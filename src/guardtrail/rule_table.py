@@ -70,6 +70,9 @@ for short values, whose entropy cannot exceed log2 of their length."""
 DEFAULT_ENTROPY = 3.5
 _UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _VALUE = re.compile(r"(?P<alphabet>\w+)(?: (?P<low>\d+)(?:-(?P<high>\d+))?)?")
+_NEEDS_DIGIT = frozenset({"lower", "upper", "alnum", "urlsafe", "base64"})
+"""Alphabets with letters enough to spell identifiers (``EnableWebhookUpdates``): a value of
+theirs must hold a digit, as all but a few percent of random keys of 20 or more do."""
 _COLUMNS = ("id", "name", "near", "prefix", "value")
 """The cells of a row, in order."""
 MIN_NEAR = 4
@@ -105,7 +108,10 @@ class ValueSpec:
             hexed = hashlib.sha256(seed.encode()).hexdigest()
             return f"{hexed[:8]}-{hexed[8:12]}-4{hexed[13:16]}-a{hexed[17:20]}-{hexed[20:32]}"
         wanted = self.low if length is None else length
-        return hashlib.shake_256(seed.encode()).digest(wanted).translate(_BYTE_TO_CHAR[self.alphabet]).decode()
+        drawn = hashlib.shake_256(seed.encode()).digest(wanted).translate(_BYTE_TO_CHAR[self.alphabet]).decode()
+        if self.alphabet in _NEEDS_DIGIT and not any(char.isdigit() for char in drawn):
+            drawn = drawn[:-1] + str(len(seed) % 10)  # a value of these alphabets holds a digit
+        return drawn
 
 
 def parse_value(text: Any, where: str) -> ValueSpec:
@@ -185,7 +191,8 @@ _PLAIN = re.compile(r"\w*")
 
 def _pattern(near: tuple[str, ...], prefix: str, value: ValueSpec) -> str:
     boundary = value.boundary
-    secret = f"(?<![{boundary}])(?P<secret>{_escape(prefix)}{value.pattern})(?![{boundary}])"
+    digit = f"(?=.{{0,{value.high - 1}}}[0-9])" if value.alphabet in _NEEDS_DIGIT else ""
+    secret = f"(?<![{boundary}])(?P<secret>{_escape(prefix)}{digit}{value.pattern})(?![{boundary}])"
     if not near:
         return secret
     names = "|".join(_escape(word) for word in sorted(near, key=len, reverse=True))
