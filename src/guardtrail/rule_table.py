@@ -64,15 +64,18 @@ _BYTE_TO_CHAR = {
     name: bytes(ord(chars[byte % len(chars)]) for byte in range(256)) for name, chars in _SAMPLE_CHARS.items()
 }
 """For each alphabet, a ``bytes.translate`` table taking any byte to one of its characters."""
-_ENTROPY = {"hex": 3.0, "HEX": 3.0, "hexany": 3.0, "digits": 2.5, "uuid": 3.0}
+_ENTROPY = {"hex": 3.0, "HEX": 3.0, "hexany": 3.0, "lower": 3.0, "digits": 2.5, "uuid": 3.0}
 """Minimum bits per character of a value, by alphabet (others: :data:`DEFAULT_ENTROPY`); lower
 for short values, whose entropy cannot exceed log2 of their length."""
 DEFAULT_ENTROPY = 3.5
 _UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _VALUE = re.compile(r"(?P<alphabet>\w+)(?: (?P<low>\d+)(?:-(?P<high>\d+))?)?")
-_NEEDS_DIGIT = frozenset({"lower", "upper", "alnum", "urlsafe", "base64"})
-"""Alphabets with letters enough to spell identifiers (``EnableWebhookUpdates``): a value of
-theirs must hold a digit, as all but a few percent of random keys of 20 or more do."""
+_LETTERED = frozenset({"lower", "upper", "alnum", "urlsafe", "base64"})
+"""Alphabets with letters enough to spell names: a value of theirs that reads as words
+(``EnableWebhookUpdates``, ``read_only_access``, ``ADMINISTRATOR``) is a name, not a key."""
+_WORDS = r"(?:[A-Z]?[a-z]+(?:[A-Z][a-z]+)*|[a-z]+(?:[_-][a-z]+)+|[A-Z]+(?:[_-][A-Z]+)*)"
+"""Camel case, snake or kebab case, upper case: each split into words one way only, so a
+failed match never backtracks through the ways of splitting."""
 _COLUMNS = ("id", "name", "near", "prefix", "value")
 """The cells of a row, in order."""
 MIN_NEAR = 4
@@ -109,8 +112,6 @@ class ValueSpec:
             return f"{hexed[:8]}-{hexed[8:12]}-4{hexed[13:16]}-a{hexed[17:20]}-{hexed[20:32]}"
         wanted = self.low if length is None else length
         drawn = hashlib.shake_256(seed.encode()).digest(wanted).translate(_BYTE_TO_CHAR[self.alphabet]).decode()
-        if self.alphabet in _NEEDS_DIGIT and not any(char.isdigit() for char in drawn):
-            drawn = drawn[:-1] + str(len(seed) % 10)  # a value of these alphabets holds a digit
         return drawn
 
 
@@ -191,8 +192,8 @@ _PLAIN = re.compile(r"\w*")
 
 def _pattern(near: tuple[str, ...], prefix: str, value: ValueSpec) -> str:
     boundary = value.boundary
-    digit = f"(?=.{{0,{value.high - 1}}}[0-9])" if value.alphabet in _NEEDS_DIGIT else ""
-    secret = f"(?<![{boundary}])(?P<secret>{_escape(prefix)}{digit}{value.pattern})(?![{boundary}])"
+    words = f"(?!{_WORDS}(?![{boundary}]))" if value.alphabet in _LETTERED and not prefix else ""
+    secret = f"(?<![{boundary}])(?P<secret>{_escape(prefix)}{words}{value.pattern})(?![{boundary}])"
     if not near:
         return secret
     names = "|".join(_escape(word) for word in sorted(near, key=len, reverse=True))
