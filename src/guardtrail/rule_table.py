@@ -23,6 +23,7 @@ that the length is exact.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -178,7 +179,7 @@ def provider_rule(entry: Any, source: str) -> Rule:
         pattern=pattern,
         keywords=near or (prefix.lower(),),  # type: ignore[union-attr]  # prefix is set when near is not
         entropy=min(_ENTROPY.get(value.alphabet, DEFAULT_ENTROPY), 0.75 * math.log2(value.low)),
-        examples=_examples(rule_id, near, prefix or "", value),
+        examples=DerivedExamples(rule_id, near, prefix or "", value),
     )
 
 
@@ -202,6 +203,28 @@ def _pattern(near: tuple[str, ...], prefix: str, value: ValueSpec) -> str:
 
 def _env_name(word: str) -> str:
     return word.upper().replace("-", "_").replace(".", "_").replace("/", "_")
+
+
+class DerivedExamples(Examples):
+    """A row's :func:`_examples`, built when first read: only the test suite reads them, and
+    building them for every row would cost each run (a hook is one) 20 ms."""
+
+    _row: tuple[str, tuple[str, ...], str, ValueSpec]
+
+    def __init__(self, rule_id: str, near: tuple[str, ...], prefix: str, value: ValueSpec) -> None:
+        object.__setattr__(self, "_row", (rule_id, near, prefix, value))  # Examples is frozen
+
+    @functools.cached_property
+    def _built(self) -> Examples:
+        return _examples(*self._row)
+
+    @property
+    def match(self) -> tuple[str, ...]:
+        return self._built.match
+
+    @property
+    def no_match(self) -> tuple[str, ...]:
+        return self._built.no_match
 
 
 def _examples(rule_id: str, near: tuple[str, ...], prefix: str, value: ValueSpec) -> Examples:
