@@ -118,18 +118,26 @@ class ValueSpec:
 
 def parse_value(text: Any, where: str) -> ValueSpec:
     """``hex 32``, ``alnum 32-45`` or ``uuid``."""
-    match = _VALUE.fullmatch(text) if isinstance(text, str) else None
-    if match is None or (match["alphabet"] != "uuid" and (match["alphabet"] not in ALPHABETS or not match["low"])):
+    spec = _value_spec(text) if isinstance(text, str) else None
+    if spec is None:
         raise GuardtrailError(
             f"{where}: 'value' should be '<alphabet> <length>' or 'uuid' (alphabets: {sorted(ALPHABETS)})"
         )
+    if spec.high < spec.low:
+        raise GuardtrailError(f"{where}: value length {spec.low}-{spec.high} is empty")
+    return spec
+
+
+@functools.lru_cache(maxsize=256)
+def _value_spec(text: str) -> ValueSpec | None:
+    """The spec ``text`` spells, or None; the table names a few dozen, each many times."""
+    match = _VALUE.fullmatch(text)
+    if match is None or (match["alphabet"] != "uuid" and (match["alphabet"] not in ALPHABETS or not match["low"])):
+        return None
     if match["alphabet"] == "uuid":
         return ValueSpec("uuid")
     low = int(match["low"])
-    high = int(match["high"] or low)
-    if high < low:
-        raise GuardtrailError(f"{where}: value length {low}-{high} is empty")
-    return ValueSpec(match["alphabet"], low, high)
+    return ValueSpec(match["alphabet"], low, int(match["high"] or low))
 
 
 def compile_providers(table: Any, source: str) -> tuple[Rule, ...]:
