@@ -10,12 +10,15 @@ SHA-1 that detect-secrets baselines store, and ``fingerprint`` hashes rule, valu
 
 from __future__ import annotations
 
+import base64
+import binascii
 import bisect
 import functools
 import hashlib
 import json
 import math
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,8 +28,8 @@ from guardtrail.classify import secret_engine
 from guardtrail.classify.base import Blobs
 from guardtrail.classify.secret_engine import fold_case
 from guardtrail.errors import GuardtrailError
-from guardtrail.model import AddedLine, Category, FileChange, Finding, Severity
-from guardtrail.rules import Rule, load_rules
+from guardtrail.model import AddedLine, Category, Confidence, FileChange, Finding, Severity
+from guardtrail.rules import Rule, documented_examples, load_rules
 
 try:
     import ahocorasick_rs as _ahocorasick
@@ -342,6 +345,63 @@ def is_public_value(secret: str) -> bool:
     return bool(_PUBLIC.match(secret))
 
 
+def is_documented_example(secret: str) -> bool:
+    """A published sample value (``rules/secrets.yaml``'s ``documented-examples``), or a piece
+    of one that a rule captured."""
+    examples = documented_examples("secrets")
+    return secret in examples or (len(secret) >= MIN_PIECE * 2 and any(secret in example for example in examples))
+
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
+_TEXT = re.compile(r"[A-Za-z][a-z]*(?:[ ,.'!?-]+[A-Za-z][a-z]*){2,}[.!?]?\s*")
+"""Three or more words of letters with spaces or punctuation between them."""
+
+
+def decodes_to_text(secret: str) -> bool:
+    """Base64 of plain prose (``SGVsbG8gd29ybGQsIHRoaXMgaXMgYSB0ZXN0``: "Hello world, this is a
+    test"): random-looking, but it encodes words, not a key. A password encoded alone (a
+    Kubernetes Secret, a Docker ``auth``) has no spaces between words and stays a secret."""
+    if not _BASE64.fullmatch(secret):
+        return False
+    padded = secret.replace("-", "+").replace("_", "/").rstrip("=")
+    try:
+        decoded = base64.b64decode(padded + "=" * (-len(padded) % 4), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return bool(_TEXT.fullmatch(decoded))
+
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def crc32_base62_ok(secret: str) -> bool:
+    """GitHub's and npm's token checksum: the last six characters are the CRC32 of the random
+    part (after the four-character prefix), in base62, zero-padded."""
+    body, tail = secret[4:-6], secret[-6:]
+    crc = zlib.crc32(body.encode("ascii", "replace"))
+    digits = ""
+    while crc:
+        crc, digit = divmod(crc, 62)
+        digits = _BASE62[digit] + digits
+    return digits.rjust(6, "0") == tail
+
+
+CHECKSUMS: dict[str, Callable[[str], bool]] = {"crc32-base62": crc32_base62_ok}
+"""The checksums a rule's ``checksum`` may name."""
+
+
+def confidence(detector: Detector, secret: str) -> Confidence | None:
+    """High for a token whose checksum holds, medium for one whose checksum fails (a made-up or
+    mistyped value: still reported), None for rules without a checksum."""
+    name = detector.spec.checksum if isinstance(detector, RuleDetector) else None
+    if name is None:
+        return None
+    check = CHECKSUMS.get(name)
+    if check is None:
+        raise GuardtrailError(f"rule {detector.rule}: unknown checksum {name!r}")
+    return Confidence.HIGH if check(secret) else Confidence.MEDIUM
+
+
 def secret_hash(secret: str) -> str:
     """SHA-1 hex of the value, exactly as detect-secrets stores ``hashed_secret``."""
     return hashlib.sha1(secret.encode("utf-8")).hexdigest()
@@ -414,8 +474,9 @@ class SecretScanner:
         chosen = load_rules("secrets") if rules is None else rules
         engine = secret_engine.default_plugins() if plugins is None else plugins
         self._detectors: tuple[Detector, ...] = (
-            *(RuleDetector(rule) for rule in chosen),
+            *(RuleDetector(rule) for rule in chosen if not rule.fallback),
             *(PluginDetector(plugin) for plugin in engine),
+            *(RuleDetector(rule) for rule in chosen if rule.fallback),
         )
         self._index = KeywordIndex(self._detectors)
         self._scoped = {i: FILE_SCOPES[d.rule] for i, d in enumerate(self._detectors) if d.rule in FILE_SCOPES}
@@ -590,6 +651,8 @@ class SecretScanner:
                 if (
                     is_placeholder(secret)
                     or is_public_value(secret)
+                    or is_documented_example(secret)
+                    or decodes_to_text(secret)
                     or any(secret in seen or seen in secret for _, seen in kept)
                 ):
                     continue
@@ -613,6 +676,7 @@ class SecretScanner:
             fingerprint=fingerprint(detector.rule, hashed, path),
             secret_hash=hashed,
             allowlisted=allowlisted,
+            confidence=confidence(detector, secret),
         )
 
 
