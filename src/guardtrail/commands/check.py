@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from guardtrail.classify.injection import analyse_message
 from guardtrail.classify.pipeline import Classifier
 from guardtrail.decide.authorship import AuthorshipDetector
 from guardtrail.decide.gate import Decision, decide
@@ -57,6 +58,7 @@ def check_range(repo: Repository, span: Range, policy_rev: str) -> Decision:
     commits = [repo.commit(sha) for sha in repo.rev_list(span.base, span.head)]
     classifier = Classifier(policy)
     findings = [f for commit in commits for f in classifier.classify(repo.changes(commit.sha), repo)]
+    findings += [f for commit in commits for f in analyse_message(commit)]  # bait in the log
     detector = AuthorshipDetector(policy)
     signals = {commit.sha: detector.commit_signals(commit) for commit in commits}
     with SignatureVerifier(policy.approvers) as verifier:
