@@ -412,7 +412,8 @@ def _data_passages(hunk: Sequence[AddedLine]) -> Iterator[Passage]:
             continue
         if not text:
             first, kind = added.number, "value" if line_kind == "more" else line_kind
-        text.append(_LEADER.sub("", added.text).replace('"', " "))
+        line = _LEADER.sub("", added.text)
+        text.append(line if kind == "comment" else line.replace('"', " "))  # a value's quotes are syntax
     if text:
         yield Passage("\n".join(text), first, item=kind == "item")
 
