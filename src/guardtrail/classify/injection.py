@@ -28,6 +28,7 @@ read by reviewers' assistants too.
 from __future__ import annotations
 
 import binascii
+import bisect
 import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -308,6 +309,8 @@ class _Lexer:
         found: list[str] = []
         code = False
         index = 0
+        if not text.strip() and self.inside is not None and self.inside[1]:
+            return [""], False  # a blank line inside a docstring or block comment goes on with it
         while index < len(text):
             if self.inside is not None:
                 close, read = self.inside
@@ -335,10 +338,12 @@ class _Lexer:
         if token in ('"""', "'''"):
             docstring = text[:at].strip().lower() in ("", "r", "u", "b", "f", "rb", "br")
             self.inside = (token, docstring)
+            found += [""] if docstring else []  # the passage starts on this line, even if empty
             return at + 3
         for opening, close in self.syntax.block:
             if token == opening:
                 self.inside = (close, True)
+                found.append("")
                 return at + len(opening)
         if token in self.syntax.line:
             found.append(text[at + len(token) :])
@@ -431,16 +436,21 @@ _HIDING = (
     (_HIDDEN_ELEMENT, "in a hidden HTML element"),
 )
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
+_FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~)", re.M)
 _HEADING = re.compile(r"^\s*(?:#{1,6}\s|=+\s*$|-+\s*$)")
 
 
 def _prose_passages(hunk: Sequence[AddedLine]) -> Iterator[Passage]:
     """Markdown, HTML and plain text: what is hidden from the rendered page first (each comment
-    and hidden element a passage), then the paragraphs of what is left."""
+    and hidden element a passage), then the paragraphs of what is left. A comment inside a
+    fenced code block is shown, not hidden: it stays in the block's paragraph."""
     text = "\n".join(added.text for added in hunk)
     start = hunk[0].number
+    fences = [match.start() for match in _FENCE_LINE.finditer(text)]
     for pattern, where in _HIDING:
         for match in pattern.finditer(text):
+            if bisect.bisect_right(fences, match.start()) % 2:
+                continue
             groups = match.groups()
             inner = next((group for group in (groups[1:] if len(groups) > 1 else groups) if group), "")
             if inner.strip():
