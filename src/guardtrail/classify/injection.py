@@ -49,7 +49,10 @@ ASK_PREFIX = "Asks the reading agent to "
 """How every ``ask`` rule's description begins; the report quotes what follows."""
 
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{24,}={0,2}")
-_NEGATED = re.compile(r"\b(?:not|never|no|don'?t|doesn'?t|avoid|nor)\b[^.,;:!?]{0,15}$", re.I)
+_NEGATED = re.compile(
+    r"\b(?:not|never|no|don'?t|doesn'?t|avoid|nor)\b(?:[^.,;:!?]{0,15}|[^;:!?]{0,50}\b(?:or|nor)\s+)$", re.I
+)
+"""Text right before an ask that negates it: "never use --no-verify", "do not read .env or print secrets"."""
 _QUOTED = re.compile(
     r'"[^"\n]{2,300}"|\'[^\'\n]{2,300}\'|\u201c[^\u201d\n]{2,300}\u201d|\u2018[^\u2019\n]{2,300}\u2019|`[^`\n]{1,300}`'
 )
@@ -387,6 +390,7 @@ def _code_passages(hunk: Sequence[AddedLine], syntax: _Syntax) -> Iterator[Passa
 
 _DATA_KEY = re.compile(r"""^\s*(?:-\s+)?(?:"[^"]*"|'[^']*'|[\w.@/$-]+)\s*[:=]""")
 _DATA_ITEM = re.compile(r"""^\s*(?:-\s|["'].*["'],?\s*$)""")
+_BLOCK_SCALAR = re.compile(r"[:=]\s*[|>][-+]?\d*\s*$")
 _DATA_COMMENT = re.compile(r"^\s*(?:#|//)")
 _DATA_PUNCTUATION = re.compile(r"^[\s{}\[\],]*$|^\s*\[[^\]=]*\]\s*$")
 
@@ -407,7 +411,13 @@ def _data_passages(hunk: Sequence[AddedLine]) -> Iterator[Passage]:
     item) and each comment block is a passage."""
     text: list[str] = []
     first, kind = 0, ""
+    scalar: int | None = None  # within a YAML block scalar (``key: |``): the key's indentation
     for added in hunk:
+        indent = len(added.text) - len(added.text.lstrip())
+        if scalar is not None and (indent > scalar or not added.text.strip()):
+            text.append(added.text)  # its lines are text, however much they look like keys
+            continue
+        scalar = None
         line_kind = _data_line_kind(added.text)
         continues = line_kind == "more" or (line_kind == "comment" and kind == "comment")
         if text and not continues:
@@ -417,8 +427,13 @@ def _data_passages(hunk: Sequence[AddedLine]) -> Iterator[Passage]:
             continue
         if not text:
             first, kind = added.number, "value" if line_kind == "more" else line_kind
-        line = _LEADER.sub("", added.text)
-        text.append(line if kind == "comment" else line.replace('"', " "))  # a value's quotes are syntax
+        if kind == "comment":
+            text.append(_LEADER.sub("", added.text))
+        else:  # a value without its key and quotes: what a reader reads
+            value = _DATA_KEY.sub("", added.text, count=1) if line_kind == "value" else added.text
+            text.append(value.replace('"', " "))
+            if line_kind == "value" and _BLOCK_SCALAR.search(added.text):
+                scalar = indent
     if text:
         yield Passage("\n".join(text), first, item=kind == "item")
 
