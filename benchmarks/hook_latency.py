@@ -3,8 +3,9 @@
 Three changes are timed: a plain edit, which wakes none of detect-secrets' plugins (so guardtrail
 never imports detect-secrets), one that assigns a secret-looking value, which does (both
 tools then report it), and a comment that names an assistant, which passes the injection
-analyser's keyword prefilter (so its passages and rules run). For each, the script builds a real repository, stages the file, then
-alternates ``guardtrail staged`` and ``detect-secrets-hook FILE`` as subprocesses (each as a
+analyser's keyword prefilter (so its passages and rules run). For each, the script builds a
+real repository, stages the file, then alternates ``guardtrail staged`` and
+``detect-secrets-hook FILE`` as subprocesses (each as a
 hook runs: a fresh interpreter) and reports the medians and their ratio. Both run with
 bytecode caching on (in a private ``PYTHONPYCACHEPREFIX``, warmed by the first run), as
 installed hooks do: with ``PYTHONDONTWRITEBYTECODE`` set, a source checkout would recompile

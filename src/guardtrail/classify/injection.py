@@ -57,6 +57,7 @@ _QUOTED = re.compile(
     r'"[^"\n]{2,300}"|\'[^\'\n]{2,300}\'|\u201c[^\u201d\n]{2,300}\u201d|\u2018[^\u2019\n]{2,300}\u2019|`[^`\n]{1,300}`'
 )
 """Quoted phrases: straight, curly and back quotes."""
+_CODE_SPAN = re.compile(r"`[^`\n]{1,300}`")
 _MARKUP = re.compile(r"<(?!/?system>)[A-Za-z/!][^>\n]{0,300}>|`|\*\*|\\[nrt]")
 _LEADER = re.compile(r"^\s*(?:[#/!;]+|\*+(?!\*)|--+)\s?")
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -196,7 +197,8 @@ def signals(text: str, *, mention: bool = False) -> Signals:
     flat = _flat(text)
     flat_lowered = flat.lower()
     address = _first(rules.address, lines, lines.lower())
-    override = _first(rules.override, flat, flat_lowered)
+    spoken = _flat(_CODE_SPAN.sub(" ", text))  # an override shown as `code` is an example of one
+    override = _first(rules.override, spoken, spoken.lower())
     conceal = _first(rules.conceal, flat, flat_lowered)
     asks = tuple(rule for rule in rules.ask if rule_match(rule, flat, flat_lowered))
     return Signals(
@@ -259,6 +261,8 @@ _HASH_NAMES = frozenset(
     | {"Justfile", "justfile", "Procfile", "BUILD", "WORKSPACE", ".bashrc", ".zshrc", ".profile", ".gitattributes"}
 )
 _DATA = frozenset({".json", ".jsonc", ".json5", ".yaml", ".yml", ".toml"})
+_ROWS = frozenset({".jsonl", ".ndjson", ".csv", ".tsv"})
+"""Files of records, one a line: each record is an item of one list (a data set's rows)."""
 
 
 def _extension(name: str) -> str:
@@ -275,6 +279,8 @@ def passages(path: str, added: Sequence[AddedLine]) -> list[Passage]:
     for hunk in _hunks(added):
         if syntax is not None:
             found += _code_passages(hunk, syntax)
+        elif extension in _ROWS:
+            found += [Passage(line.text.replace('"', " "), line.number, item=True) for line in hunk]
         elif extension in _DATA:
             found += _data_passages(hunk)
         else:
