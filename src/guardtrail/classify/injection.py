@@ -57,6 +57,7 @@ _QUOTED = re.compile(
     r'"[^"\n]{2,300}"|\'[^\'\n]{2,300}\'|\u201c[^\u201d\n]{2,300}\u201d|\u2018[^\u2019\n]{2,300}\u2019|`[^`\n]{1,300}`'
 )
 """Quoted phrases: straight, curly and back quotes."""
+_SHOWN_ATTRIBUTE = re.compile(r"""\b(?:alt|title|aria-label)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 _CODE_SPAN = re.compile(r"`[^`\n]{1,300}`")
 _MARKUP = re.compile(r"<(?!/?system>)[A-Za-z/!][^>\n]{0,300}>|`|\*\*|\\[nrt]")
 _LEADER = re.compile(r"^\s*(?:[#/!;]+|\*+(?!\*)|--+)\s?")
@@ -181,8 +182,14 @@ class Signals(NamedTuple):
         return None
 
 
+def _unmarked(text: str) -> str:
+    """``text`` without markup; an HTML tag leaves the text of its ``alt``, ``title`` and
+    ``aria-label`` attributes, which readers of the source (and models) see."""
+    return _MARKUP.sub(lambda m: " ".join(["", *(a or b for a, b in _SHOWN_ATTRIBUTE.findall(m.group(0))), ""]), text)
+
+
 def _flat(text: str) -> str:
-    return " ".join(_MARKUP.sub(" ", text).split())
+    return " ".join(_unmarked(text).split())
 
 
 def signals(text: str, *, mention: bool = False) -> Signals:
@@ -193,7 +200,7 @@ def signals(text: str, *, mention: bool = False) -> Signals:
     if mention or _first(rules.mention, text, lowered):
         text = _QUOTED.sub(" ", text)
         lowered = text.lower()
-    lines = "\n".join(_MARKUP.sub(" ", line).strip() for line in text.splitlines())
+    lines = "\n".join(_unmarked(line).strip() for line in text.splitlines())
     flat = _flat(text)
     flat_lowered = flat.lower()
     address = _first(rules.address, lines, lines.lower())
