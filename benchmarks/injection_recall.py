@@ -1,4 +1,4 @@
-"""Recall and false alarms of guardtrail's injection-bait analyser, against a line regex.
+"""Recall and false alarms of guardtrail's prompt injection (bait) analyser, against a line regex.
 
     python benchmarks/injection_recall.py [--samples 400] [--seed 7]
 

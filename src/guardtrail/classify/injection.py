@@ -200,7 +200,7 @@ def signals(text: str, *, mention: bool = False) -> Signals:
     if mention or _first(rules.mention, text, lowered):
         text = _QUOTED.sub(" ", text)
         lowered = text.lower()
-    lines = "\n".join(_unmarked(line).strip() for line in text.splitlines())
+    lines = "\n".join(_BULLET.sub("", _unmarked(line)).strip() for line in text.splitlines())
     flat = _flat(text)
     flat_lowered = flat.lower()
     address = _first(rules.address, lines, lines.lower())
