@@ -16,8 +16,8 @@ Builds a corpus in memory, one added file (or commit message) per sample:
   docs that pipe a download into a shell, contributor notes for agents, ordinary words.
 
 Then runs guardtrail's analyser on each (as ``check`` does: the lines a commit adds) and, as the
-baseline of the same run, the line regex a first attempt would use ("ignore previous
-instructions" or "AI agent(s) reading this" on one line), and prints each one's recall on bait
+baseline of the same run, the line regex a first attempt would use (either of two phrases on
+one line, ``NAIVE``), and prints each one's recall on bait
 (any confidence, and high confidence), its false alarms on look-alikes, recall per carrier,
 false alarms per look-alike class, and a few misses and false alarms by name.
 """
