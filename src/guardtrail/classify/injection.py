@@ -196,10 +196,8 @@ def signals(text: str, *, mention: bool = False) -> Signals:
     """The rules' view of one passage. Quoted phrases count for nothing where the passage, or the
     one before it (``mention``), names the attack class: a security document's examples."""
     rules = _rules()
-    lowered = text.lower()
-    if mention or _first(rules.mention, text, lowered):
+    if mention or _mentions(text):
         text = _QUOTED.sub(" ", text)
-        lowered = text.lower()
     lines = "\n".join(_BULLET.sub("", _unmarked(line)).strip() for line in text.splitlines())
     flat = _flat(text)
     flat_lowered = flat.lower()
@@ -218,13 +216,15 @@ def signals(text: str, *, mention: bool = False) -> Signals:
 
 def _phrase(matched: str) -> str:
     """The addressed phrase as a report quotes it: one line, trimmed, at most 48 characters."""
-    phrase = " ".join(matched.split()).strip(" .,;:!?-")
+    phrase = " ".join(matched.split()).strip(" .,;:!?-\"'(")
+    if phrase.startswith(("![", "[")) and "]" not in phrase:
+        phrase = phrase.lstrip("![")
     return phrase if len(phrase) <= 48 else phrase[:47] + "…"
 
 
 def _mentions(text: str) -> bool:
-    rules = _rules()
-    return _first(rules.mention, text, text.lower()) is not None
+    """Whether ``text`` names the attack class ("prompt injection", "jailbreak", "attackers")."""
+    return _first(_rules().mention, text, text.lower()) is not None
 
 
 # -- passages of each kind of text ---------------------------------------------------------
