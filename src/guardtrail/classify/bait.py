@@ -468,10 +468,15 @@ def _phrase_lists(graded: Sequence[tuple[Passage, Signals]]) -> set[int]:
 
 
 def _listed(passage: Passage, seen: Signals) -> bool:
-    """Whether one passage is itself a list of override phrases (Markdown bullets, a JSON array on one line)."""
+    """Whether one passage is itself a list of override phrases (Markdown bullets, a JSON array on
+    one line). Not when the lines around the bullets call AI agents: then the list is what they
+    are told to do."""
     if seen.override is None:
         return False
-    bullets = [line for line in passage.text.splitlines() if _BULLET.match(line)]
+    lines = passage.text.splitlines()
+    bullets = [line for line in lines if _BULLET.match(line)]
+    if bullets and signals("\n".join(line for line in lines if not _BULLET.match(line))).address:
+        return False
     units = bullets if len(bullets) >= 2 else [m.group(0) for m in _QUOTED.finditer(passage.text)]
     rules = injection_rules().override
     return sum(first_match(rules, unit, unit.lower()) is not None for unit in units) >= 2
