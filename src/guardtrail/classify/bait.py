@@ -137,7 +137,8 @@ _SYNTAX: dict[str, _Syntax] = {
     **dict.fromkeys(
         (".sh", ".bash", ".zsh", ".fish", ".rb", ".pl", ".pm", ".r", ".ps1", ".psm1", ".tf", ".hcl", ".nix"), _HASH
     ),
-    **dict.fromkeys((".cmake", ".mk", ".cfg", ".ini", ".conf", ".properties", ".jl", ".ex", ".exs", ".cr"), _HASH),
+    **dict.fromkeys((".cmake", ".mk", ".conf", ".properties", ".jl", ".ex", ".exs", ".cr"), _HASH),
+    **dict.fromkeys((".cfg", ".ini"), _Syntax((";", "#"))),
     **dict.fromkeys((".nim", ".coffee", ".awk", ".tcl", ".dockerfile", ".gitignore", ".env", ".editorconfig"), _HASH),
     **dict.fromkeys(
         (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".go", ".java", ".kt", ".kts"),
