@@ -33,7 +33,7 @@ def test_the_pre_commit_hook_blocks_bait_a_human_stages(repo: GitRepo) -> None:
 
     assert result.returncode == 1
     assert result.stderr.splitlines()[:2] == [
-        "guardtrail: BLOCK  staged change (policy: built-in defaults)",
+        "guardtrail: BLOCK  staged change: 1 staged file, 3 added lines (policy: built-in defaults)",
         README_LINE,
     ]
     assert PIPED not in result.stderr
