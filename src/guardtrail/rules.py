@@ -23,7 +23,7 @@ from guardtrail.model import Category
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when present: the rule files load in a few ms instead of 120."""
 
-RULE_FILES = ("paths", "assistants", "secrets")
+RULE_FILES = ("paths", "assistants", "secrets", "injection")
 """Every rule file under ``rules/``; the example test walks this list."""
 
 _KEYS = {
@@ -61,7 +61,9 @@ class Rule:
     pattern: str | None = None
     """A Python regex (assistant signals and secret rules)."""
     field: str | None = None
-    """For assistant signals: ``author``, ``committer``, ``trailer``, ``message`` or ``env``."""
+    """For assistant signals: ``author``, ``committer``, ``trailer``, ``message`` or ``env``; for
+    injection rules, the part of planted text they recognise (``address``, ``override``,
+    ``conceal``, ``ask`` or ``mention``)."""
     keywords: tuple[str, ...] = ()
     """Lower-case words one of which must occur in a line before ``pattern`` runs."""
     entropy: float | None = None

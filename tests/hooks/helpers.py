@@ -34,3 +34,13 @@ def guardtrail(
     cwd: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     return run(cwd, sys.executable, "-m", "guardtrail", *args, env=env, stdin=stdin)
+
+
+def pre_receive_server(folder: Path) -> Path:
+    """A bare repository ``folder/server.git`` that runs guardtrail's shipped pre-receive hook."""
+    import shutil
+
+    bare = folder / "server.git"
+    assert git(folder, "init", "-q", "--bare", "-b", "main", str(bare)).returncode == 0
+    shutil.copy(REPO_ROOT / "hooks" / "pre-receive", bare / "hooks" / "pre-receive")
+    return bare

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from guardtrail.classify.injection import analyse_message
 from guardtrail.classify.pipeline import Classifier
 from guardtrail.decide.authorship import AuthorshipDetector
 from guardtrail.decide.gate import Decision, decide
@@ -94,6 +95,7 @@ def check_range(
     commits = [repo.commit(sha) for sha in repo.rev_list(span.base, span.head)]
     classifier = Classifier(policy)
     findings = classifier.classify_range(_changes_of_each(repo, commits, progress), repo)
+    findings += [f for commit in commits for f in analyse_message(commit)]  # bait in the log
     detector = AuthorshipDetector(policy)
     signals = {commit.sha: detector.commit_signals(commit) for commit in commits}
     with SignatureVerifier(policy.approvers) as verifier:

@@ -113,6 +113,10 @@ def run_staged(options: StagedOptions) -> StagedResult:
     if options.message is not None:
         signals += detector.commit_signals(commit)
     findings = Classifier(policy).classify(changes, index) if changes else []
+    if options.message is not None:
+        from guardtrail.classify.injection import analyse_message
+
+        findings += analyse_message(commit)
     decision = decide(
         base="HEAD",
         head=STAGED,
