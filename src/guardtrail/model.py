@@ -79,6 +79,32 @@ class Commit:
         return tuple(value for name, value in self.trailers if name.lower() == wanted)
 
 
+DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
+"""Files larger than this are not read as text (the policy's ``max_file_size`` changes it): the
+change names them as skipped instead. git is told the same limit (``core.bigFileThreshold``), so
+it never writes the patch of such a file either."""
+
+
+class Skipped(str, enum.Enum):
+    """Why a file's content was not read as text: every report names such a file, never silently."""
+
+    TOO_LARGE = "too-large"
+    BINARY = "binary"
+    LFS_POINTER = "lfs-pointer"
+
+    @property
+    def describe(self) -> str:
+        """The reason in a report's words."""
+        return _SKIPPED_WORDS[self]
+
+
+_SKIPPED_WORDS = {
+    Skipped.TOO_LARGE: "over the size limit, max_file_size in .guardtrail.yml",
+    Skipped.BINARY: "binary",
+    Skipped.LFS_POINTER: "Git LFS pointer: the file itself is stored outside the repository",
+}
+
+
 class AddedLine(NamedTuple):
     """One line a change adds: its number in the new file and its text (no newline).
 
@@ -105,7 +131,12 @@ class FileChange:
     new_id: str | None
     """Blob id after the change, or None when the file is deleted."""
     binary: bool = False
+    """Whether the new side (a deletion's old side) is binary by content; its blob ids stay, for
+    whatever reads binaries' bytes."""
     added: tuple[AddedLine, ...] = ()
+    skipped: Skipped | None = None
+    """Why the content was not read as text, when it was not (or, for an LFS pointer, why the
+    text read is not the file's)."""
 
     @property
     def paths(self) -> tuple[str, ...]:

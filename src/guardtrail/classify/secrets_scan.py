@@ -20,8 +20,9 @@ from typing import Any, NamedTuple
 
 from guardtrail.classify.secrets import SecretScanner
 from guardtrail.errors import GuardtrailError
+from guardtrail.git.changes import DEFAULT_MAX_FILE_BYTES
 from guardtrail.git.repo import LoggedChange, Repository
-from guardtrail.model import Finding, FindingRow
+from guardtrail.model import Category, Finding, FindingRow, Severity, Skipped
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 """Working-tree files larger than this are not read (generated data, archives)."""
@@ -124,7 +125,24 @@ def scan_history(
     workers: int | None = None,
     threshold: int = PARALLEL_BYTES,
     task_bytes: int = TASK_BYTES,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> list[Finding]:
+    """Secrets in the lines every commit of the history adds (:func:`scan_history_skipping`)."""
+    found = scan_history_skipping(
+        repo, scanner=scanner, workers=workers, threshold=threshold, task_bytes=task_bytes, max_bytes=max_bytes
+    )
+    return found[0]
+
+
+def scan_history_skipping(
+    repo: Repository,
+    *,
+    scanner: SecretScanner | None = None,
+    workers: int | None = None,
+    threshold: int = PARALLEL_BYTES,
+    task_bytes: int = TASK_BYTES,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> tuple[list[Finding], list[tuple[str, Skipped]]]:
     """Secrets in the lines every commit of the history adds, each in the commit that added it.
 
     The files ordinary commits change, and the patches of their edits, come from git
@@ -136,7 +154,8 @@ def scan_history(
     worker (by default one per core, at most :data:`MAX_WORKERS`), forked worker processes
     read and scan them, about ``task_bytes`` at a time, and the merges, while this process
     reads the log; the findings are the same, in the same order. Where ``fork`` is
-    unavailable the scan stays in this process.
+    unavailable the scan stays in this process. Also: the files not read as text, and why
+    (over ``max_bytes``, binary, a Git LFS pointer), in the order found.
     """
     scanner = scanner or SecretScanner()
     commits = list(repo.all_commits())
@@ -144,7 +163,7 @@ def scan_history(
     merge_set = set(merges)
     ordinary = [sha for sha in commits if sha not in merge_set]
     count = min(MAX_WORKERS, os.cpu_count() or 1) if workers is None else workers
-    changes: Iterable[LoggedChange] = repo.history_changes(ordinary)
+    changes: Iterable[LoggedChange] = repo.history_changes(ordinary, max_bytes=max_bytes)
     if count > 1 and "fork" in multiprocessing.get_all_start_methods():
         batches = _batches(repo, changes, task_bytes)
         ahead, size = _read_ahead(batches, threshold)
@@ -154,9 +173,10 @@ def scan_history(
                 ((_scan_merges_task, merges[at : at + MERGE_BATCH]) for at in range(0, len(merges), MERGE_BATCH)),
                 ((_scan_changes_task, batch) for batch in itertools.chain(ahead, (batch for batch, _ in batches))),
             )
-            return _in_order(commits, _in_workers(repo, scanner, tasks, count))
+            return split_skipped(_in_order(commits, _in_workers(repo, scanner, max_bytes, tasks, count)))
         changes = itertools.chain.from_iterable(ahead)
-    return _in_order(commits, [_scan_merges(repo, scanner, merges), _scan_changes(repo, scanner, changes)])
+    scans = [_scan_merges(repo, scanner, merges, max_bytes), _scan_changes(repo, scanner, changes, max_bytes)]
+    return split_skipped(_in_order(commits, scans))
 
 
 def _in_order(commits: Sequence[str], results: Iterable[dict[str, list[Finding]]]) -> list[Finding]:
@@ -201,12 +221,15 @@ def _read_ahead(batches: Iterator[_Batch], threshold: int) -> tuple[list[list[Lo
 
 
 def _scan_changes(
-    repo: Repository, scanner: SecretScanner, changes: Iterable[LoggedChange]
+    repo: Repository, scanner: SecretScanner, changes: Iterable[LoggedChange], max_bytes: int
 ) -> dict[str, list[Finding]]:
-    """Findings per commit in the lines ``changes`` add."""
+    """Findings per commit in the lines ``changes`` add, and a :data:`SKIPPED_RULE` note for
+    each file not read as text."""
     by_commit: dict[str, list[Finding]] = {}
     for change in changes:
-        added = repo.added_text(change)
+        added, skipped = repo.read_added(change, max_bytes=max_bytes)
+        if skipped is not None:
+            by_commit.setdefault(change.commit, []).append(skipped_finding(change.commit, change.path, skipped))
         if added is None:
             continue
 
@@ -221,16 +244,42 @@ def _scan_changes(
     return by_commit
 
 
-def _scan_merges(repo: Repository, scanner: SecretScanner, merges: Iterable[str]) -> dict[str, list[Finding]]:
-    """Findings per merge in the lines each merge introduces itself."""
-    return {sha: [finding for change in repo.changes(sha) for finding in scanner(change, repo)] for sha in merges}
+def _scan_merges(
+    repo: Repository, scanner: SecretScanner, merges: Sequence[str], max_bytes: int
+) -> dict[str, list[Finding]]:
+    """Findings per merge in the lines each merge introduces itself (``Repository.merge_changes``)."""
+    return _scan_changes(repo, scanner, repo.merge_changes(merges, max_bytes=max_bytes), max_bytes)
+
+
+SKIPPED_RULE = "scan.skipped-file"
+"""The rule of a note that a file was not read as text (``model.Skipped`` says why)."""
+
+
+def skipped_finding(commit: str, path: str, skipped: Skipped) -> Finding:
+    """A note, never blocking, that ``path`` in ``commit`` was not scanned, and why."""
+    return Finding(
+        commit=commit,
+        path=path,
+        line=None,
+        category=Category.SECRET,
+        rule=SKIPPED_RULE,
+        message=skipped.value,
+        severity=Severity.NOTE,
+    )
+
+
+def split_skipped(findings: Sequence[Finding]) -> tuple[list[Finding], list[tuple[str, Skipped]]]:
+    """``findings`` without the :func:`skipped_finding` notes, and the (path, reason) of those."""
+    kept = [finding for finding in findings if finding.rule != SKIPPED_RULE]
+    skipped = [(finding.path, Skipped(finding.message)) for finding in findings if finding.rule == SKIPPED_RULE]
+    return kept, skipped
 
 
 _Task = tuple[Callable[[Any], dict[str, list[FindingRow]]], Any]
 
 
 def _in_workers(
-    repo: Repository, scanner: SecretScanner, tasks: Iterable[_Task], count: int
+    repo: Repository, scanner: SecretScanner, max_bytes: int, tasks: Iterable[_Task], count: int
 ) -> Iterator[dict[str, list[Finding]]]:
     """The results of ``tasks`` (a function and its argument) run in ``count`` forked
     processes, in the order of the tasks.
@@ -242,7 +291,7 @@ def _in_workers(
     would raise it; the pool is shut down and its processes reaped on every way out.
     """
     pool = ProcessPoolExecutor(
-        count, mp_context=multiprocessing.get_context("fork"), initializer=_adopt, initargs=(repo, scanner)
+        count, mp_context=multiprocessing.get_context("fork"), initializer=_adopt, initargs=(repo, scanner, max_bytes)
     )
     pending: collections.deque[Future[dict[str, list[FindingRow]]]] = collections.deque()
     try:
@@ -258,28 +307,28 @@ def _in_workers(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-_worker: tuple[Repository, SecretScanner] | None = None
-"""In a worker process only: the repository and scanner inherited from the parent."""
+_worker: tuple[Repository, SecretScanner, int] | None = None
+"""In a worker process only: the repository, scanner and size limit inherited from the parent."""
 
 
-def _adopt(repo: Repository, scanner: SecretScanner) -> None:
+def _adopt(repo: Repository, scanner: SecretScanner, max_bytes: int) -> None:
     global _worker
-    _worker = (repo, scanner)
+    _worker = (repo, scanner, max_bytes)
 
 
-def _inherited() -> tuple[Repository, SecretScanner]:
+def _inherited() -> tuple[Repository, SecretScanner, int]:
     assert _worker is not None, "called outside a worker started by _scan_in_workers"
     return _worker
 
 
 def _scan_changes_task(changes: Sequence[LoggedChange]) -> dict[str, list[FindingRow]]:
-    repo, scanner = _inherited()
-    return _as_rows(_scan_changes(repo, scanner, changes))
+    repo, scanner, max_bytes = _inherited()
+    return _as_rows(_scan_changes(repo, scanner, changes, max_bytes))
 
 
 def _scan_merges_task(merges: Sequence[str]) -> dict[str, list[FindingRow]]:
-    repo, scanner = _inherited()
-    return _as_rows(_scan_merges(repo, scanner, merges))
+    repo, scanner, max_bytes = _inherited()
+    return _as_rows(_scan_merges(repo, scanner, merges, max_bytes))
 
 
 def _as_rows(found: dict[str, list[Finding]]) -> dict[str, list[FindingRow]]:

@@ -18,7 +18,9 @@ from guardtrail.decide.gate import Decision, decide
 from guardtrail.decide.policy import FileReader, load_baseline, load_policy
 from guardtrail.decide.signatures import SignatureVerifier
 from guardtrail.errors import GuardtrailError
+from guardtrail.git.changes import skipped_note
 from guardtrail.git.repo import Range, Repository
+from guardtrail.model import FileChange, Finding
 
 
 @dataclass(frozen=True)
@@ -56,12 +58,16 @@ def check_range(repo: Repository, span: Range, policy_rev: str) -> Decision:
     policy = load_policy(read, where)
     commits = [repo.commit(sha) for sha in repo.rev_list(span.base, span.head)]
     classifier = Classifier(policy)
-    findings = [f for commit in commits for f in classifier.classify(repo.changes(commit.sha), repo)]
+    findings: list[Finding] = []
+    skipped: list[FileChange] = []
+    for _sha, changes in repo.range_changes([commit.sha for commit in commits], max_bytes=policy.max_file_size):
+        findings += classifier.classify(changes, repo)
+        skipped += (change for change in changes if change.skipped is not None)
     detector = AuthorshipDetector(policy)
     signals = {commit.sha: detector.commit_signals(commit) for commit in commits}
     with SignatureVerifier(policy.approvers) as verifier:
         checks = {commit.sha: verifier.verify(commit) for commit in commits}
-    return decide(
+    decision = decide(
         base=span.base,
         head=span.head,
         base_note=span.base_note,
@@ -72,3 +78,4 @@ def check_range(repo: Repository, span: Range, policy_rev: str) -> Decision:
         checks=checks,
         baseline=load_baseline(read, where, policy),
     )
+    return decision.with_notes(skipped_note(skipped))

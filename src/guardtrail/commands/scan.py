@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guardtrail.classify.secrets import SecretScanner, render_baseline
-from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, scan_history, scan_worktree
+from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, scan_history_skipping, scan_worktree
 from guardtrail.decide.gate import Decision, SecretBaseline
 from guardtrail.decide.policy import Policy, load_baseline, load_policy
 from guardtrail.errors import GuardtrailError
+from guardtrail.git.changes import skipped_note
 from guardtrail.git.repo import Repository
-from guardtrail.model import Finding
+from guardtrail.model import Finding, Skipped
 
 
 @dataclass(frozen=True)
@@ -64,16 +65,18 @@ def run_scan(options: ScanOptions) -> Decision:
     policy, baseline = _policy_and_baseline(repo, history=options.history)
     scanner = SecretScanner()
     too_large: list[str] = []
+    skipped: list[tuple[str, Skipped]] = []
     if options.history:
         if repo.is_empty():
             raise GuardtrailError("the repository has no commits yet: nothing to scan with --history")
-        found, scope = scan_history(repo, scanner=scanner), "history of every ref and HEAD"
+        found, skipped = scan_history_skipping(repo, scanner=scanner, max_bytes=policy.max_file_size)
+        scope = "history of every ref and HEAD"
     else:
         if repo.workdir is None:
             raise GuardtrailError("a bare repository has no working tree: use --history")
         worktree = scan_worktree(repo.workdir, options.paths, scanner=scanner)
         found, scope, too_large = worktree.findings, "working tree", worktree.too_large
-    notes = _unread(too_large)
+    notes = _unread(too_large) + skipped_note(skipped)
     if options.history and repo.is_shallow():
         notes += (SHALLOW_NOTE,)
     if options.write_baseline is not None:

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 import yaml
 
 from guardtrail.errors import GuardtrailError
-from guardtrail.model import Category, Person
+from guardtrail.model import DEFAULT_MAX_FILE_BYTES, Category, Person
 
 if TYPE_CHECKING:
     from guardtrail.decide.gate import SecretBaseline
 
 POLICY_FILE = ".guardtrail.yml"
 MODES = ("assistant", "unsigned")
-_TOP_KEYS = ("mode", "approvers", "paths", "ignore", "assistants", "baseline", "hooks")
+_TOP_KEYS = ("mode", "approvers", "paths", "ignore", "assistants", "baseline", "hooks", "max_file_size")
 _HOOK_KEYS = ("attribute-assistant",)
 _APPROVER_KEYS = ("name", "email", "keys")
 _ASSISTANT_KEYS = ("emails", "names")
@@ -71,6 +71,8 @@ class Policy:
     """Client hooks add ``Assisted-by: <agent>`` to commits made in an agent session."""
     source: str = "built-in defaults"
     """Where the policy came from, for reports and the audit log."""
+    max_file_size: int = DEFAULT_MAX_FILE_BYTES
+    """Files larger than this many bytes are not read; reports name them as skipped."""
 
     def approver_by_email(self, email: str) -> Approver | None:
         wanted = email.strip().lower()
@@ -151,6 +153,18 @@ def _approver(node: yaml.Node, source: str) -> Approver:
     return Approver(_scalar(fields["name"], source, "name"), email, ssh, fingerprints, armored)
 
 
+_SIZE = re.compile(r"\s*(\d+)\s*(|b|kb|kib|mb|mib|gb|gib)\s*", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3}
+
+
+def _size(node: yaml.Node, source: str, what: str) -> int:
+    """A size in bytes written as ``50MB``, ``50 MiB``, ``200kb`` or a plain number of bytes."""
+    found = _SIZE.fullmatch(_scalar(node, source, what))
+    if found is None or int(found.group(1)) == 0:
+        raise _error(source, node, f"{what} must be a size such as 50MB, 512KiB or 1000000 (bytes)")
+    return int(found.group(1)) * _SIZE_UNITS[found.group(2).lower()]
+
+
 def parse_policy(text: str, source: str) -> Policy:
     """Validate the policy text; any problem is a :class:`GuardtrailError` naming file and line."""
     try:
@@ -197,6 +211,11 @@ def parse_policy(text: str, source: str) -> Policy:
             else False
         ),
         source=source,
+        max_file_size=(
+            _size(fields["max_file_size"], source, "max_file_size")
+            if "max_file_size" in fields
+            else DEFAULT_MAX_FILE_BYTES
+        ),
     )
 
 
