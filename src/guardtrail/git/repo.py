@@ -151,11 +151,41 @@ class Repository:
         return Range(str(merge_base), head_sha, f"base {str(merge_base)[:10]} (merge-base with {short_ref})")
 
     def rev_list(self, base: str, head: str) -> list[str]:
-        """Commits in ``base..head``, oldest first (parents before children)."""
+        """Commits in ``base..head``, oldest first (parents before children), each with the
+        parents it is diffed against at hand: a commit whose parents a shallow clone cut off,
+        or a missing parent, is a one-line error naming it, never a commit read against nothing."""
         with _reading(f"the commits of {base[:12]}..{head[:12]}"):
             walker = self._repo.walk(head, SortMode.TOPOLOGICAL | SortMode.REVERSE)
             walker.hide(base)
-            return [str(commit.id) for commit in walker]
+            commits = list(walker)
+        cut = self._shallow_commits()
+        for commit in commits:
+            sha = str(commit.id)
+            if sha in cut:
+                raise GuardtrailError(
+                    f"commit {sha[:12]} of {base[:10]}..{head[:10]} is a shallow clone's boundary: its parents"
+                    " were not fetched, so what it changes cannot be read; run `git fetch --unshallow`"
+                    " (or fetch deeper), then check again"
+                )
+            missing = next((str(parent) for parent in commit.parent_ids if parent not in self._repo), None)
+            if missing is not None:
+                raise GuardtrailError(
+                    f"commit {sha[:12]} of {base[:10]}..{head[:10]}: its parent {missing[:12]} is missing,"
+                    " so what it changes cannot be read; fetch it (or run `git fsck`), then check again"
+                )
+        return [str(commit.id) for commit in commits]
+
+    def _shallow_commits(self) -> set[str]:
+        """The commits a shallow clone holds without their parents (``.git/shallow``)."""
+        common = self.git_dir / "commondir"
+        folders = [self.git_dir]
+        if common.is_file():  # a linked worktree: the shallow file is the main repository's
+            folders.append(self.git_dir / common.read_text(encoding="utf-8").strip())
+        for folder in folders:
+            shallow = folder / "shallow"
+            if shallow.is_file():
+                return set(shallow.read_text(encoding="ascii").split())
+        return set()
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         return ancestor == descendant or bool(self._repo.descendant_of(descendant, ancestor))
