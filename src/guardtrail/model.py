@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -146,6 +147,18 @@ class FileChange:
         return (self.path,)
 
 
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def display_path(path: str) -> str:
+    """``path`` as reports show it: a byte that is not UTF-8 (kept by the readers as a surrogate
+    escape, so the path still names its file to git) written ``\\xNN``, so that every output,
+    JSON and SARIF included, stays valid UTF-8."""
+    if path.isascii() or _ESCAPED_BYTE.search(path) is None:
+        return path
+    return _ESCAPED_BYTE.sub(lambda byte: f"\\x{ord(byte.group()) - 0xDC00:02x}", path)
+
+
 @dataclass(frozen=True)
 class Finding:
     """One thing worth a reviewer's attention in one commit.
@@ -180,6 +193,11 @@ class Finding:
     """Extra lines for reviewers (what exactly changed), shown under the message."""
     confidence: Confidence | None = None
     """How sure the detector is, where it says (hidden text, injection bait, workflow audits)."""
+
+    def __post_init__(self) -> None:
+        """A path that is not UTF-8 is kept as every report shows it (:func:`display_path`)."""
+        if not self.path.isascii():
+            object.__setattr__(self, "path", display_path(self.path))
 
     def as_row(self) -> FindingRow:
         """The field values in order, for :meth:`from_row` in another process: a tuple pickles

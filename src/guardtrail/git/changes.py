@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from guardtrail.errors import GuardtrailError
-from guardtrail.model import DEFAULT_MAX_FILE_BYTES, AddedLine, FileChange, Skipped
+from guardtrail.model import DEFAULT_MAX_FILE_BYTES, AddedLine, FileChange, Skipped, display_path
 
 __all__ = ["DEFAULT_MAX_FILE_BYTES"]  # the readers' limit, re-exported where they are
 
@@ -99,6 +99,13 @@ def is_binary_content(data: bytes) -> bool:
 def is_lfs_pointer(data: bytes) -> bool:
     """Whether ``data`` is a Git LFS pointer: the file itself lives outside the repository."""
     return len(data) < 1024 and _LFS_POINTER.match(data) is not None
+
+
+def pointer_skip(additions: Additions | None) -> Skipped | None:
+    """:attr:`Skipped.LFS_POINTER` when the lines a change adds are a whole Git LFS pointer."""
+    if additions is None or not additions[0].startswith(b"version https://git-lfs"):
+        return None
+    return Skipped.LFS_POINTER if is_lfs_pointer(additions[0] + b"\n") else None
 
 
 _BOMS = (
@@ -524,5 +531,5 @@ def skipped_note(skipped: Iterable[FileChange | tuple[str, Skipped]]) -> tuple[s
         if found:
             paths = list(found)
             shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
-            notes.append(f"not scanned ({reason.describe}): {shown}")
+            notes.append(f"not scanned ({reason.describe}): {display_path(shown)}")
     return tuple(notes)

@@ -16,7 +16,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from guardtrail.errors import GuardtrailError
-from guardtrail.git.changes import DEFAULT_MAX_FILE_BYTES, added_lines, file_changes, parse_diff, patch_additions
+from guardtrail.git.changes import (
+    DEFAULT_MAX_FILE_BYTES,
+    added_lines,
+    file_changes,
+    parse_diff,
+    patch_additions,
+    pointer_skip,
+)
 from guardtrail.model import FileChange, Person
 
 STAGED = "staged"
@@ -156,4 +163,4 @@ def parse_staged_diff(output: bytes) -> Iterator[FileChange]:
     for entry, binary, section in parse_diff(STAGED, output):
         added = None if binary or section is None else patch_additions(section, entry.path)
         lines = () if added is None else added_lines(*added)
-        yield from file_changes(entry, lines, binary=binary)
+        yield from file_changes(entry, lines, binary=binary, skipped=pointer_skip(added))

@@ -34,13 +34,13 @@ from guardtrail.git.changes import (
     decode_line,
     file_changes,
     is_binary_content,
-    is_lfs_pointer,
     logged_changes,
     merge_changes_of,
     no_object,
     nul_fields,
     patch_additions,
     patch_of,
+    pointer_skip,
     sections,
     usable_patch,
     whole_text,
@@ -439,9 +439,7 @@ class Repository:
             raise _unreadable(f"{change.path!r} in commit {change.commit[:12]}", exc) from None
         if added is None:
             return None, skipped
-        if added[0].startswith(b"version https://git-lfs") and is_lfs_pointer(added[0] + b"\n"):
-            skipped = Skipped.LFS_POINTER
-        return AddedText(change.commit, change.path, *added), skipped
+        return AddedText(change.commit, change.path, *added), pointer_skip(added) or skipped
 
     def _kind(self, change: LoggedChange) -> Skipped | None:
         """Why an unchanged file's content would not be read (a binary renamed, say), if it would not."""
