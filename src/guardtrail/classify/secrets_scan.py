@@ -12,6 +12,7 @@ import collections
 import itertools
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -302,9 +303,27 @@ def _in_workers(
         while pending:
             yield _from_rows(pending.popleft().result())
     except BrokenProcessPool:
+        _stop_workers(pool)
         raise GuardtrailError("a process scanning the history stopped unexpectedly: run the scan again") from None
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:  # an error, an interrupt, a signal, or the caller stopped reading
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop ``pool``'s workers now, whatever they are doing, and reap them: waiting for their
+    tasks could take minutes, and a worker left behind outlives the run. (Python 3.14 has
+    ``terminate_workers()``; before it the processes are only reachable this way.)"""
+    processes = list((pool._processes or {}).values())
+    for process in processes:
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=1)
+        if process.is_alive():  # pragma: no cover - SIGTERM is not ignored in a worker
+            process.kill()
+            process.join()
 
 
 _worker: tuple[Repository, SecretScanner, int] | None = None
@@ -312,8 +331,12 @@ _worker: tuple[Repository, SecretScanner, int] | None = None
 
 
 def _adopt(repo: Repository, scanner: SecretScanner, max_bytes: int) -> None:
+    """A worker's start: it inherits what it scans with, and leaves signals to the parent,
+    which stops it (Ctrl-C reaches the whole process group; the parent decides)."""
     global _worker
     _worker = (repo, scanner, max_bytes)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _inherited() -> tuple[Repository, SecretScanner, int]:
