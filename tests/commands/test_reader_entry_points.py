@@ -62,6 +62,18 @@ def _sarif_results(out: str) -> set[tuple[str, str, int]]:
     }
 
 
+def _assert_found_at_line_2(fmt: str, out: str) -> None:
+    """The key of :func:`_latin1_leak` is reported in ``out`` (format ``fmt``) at its line, the
+    file named with its byte escaped, the output valid UTF-8 and free of the key."""
+    if fmt == "json":
+        assert _json_findings(out) == {(RULE, SHOWN, 2)}
+    elif fmt == "sarif":
+        assert _sarif_results(out) == {(RULE, SHOWN, 2)}
+    else:
+        assert f"{SHOWN}:2" in _utf8(out) or f"file={SHOWN},line=2" in out
+    assert GITHUB_TOKEN not in out
+
+
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
 def test_check_finds_a_key_in_a_file_whose_name_is_not_utf8_in_every_format(repo: GitRepo, fmt: str) -> None:
     _latin1_leak(repo)
@@ -70,14 +82,7 @@ def test_check_finds_a_key_in_a_file_whose_name_is_not_utf8_in_every_format(repo
 
     assert done.returncode == 1, done.stderr
     assert done.stderr == ""
-    out = _utf8(done.stdout)
-    if fmt == "json":
-        assert _json_findings(out) == {(RULE, SHOWN, 2)}
-    elif fmt == "sarif":
-        assert _sarif_results(out) == {(RULE, SHOWN, 2)}
-    else:
-        assert f"{SHOWN}:2" in out or f"file={SHOWN},line=2" in out
-    assert GITHUB_TOKEN not in out
+    _assert_found_at_line_2(fmt, done.stdout)
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
@@ -88,13 +93,7 @@ def test_scan_finds_a_key_in_a_file_whose_name_is_not_utf8(repo: GitRepo, fmt: s
     done = guardtrail(repo.path, "scan", *([where] if where == "--history" else []), "--format", fmt)
 
     assert done.returncode == 1, done.stderr
-    out = _utf8(done.stdout)
-    if fmt == "json":
-        assert _json_findings(out) == {(RULE, SHOWN, 2)}
-    elif fmt == "sarif":
-        assert _sarif_results(out) == {(RULE, SHOWN, 2)}
-    else:
-        assert f"{SHOWN}:2" in out
+    _assert_found_at_line_2(fmt, done.stdout)
 
 
 def test_the_staged_hook_finds_a_key_in_a_file_whose_name_is_not_utf8(repo: GitRepo) -> None:

@@ -127,23 +127,8 @@ def scan_history(
     threshold: int = PARALLEL_BYTES,
     task_bytes: int = TASK_BYTES,
     max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    skipped: list[tuple[str, Skipped]] | None = None,
 ) -> list[Finding]:
-    """Secrets in the lines every commit of the history adds (:func:`scan_history_skipping`)."""
-    found = scan_history_skipping(
-        repo, scanner=scanner, workers=workers, threshold=threshold, task_bytes=task_bytes, max_bytes=max_bytes
-    )
-    return found[0]
-
-
-def scan_history_skipping(
-    repo: Repository,
-    *,
-    scanner: SecretScanner | None = None,
-    workers: int | None = None,
-    threshold: int = PARALLEL_BYTES,
-    task_bytes: int = TASK_BYTES,
-    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
-) -> tuple[list[Finding], list[tuple[str, Skipped]]]:
     """Secrets in the lines every commit of the history adds, each in the commit that added it.
 
     The files ordinary commits change, and the patches of their edits, come from git
@@ -155,8 +140,8 @@ def scan_history_skipping(
     worker (by default one per core, at most :data:`MAX_WORKERS`), forked worker processes
     read and scan them, about ``task_bytes`` at a time, and the merges, while this process
     reads the log; the findings are the same, in the same order. Where ``fork`` is
-    unavailable the scan stays in this process. Also: the files not read as text, and why
-    (over ``max_bytes``, binary, a Git LFS pointer), in the order found.
+    unavailable the scan stays in this process. The files not read as text, and why (over
+    ``max_bytes``, binary, a Git LFS pointer), are added to ``skipped`` when it is given.
     """
     scanner = scanner or SecretScanner()
     commits = list(repo.all_commits())
@@ -174,10 +159,10 @@ def scan_history_skipping(
                 ((_scan_merges_task, merges[at : at + MERGE_BATCH]) for at in range(0, len(merges), MERGE_BATCH)),
                 ((_scan_changes_task, batch) for batch in itertools.chain(ahead, (batch for batch, _ in batches))),
             )
-            return split_skipped(_in_order(commits, _in_workers(repo, scanner, max_bytes, tasks, count)))
+            return _without_skipped(_in_order(commits, _in_workers(repo, scanner, max_bytes, tasks, count)), skipped)
         changes = itertools.chain.from_iterable(ahead)
     scans = [_scan_merges(repo, scanner, merges, max_bytes), _scan_changes(repo, scanner, changes, max_bytes)]
-    return split_skipped(_in_order(commits, scans))
+    return _without_skipped(_in_order(commits, scans), skipped)
 
 
 def _in_order(commits: Sequence[str], results: Iterable[dict[str, list[Finding]]]) -> list[Finding]:
@@ -269,11 +254,11 @@ def skipped_finding(commit: str, path: str, skipped: Skipped) -> Finding:
     )
 
 
-def split_skipped(findings: Sequence[Finding]) -> tuple[list[Finding], list[tuple[str, Skipped]]]:
-    """``findings`` without the :func:`skipped_finding` notes, and the (path, reason) of those."""
-    kept = [finding for finding in findings if finding.rule != SKIPPED_RULE]
-    skipped = [(finding.path, Skipped(finding.message)) for finding in findings if finding.rule == SKIPPED_RULE]
-    return kept, skipped
+def _without_skipped(findings: Sequence[Finding], skipped: list[tuple[str, Skipped]] | None) -> list[Finding]:
+    """``findings`` without the :func:`skipped_finding` notes, whose (path, reason) go to ``skipped``."""
+    if skipped is not None:
+        skipped += ((f.path, Skipped(f.message)) for f in findings if f.rule == SKIPPED_RULE)
+    return [finding for finding in findings if finding.rule != SKIPPED_RULE]
 
 
 _Task = tuple[Callable[[Any], dict[str, list[FindingRow]]], Any]

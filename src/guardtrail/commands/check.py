@@ -47,7 +47,7 @@ def append_audit_log(decision: Decision, path: str | os.PathLike[str]) -> None:
 def run_check(options: CheckOptions) -> Decision:
     repo = Repository(options.repo)
     span = repo.resolve_range(options.base, options.head)
-    if options.base is not None and span.base != span.head and repo.is_ancestor(span.head, span.base):
+    if options.base is not None and repo.is_swapped(span.base, span.head):
         raise GuardtrailError(
             f"head is an ancestor of base: did you swap them? --base {options.base} comes after"
             f" --head {options.head or 'HEAD'}; pass the older commit as --base"

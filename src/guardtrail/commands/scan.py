@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guardtrail.classify.secrets import SecretScanner, render_baseline
-from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, scan_history_skipping, scan_worktree
+from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, scan_history, scan_worktree
 from guardtrail.decide.gate import Decision, SecretBaseline
 from guardtrail.decide.policy import Policy, load_baseline, load_policy
 from guardtrail.errors import GuardtrailError
@@ -69,7 +69,7 @@ def run_scan(options: ScanOptions) -> Decision:
     if options.history:
         if repo.is_empty():
             raise GuardtrailError("the repository has no commits yet: nothing to scan with --history")
-        found, skipped = scan_history_skipping(repo, scanner=scanner, max_bytes=policy.max_file_size)
+        found = scan_history(repo, scanner=scanner, max_bytes=policy.max_file_size, skipped=skipped)
         scope = "history of every ref and HEAD"
     else:
         if repo.workdir is None:

@@ -158,6 +158,10 @@ class Repository:
             walker = self._repo.walk(head, SortMode.TOPOLOGICAL | SortMode.REVERSE)
             walker.hide(base)
             commits = list(walker)
+            return self._readable(base, head, commits)
+
+    def _readable(self, base: str, head: str, commits: list[pygit2.Commit]) -> list[str]:
+        """The ids of ``commits``, once each is known to have its parents at hand."""
         cut = self._shallow_commits()
         for commit in commits:
             sha = str(commit.id)
@@ -186,6 +190,12 @@ class Repository:
             if shallow.is_file():
                 return set(shallow.read_text(encoding="ascii").split())
         return set()
+
+    def is_swapped(self, base: str, head: str) -> bool:
+        """Whether ``base`` comes after ``head`` (a descendant of it): a range given the wrong
+        way round, which would read as no commits. ``base == head`` is an empty range."""
+        with _reading(f"the commits of {base[:12]}..{head[:12]}"):
+            return base != head and bool(self._repo.descendant_of(base, head))
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         return ancestor == descendant or bool(self._repo.descendant_of(descendant, ancestor))
