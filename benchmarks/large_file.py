@@ -56,9 +56,9 @@ def build(repo: Path, megabytes: int, limit: int | None) -> None:
     _git(repo, "add", "big.txt")
 
 
-def _measure(command: list[str], cwd: Path, env: dict[str, str] | None) -> tuple[float, float]:
+def measure(command: list[str], cwd: Path, env: dict[str, str] | None) -> tuple[float, float]:
     done = subprocess.run(
-        [sys.executable, "-c", _MEASURE, *command], cwd=cwd, env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-I", "-c", _MEASURE, *command], cwd=cwd, env=env, capture_output=True, text=True, check=True
     )
     seconds, kilobytes = done.stdout.split()
     return float(seconds), int(kilobytes) / 1024
@@ -85,13 +85,13 @@ def main() -> int:
         results: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
         for _ in range(args.runs):
             for name, (command, env) in commands.items():
-                results[name].append(_measure(command, repo, env))
+                results[name].append(measure(command, repo, env))
         _git(repo, "commit", "-q", "-m", "big")
         for name, command in (
             ("guardtrail check", [*guardtrail, "check", "--base", "HEAD~1", "--format", "json"]),
             ("guardtrail scan --history", [*guardtrail, "scan", "--history", "--format", "json"]),
         ):
-            results[name] = [_measure(command, repo, None) for _ in range(args.runs)]
+            results[name] = [measure(command, repo, None) for _ in range(args.runs)]
     limit = f"max_file_size {args.limit_megabytes} MB" if args.limit_megabytes else "default max_file_size (50 MB)"
     print(f"one {args.megabytes} MB text file, {limit}, {args.runs} runs each")
     floor = statistics.median(seconds for seconds, _ in results["git diff --cached -U0"])
