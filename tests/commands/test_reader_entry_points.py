@@ -228,3 +228,30 @@ def test_a_range_a_shallow_clone_cut_is_an_error_naming_the_commit(tmp_path: Pat
     assert "shallow clone's boundary" in done.stderr and "git fetch --unshallow" in done.stderr
     assert git(clone, "fetch", "-q", "--unshallow").returncode == 0
     assert guardtrail(clone, "check", "--base", base).returncode == 0
+
+
+def test_ci_annotates_and_summarises_a_key_in_a_file_whose_name_is_not_utf8(tmp_path: Path, repo: GitRepo) -> None:
+    base = repo.head()
+    head = _latin1_leak(repo)
+    events = REPO_ROOT / "tests" / "report" / "fixtures" / "github-events"
+    event = tmp_path / "event.json"
+    text = (events / "pull_request.json").read_text(encoding="utf-8")
+    event.write_text(text.replace("__BASE__", base).replace("__HEAD__", head), encoding="utf-8")
+    summary, sarif = tmp_path / "summary.md", tmp_path / "guardtrail.sarif"
+    env = {
+        **os.environ,
+        "PATH": os.environ["PATH"],
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
+        "GITHUB_WORKSPACE": str(repo.path),
+    }
+
+    done = guardtrail(repo.path, "ci", "--format", "github", "--sarif-file", str(sarif), env=env)
+
+    assert done.returncode == 1, done.stderr
+    _assert_found_at_line_2("github", done.stdout)
+    assert SHOWN in summary.read_bytes().decode("utf-8")
+    _assert_found_at_line_2("sarif", sarif.read_bytes().decode("utf-8"))
