@@ -2,7 +2,8 @@
 
 ``tests/git/fixtures/cases.*.bin`` hold what git wrote for the history :func:`build_cases`
 makes (fixed dates, so the same ids every time): the raw log, the log of edits and the log of
-merges, exactly as ``Repository`` asks for them. ``cases.expected.json`` is what
+merges, exactly as ``Repository`` asks for them, and the staged diff of two of its commits as
+``StagedIndex`` asks for it. ``cases.expected.json`` is what
 ``git/changes.py`` must make of them. The same history is then built for real, and every entry
 point's view of it (the check's ``Repository.changes``, the history scan, the staged index) is
 held to the same records. Rewrite the fixtures with ``python -m tests.git.test_changes``
@@ -14,6 +15,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,12 +34,13 @@ from guardtrail.git.changes import (
     sections,
     wide_encoding,
 )
-from guardtrail.git.index import STAGED, StagedIndex
+from guardtrail.git.index import _STAGED_DIFF, STAGED, StagedIndex, parse_staged_diff
 from guardtrail.git.repo import _EDIT_OPTIONS, _MERGE_OPTIONS, _RAW_OPTIONS, Repository
 from guardtrail.model import DEFAULT_MAX_FILE_BYTES, AddedLine, Skipped
 from tests.gitrepo import GitRepo, git
 
 FIXTURES = Path(__file__).parent / "fixtures"
+CAPTURED = ("raw", "edits", "merges", "staged-edits", "staged-types")
 LATIN1 = os.fsdecode(b"caf\xe9.txt")
 QUOTED = 'odd "quoted"\tname.txt'
 UTF16_TEXT = "first = 1\nsecret_word = value\n"
@@ -112,8 +115,6 @@ def build_cases(path: Path) -> list[str]:
 
 
 def git_status(repo: GitRepo, *args: str) -> int:
-    import subprocess
-
     return subprocess.run(["git", *args], cwd=repo.path, capture_output=True, check=False).returncode
 
 
@@ -122,17 +123,54 @@ def _log(repo: Path, commits: list[str], options: tuple[str, ...]) -> bytes:
     return b"".join(Repository(repo)._log(commits, options, DEFAULT_MAX_FILE_BYTES))
 
 
+def _staged_diff(repo: Path, sha: str) -> bytes:
+    """What ``StagedIndex`` reads from git with ``sha``'s change staged on its parent."""
+    git(repo, "reset", "-q", "--hard", f"{sha}^")
+    git(repo, "read-tree", sha)
+    done = subprocess.run(
+        ["git", "-c", f"core.bigFileThreshold={DEFAULT_MAX_FILE_BYTES}", *_STAGED_DIFF],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    )
+    git(repo, "reset", "-q", "--hard", "main")
+    return done.stdout
+
+
 def _captured(repo: Path, commits: list[str]) -> dict[str, bytes]:
     ordinary = commits[:-1]
     return {
         "raw": _log(repo, ordinary, _RAW_OPTIONS),
         "edits": _log(repo, ordinary, _EDIT_OPTIONS),
         "merges": _log(repo, commits[-1:], _MERGE_OPTIONS),
+        "staged-edits": _staged_diff(repo, commits[1]),
+        "staged-types": _staged_diff(repo, commits[2]),
     }
 
 
-def _parsed(captured: dict[str, bytes]) -> list[dict[str, Any]]:
-    """The records ``git/changes.py`` makes of the captured logs, as plain data."""
+def _parsed(captured: dict[str, bytes]) -> dict[str, list[dict[str, Any]]]:
+    """The records ``git/changes.py`` makes of the captured logs and staged diffs, as plain data."""
+    staged = {
+        name: [
+            {
+                "status": change.status,
+                "path": _shown(change.path),
+                "old_path": None if change.old_path is None else _shown(change.old_path),
+                "binary": change.binary,
+                "added": [list(line) for line in change.added],
+            }
+            for change in parse_staged_diff(captured[name])
+        ]
+        for name in ("staged-edits", "staged-types")
+    }
+    return {"logs": _parsed_logs(captured), **staged}
+
+
+def _shown(path: str) -> str:
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _parsed_logs(captured: dict[str, bytes]) -> list[dict[str, Any]]:
     edits = sections([captured["edits"]])
     changes = []
     for change in logged_changes(nul_fields([captured["raw"]])):
@@ -147,8 +185,8 @@ def _parsed(captured: dict[str, bytes]) -> list[dict[str, Any]]:
             {
                 "commit": change.commit[:12],
                 "status": change.status,
-                "path": change.path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"),
-                "old_path": change.old_path,
+                "path": _shown(change.path),
+                "old_path": None if change.old_path is None else _shown(change.old_path),
                 "modes": [oct(change.old_mode), oct(change.new_mode)],
                 "added": [] if added is None else [list(line) for line in added_lines(*added)],
             }
@@ -161,7 +199,7 @@ def _fixture(name: str) -> bytes:
 
 
 def test_captured_logs_parse_into_the_golden_records() -> None:
-    captured = {name: _fixture(name) for name in ("raw", "edits", "merges")}
+    captured = {name: _fixture(name) for name in CAPTURED}
     expected = json.loads((FIXTURES / "cases.expected.json").read_text(encoding="utf-8"))
 
     assert _parsed(captured) == expected
@@ -171,7 +209,7 @@ def test_git_still_writes_the_captured_logs_for_the_same_history(tmp_path: Path)
     """The golden files are what this git writes: the fixtures stay honest."""
     commits = build_cases(tmp_path / "cases")
 
-    assert _captured(tmp_path / "cases", commits) == {name: _fixture(name) for name in ("raw", "edits", "merges")}
+    assert _captured(tmp_path / "cases", commits) == {name: _fixture(name) for name in CAPTURED}
 
 
 @pytest.fixture(scope="module")
