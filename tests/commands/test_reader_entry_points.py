@@ -255,3 +255,26 @@ def test_ci_annotates_and_summarises_a_key_in_a_file_whose_name_is_not_utf8(tmp_
     _assert_found_at_line_2("github", done.stdout)
     assert SHOWN in summary.read_bytes().decode("utf-8")
     _assert_found_at_line_2("sarif", sarif.read_bytes().decode("utf-8"))
+
+
+def test_a_passing_push_names_the_files_not_scanned_in_pre_push_and_pre_receive(tmp_path: Path, repo: GitRepo) -> None:
+    _skipping_change(repo)
+    bare = _server(tmp_path, repo)  # the policy's commit is on the server: the push is judged by it
+    before = repo.git("rev-parse", "origin/main").strip()
+    head = repo.commit("big, binary and LFS files")
+
+    pushed = guardtrail(
+        repo.path, "pre-push", "origin", str(bare), stdin=f"refs/heads/main {head} refs/heads/main {before}\n"
+    )
+    shutil.copy(REPO_ROOT / "hooks" / "pre-receive", bare / "hooks" / "pre-receive")
+    received = git(repo.path, "push", "origin", "main")
+
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    assert [
+        line.removeprefix("guardtrail: refs/heads/main -> refs/heads/main: ")
+        for line in (pushed.stdout + pushed.stderr).splitlines()
+    ] == (SKIPPED_NOTES)
+    assert received.returncode == 0, received.stderr
+    assert [
+        line.removeprefix("remote:   note: ").rstrip() for line in received.stderr.splitlines() if "not scanned" in line
+    ] == (SKIPPED_NOTES)

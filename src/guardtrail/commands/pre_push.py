@@ -64,6 +64,7 @@ def pushed_ranges(repo: Repository, options: PrePushOptions) -> list[PushedRange
 
 def run_pre_push(options: PrePushOptions) -> HookResult:
     from guardtrail.report import Format, render
+    from guardtrail.report.text import printable
 
     repo = Repository(options.repo)
     reports: list[str] = []
@@ -78,6 +79,8 @@ def run_pre_push(options: PrePushOptions) -> HookResult:
         exit_code = max(exit_code, decision.exit_code)
         if decision.blocking:
             reports.append(f"guardtrail: push of {pushed.label} blocked\n" + render(decision, Format.TEXT))
+        elif decision.notes:  # what a pass did not read (files not scanned, say) is said too
+            reports.append("".join(f"guardtrail: {pushed.label}: {printable(note)}\n" for note in decision.notes))
     if exit_code:
         reports.append(
             "Client hooks are advice: 'git push --no-verify' skips them; the CI check or the server hook enforces.\n"
