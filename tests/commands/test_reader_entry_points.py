@@ -132,7 +132,7 @@ def test_pre_push_and_pre_receive_find_a_key_in_a_file_whose_name_is_not_utf8(tm
     assert git(bare, "rev-parse", "refs/heads/main").stdout.strip() == before
 
 
-def test_utf16_text_is_read_as_text_by_check_staged_and_the_history_scan(repo: GitRepo) -> None:
+def test_utf16_text_is_read_as_text_by_check_staged_and_both_scans(repo: GitRepo) -> None:
     text = f"# settings\n{TOKEN_LINE}".encode("utf-16-le")
     repo.write("settings.ini", codecs.BOM_UTF16_LE + text)
     repo.git("add", "-A")
@@ -141,10 +141,12 @@ def test_utf16_text_is_read_as_text_by_check_staged_and_the_history_scan(repo: G
     repo.commit("settings in UTF-16")
     checked = guardtrail(repo.path, "check", "--base", "HEAD~1", "--format", "json")
     history = guardtrail(repo.path, "scan", "--history", "--format", "json")
+    tree = guardtrail(repo.path, "scan", "--format", "json")
 
     assert staged.returncode == 1 and "settings.ini:2" in staged.stderr
     assert _json_findings(checked.stdout) == {(RULE, "settings.ini", 2)}
     assert _json_findings(history.stdout) == {(RULE, "settings.ini", 2)}
+    assert _json_findings(tree.stdout) == {(RULE, "settings.ini", 2)}
 
 
 SKIPPED_NOTES = [
@@ -171,6 +173,7 @@ def test_files_not_scanned_are_named_the_same_way_in_staged_check_and_scan(repo:
     checked = guardtrail(repo.path, "check", "--base", "HEAD~1", "--format", "json")
     text = guardtrail(repo.path, "check", "--base", "HEAD~1")
     history = guardtrail(repo.path, "scan", "--history", "--format", "json")
+    tree = guardtrail(repo.path, "scan", "--format", "json")
 
     assert staged.returncode == 0, staged.stderr
     assert [line.removeprefix("  note: ") for line in staged.stderr.splitlines() if "not scanned" in line] == (
@@ -181,6 +184,11 @@ def test_files_not_scanned_are_named_the_same_way_in_staged_check_and_scan(repo:
     assert all(f"  - {note}" in text.stdout for note in SKIPPED_NOTES)
     assert history.returncode == 0
     assert [n for n in json.loads(history.stdout)["notes"] if "not scanned" in n] == SKIPPED_NOTES
+    assert tree.returncode == 0
+    assert json.loads(tree.stdout)["notes"] == [
+        "not read, over 1000 bytes: big.txt; scan --history reads every line commits add, up to max_file_size",
+        *SKIPPED_NOTES[1:],
+    ]
 
 
 @pytest.mark.parametrize(

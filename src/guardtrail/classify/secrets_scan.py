@@ -21,14 +21,12 @@ from typing import Any, NamedTuple
 
 from guardtrail.classify.secrets import SecretScanner
 from guardtrail.errors import GuardtrailError
-from guardtrail.git.changes import DEFAULT_MAX_FILE_BYTES
+from guardtrail.git.changes import DEFAULT_MAX_FILE_BYTES, as_text, is_lfs_pointer
 from guardtrail.git.repo import LoggedChange, Repository
 from guardtrail.model import Category, Finding, FindingRow, Severity, Skipped
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 """Working-tree files larger than this are not read (generated data, archives)."""
-_BINARY_SNIFF = 8000
-"""Like git: a NUL byte in the first 8000 bytes makes a file binary."""
 MAX_WORKERS = 2
 """History scans use at most this many worker processes (fewer on fewer cores)."""
 PARALLEL_BYTES = 2_000_000
@@ -68,18 +66,20 @@ def _expand(repo_root: Path, paths: Sequence[str]) -> list[str]:
     return list(chosen)
 
 
-def _read_text(path: Path) -> str | None:
-    """The file's text, or None when it is missing, not a regular file or binary. Its size is
+def _read_text(path: Path) -> tuple[str | None, Skipped | None]:
+    """The file's text (UTF-16 and UTF-32 decoded), or None when it is missing or not a regular
+    file; and why it was not read as text (binary), or that it is a Git LFS pointer. Its size is
     the caller's to check first (:func:`_too_large`)."""
     try:
         if not path.is_file() or path.is_symlink():
-            return None
+            return None, None
         data = path.read_bytes()
     except OSError:
-        return None
-    if b"\0" in data[:_BINARY_SNIFF]:
-        return None
-    return data.decode("utf-8", "replace")
+        return None, None
+    text = as_text(data)
+    if text is None:
+        return None, Skipped.BINARY
+    return text.decode("utf-8", "replace"), Skipped.LFS_POINTER if is_lfs_pointer(data) else None
 
 
 class WorktreeScan(NamedTuple):
@@ -88,28 +88,37 @@ class WorktreeScan(NamedTuple):
     findings: list[Finding]
     """Findings have ``commit=""``: they belong to no commit yet."""
     too_large: list[str]
-    """Files left unread for their size (over :data:`MAX_FILE_BYTES`), repository-relative."""
+    """Files left unread for their size (over the scan's limit), repository-relative."""
+    skipped: tuple[tuple[str, Skipped], ...] = ()
+    """Files not read as text (binary), or Git LFS pointers, and why."""
 
 
-def scan_worktree(repo_root: Path, paths: Sequence[str] = (), *, scanner: SecretScanner | None = None) -> WorktreeScan:
-    """Secrets in the working tree's tracked files, or in ``paths`` (files or folders)."""
+def scan_worktree(
+    repo_root: Path, paths: Sequence[str] = (), *, scanner: SecretScanner | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> WorktreeScan:
+    """Secrets in the working tree's tracked files, or in ``paths`` (files or folders), those
+    over ``max_bytes`` left unread."""
     scanner = scanner or SecretScanner()
-    result = WorktreeScan([], [])
+    findings: list[Finding] = []
+    too_large: list[str] = []
+    skipped: list[tuple[str, Skipped]] = []
     for relative in _expand(repo_root, paths):
         path = repo_root / relative
-        if _too_large(path):
-            result.too_large.append(relative)
+        if _too_large(path, max_bytes):
+            too_large.append(relative)
             continue
-        text = _read_text(path)
+        text, reason = _read_text(path)
+        if reason is not None:
+            skipped.append((relative, reason))
         if text is not None:
-            result.findings.extend(scanner.scan_text("", relative, text))
-    return result
+            findings.extend(scanner.scan_text("", relative, text))
+    return WorktreeScan(findings, too_large, tuple(skipped))
 
 
-def _too_large(path: Path) -> bool:
-    """Whether ``path`` is a regular file over :data:`MAX_FILE_BYTES`, which is not read."""
+def _too_large(path: Path, max_bytes: int) -> bool:
+    """Whether ``path`` is a regular file over ``max_bytes``, which is not read."""
     try:
-        return path.is_file() and not path.is_symlink() and path.stat().st_size > MAX_FILE_BYTES
+        return path.is_file() and not path.is_symlink() and path.stat().st_size > max_bytes
     except OSError:
         return False
 
