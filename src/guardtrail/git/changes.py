@@ -270,11 +270,16 @@ def records(chunks: Iterable[bytes]) -> Iterator[bytes]:
 def sections(chunks: Iterable[bytes]) -> Iterator[bytes]:
     """Each file's ``diff --git`` (or a merge's ``diff --cc``) section of a patch stream, in order."""
     for piece in records(chunks):
-        starts = sorted(line_starts(piece, b"\x00") + line_starts(piece, b"diff --"))
-        starts.append(len(piece))
-        for start, end in itertools.pairwise(starts):
-            if piece.startswith(b"diff --", start):
-                yield piece[start:end]
+        yield from sections_of(piece)
+
+
+def sections_of(piece: bytes) -> Iterator[bytes]:
+    """Each file's section of patch text held whole (:func:`sections` of one record)."""
+    starts = sorted(line_starts(piece, b"\x00") + line_starts(piece, b"diff --"))
+    starts.append(len(piece))
+    for start, end in itertools.pairwise(starts):
+        if piece.startswith(b"diff --", start):
+            yield piece[start:end] if start or end != len(piece) else piece
 
 
 def patch_of(change: LoggedChange, section: bytes | None) -> bytes:
@@ -423,14 +428,15 @@ def _combined_additions(patch: bytes, path: str) -> Additions | None:
 
 
 def added_lines(text: bytes, hunks: tuple[tuple[int, int], ...]) -> tuple[AddedLine, ...]:
-    """Joined added lines and their hunks (as :class:`AddedText` holds them) as numbered lines."""
-    lines = text.split(b"\n")
+    """Joined added lines and their hunks (as :class:`AddedText` holds them) as numbered lines.
+    Decoded in one piece, then split: a newline is never part of a UTF-8 sequence, so each line
+    decodes as it would alone, several times faster on a large file."""
+    lines = decode_line(text).split("\n")
     bounds = [*(first for first, _ in hunks[1:]), len(lines)]
-    return tuple(
-        AddedLine(number + offset, decode_line(line))
-        for (first, number), end in zip(hunks, bounds, strict=True)
-        for offset, line in enumerate(lines[first:end])
-    )
+    found: list[AddedLine] = []
+    for (first, number), end in zip(hunks, bounds, strict=True):
+        found += map(AddedLine, range(number, number + end - first), lines[first:end])
+    return tuple(found)
 
 
 # -- change records ----------------------------------------------------------------------------
@@ -480,29 +486,40 @@ def parse_diff(commit: str, output: bytes) -> Iterator[tuple[LoggedChange, bool,
     (``-`` for its line counts: both sides are read, so a binary file only renamed or made
     executable counts too) and its patch: a type change's is the new entry's (git writes the
     removal's first, then the addition's)."""
-    fields = iter(output.split(b"\0"))
+    position = 0
+
+    def field() -> bytes:
+        nonlocal position
+        end = output.find(b"\0", position)
+        if end < 0:
+            raise _unexpected("a record without its NUL")
+        value, position = output[position:end], end + 1
+        return value
+
+    if not output:
+        return
+    fields = iter(field, None)  # the fields before the patch, read one by one: the patch is never split
     entries: list[LoggedChange] = []
-    field = next(fields, b"")
-    while field.startswith(b":"):
-        entries.append(raw_entry(commit, field, fields))
-        field = next(fields, b"")
+    value = field()
+    while value.startswith(b":"):
+        entries.append(raw_entry(commit, value, fields))
+        value = field()
     binary: list[bool] = []
     for entry in entries:
-        counts = field.split(b"\t", 2)
+        counts = value.split(b"\t", 2)
         if len(counts) != 3:
             raise _unexpected("a --numstat record without its counts")
         path = counts[2]
         if not path:  # a rename: "added\tdeleted\t\0old\0new\0"
-            next(fields, b"")
-            path = next(fields, b"")
+            field()
+            path = field()
         if decode_path(path) != entry.path:
             raise _unexpected(f"--numstat names {decode_path(path)!r} where --raw names {entry.path!r}")
         binary.append(counts[0] == b"-")
-        field = next(fields, b"")
-    if field:
+        value = field() if position < len(output) else b""
+    if value:
         raise _unexpected("no NUL before the patch")
-    patch = b"\0".join(fields)
-    patches = sections([patch])
+    patches = sections_of(output[position:])
     for entry, is_binary in zip(entries, binary, strict=True):
         section = next(patches, None)
         if entry.status == "T":
