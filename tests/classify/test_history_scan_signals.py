@@ -1,4 +1,4 @@
-"""A signal stops a history scan at once: its workers and git children with it, nothing written.
+"""A signal stops a history scan or a check at once: workers and git children with it, nothing written.
 
 A CI runner cancelling a job sends SIGTERM to the main process; a user presses Ctrl-C (SIGINT).
 Each test scans a real history large enough for worker processes, as a new process in its own
@@ -61,39 +61,48 @@ def _group(leader: int) -> list[tuple[int, str]]:
     return found
 
 
+def _root(path: Path) -> str:
+    done = subprocess.run(["git", "rev-list", "--max-parents=0", "HEAD"], cwd=path, capture_output=True, text=True)
+    return done.stdout.split()[0]
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
 @pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
-def test_a_signal_stops_the_scan_its_workers_and_git_and_writes_nothing(
-    big_history: Path, tmp_path: Path, sent: signal.Signals, code: int
+@pytest.mark.parametrize("command", ["scan", "check"])
+def test_a_signal_stops_the_run_its_workers_and_git_and_writes_nothing(
+    big_history: Path, tmp_path: Path, sent: signal.Signals, code: int, command: str
 ) -> None:
     report = tmp_path / "report.json"
-    scan = subprocess.Popen(
-        [sys.executable, "-m", "guardtrail", "scan", "--history", "--format", "json", "--output", str(report)],
+    args = ["scan", "--history"] if command == "scan" else ["check", "--base", _root(big_history)]
+    run = subprocess.Popen(
+        [sys.executable, "-m", "guardtrail", *args, "--format", "json", "--output", str(report)],
         cwd=big_history,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
+    wanted = 3 if command == "scan" else 1  # the main process and the scan's 2 workers; the check has none
     try:
         deadline = time.monotonic() + 30
-        while sum("guardtrail" in command for _, command in _group(scan.pid)) < 3:  # the main process, 2 workers
-            assert scan.poll() is None, "the scan ended before its workers were seen: make the history larger"
-            assert time.monotonic() < deadline, _group(scan.pid)
+        while sum("guardtrail" in line for _, line in _group(run.pid)) < wanted or not any(
+            line.startswith("git ") for _, line in _group(run.pid)
+        ):
+            assert run.poll() is None, "the run ended before its children were seen: make the history larger"
+            assert time.monotonic() < deadline, _group(run.pid)
             time.sleep(0.02)
-        assert any(command.startswith("git ") for _, command in _group(scan.pid))
 
-        os.kill(scan.pid, sent)
+        os.kill(run.pid, sent)
         started = time.monotonic()
-        out, err = scan.communicate(timeout=10)
+        out, err = run.communicate(timeout=10)
         stopped_after = time.monotonic() - started
         time.sleep(0.2)
-        left = _group(scan.pid)
+        left = _group(run.pid)
     finally:
-        if scan.poll() is None:
-            os.killpg(scan.pid, signal.SIGKILL)
-            scan.wait()
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
 
-    assert scan.returncode == code, err
+    assert run.returncode == code, err
     assert out == b""
     assert not report.exists()
     assert err.decode().strip().endswith("nothing was reported")
