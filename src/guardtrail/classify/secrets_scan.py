@@ -137,6 +137,7 @@ def scan_history(
     task_bytes: int = TASK_BYTES,
     max_bytes: int = DEFAULT_MAX_FILE_BYTES,
     skipped: list[tuple[str, Skipped]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Finding]:
     """Secrets in the lines every commit of the history adds, each in the commit that added it.
 
@@ -151,6 +152,8 @@ def scan_history(
     reads the log; the findings are the same, in the same order. Where ``fork`` is
     unavailable the scan stays in this process. The files not read as text, and why (over
     ``max_bytes``, binary, a Git LFS pointer), are added to ``skipped`` when it is given.
+
+    ``progress`` hears (commits read, ordinary commits in all) as git's log streams in.
     """
     scanner = scanner or SecretScanner()
     commits = list(repo.all_commits())
@@ -159,6 +162,8 @@ def scan_history(
     ordinary = [sha for sha in commits if sha not in merge_set]
     count = min(MAX_WORKERS, os.cpu_count() or 1) if workers is None else workers
     changes: Iterable[LoggedChange] = repo.history_changes(ordinary, max_bytes=max_bytes)
+    if progress is not None:
+        changes = _counted(changes, len(ordinary), progress)
     if count > 1 and "fork" in multiprocessing.get_all_start_methods():
         batches = _batches(repo, changes, task_bytes)
         ahead, size = _read_ahead(batches, threshold)
@@ -172,6 +177,19 @@ def scan_history(
         changes = itertools.chain.from_iterable(ahead)
     scans = [_scan_merges(repo, scanner, merges, max_bytes), _scan_changes(repo, scanner, changes, max_bytes)]
     return _without_skipped(_in_order(commits, scans), skipped)
+
+
+def _counted(
+    changes: Iterable[LoggedChange], total: int, progress: Callable[[int, int], None]
+) -> Iterator[LoggedChange]:
+    """``changes`` as they are, telling ``progress`` each time the log reaches another commit."""
+    done, last = 0, ""
+    for change in changes:
+        if change.commit != last:
+            done, last = done + 1, change.commit
+            progress(done, total)
+        yield change
+    progress(total, total)
 
 
 def _in_order(commits: Sequence[str], results: Iterable[dict[str, list[Finding]]]) -> list[Finding]:

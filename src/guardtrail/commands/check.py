@@ -15,12 +15,14 @@ from pathlib import Path
 from guardtrail.classify.pipeline import Classifier
 from guardtrail.decide.authorship import AuthorshipDetector
 from guardtrail.decide.gate import Decision, decide
-from guardtrail.decide.policy import FileReader, load_baseline, load_policy
+from guardtrail.decide.policy import POLICY_FILE, FileReader, load_baseline, load_policy
 from guardtrail.decide.signatures import SignatureVerifier
+from guardtrail.decide.statements import check_statements, net_digests, policy_id
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.changes import skipped_note
 from guardtrail.git.repo import Range, Repository
-from guardtrail.model import FileChange, Finding
+from guardtrail.model import Category, FileChange, Finding
+from guardtrail.terminal import ProgressCallback
 
 
 @dataclass(frozen=True)
@@ -29,22 +31,27 @@ class CheckOptions:
     base: str | None = None
     head: str | None = None
     policy_ref: str | None = None
-    """Read the policy from this revision instead of the base (CI: the base branch tip)."""
+    """Read the policy from this revision instead of the one :func:`policy_revision` picks."""
 
 
-def append_audit_log(decision: Decision, path: str | os.PathLike[str]) -> None:
-    """Append the decision's audit lines (one per commit, one for the range) to ``path``."""
-    from guardtrail.report.audit import audit_lines
+def append_audit_log(decision: Decision, path: str | os.PathLike[str]) -> str:
+    """Append the decision's audit lines (one per commit, one for the range) to ``path``, chained
+    on from its last record; the hash of the last record written."""
+    from guardtrail.commands.audit import last_line
+    from guardtrail.report.audit import GENESIS, audit_lines, last_record_hash
 
-    lines = audit_lines(decision, datetime.now(timezone.utc))
+    last = last_line(path)
+    prev = GENESIS if last is None else last_record_hash(last, str(path))
+    lines = audit_lines(decision, datetime.now(timezone.utc), prev)
     try:
         with open(path, "a", encoding="utf-8") as handle:
             handle.writelines(line + "\n" for line in lines)
     except OSError as exc:
         raise GuardtrailError(f"cannot append to audit log {path}: {exc.strerror}") from None
+    return last_record_hash(lines[-1], str(path))
 
 
-def run_check(options: CheckOptions) -> Decision:
+def run_check(options: CheckOptions, *, progress: ProgressCallback | None = None) -> Decision:
     repo = Repository(options.repo)
     span = repo.resolve_range(options.base, options.head)
     if options.base is not None and repo.is_swapped(span.base, span.head):
@@ -52,12 +59,29 @@ def run_check(options: CheckOptions) -> Decision:
             f"head is an ancestor of base: did you swap them? --base {options.base} comes after"
             f" --head {options.head or 'HEAD'}; pass the older commit as --base"
         )
-    policy_rev = repo.resolve(options.policy_ref) if options.policy_ref else span.base
-    return check_range(repo, span, policy_rev)
+    return check_range(repo, span, policy_revision(repo, span, options.base, options.policy_ref), progress=progress)
 
 
-def check_range(repo: Repository, span: Range, policy_rev: str) -> Decision:
-    """The gate over ``span`` of an opened repository, judged by the policy at ``policy_rev``."""
+def policy_revision(repo: Repository, span: Range, base: str | None, policy_ref: str | None) -> str:
+    """The revision whose policy and keys judge ``span``: ``policy_ref`` when given, the base the
+    user gave, else the current tip of the target branch (``origin/HEAD``, else main/master).
+
+    Not the merge-base: an approver removed on the target branch must no longer approve
+    branches that left it earlier. The range stays merge-base..head.
+    """
+    if policy_ref:
+        return repo.resolve(policy_ref)
+    if base is not None:
+        return span.base
+    ref = repo.default_branch_ref()
+    return repo.resolve(ref) if ref is not None else span.base
+
+
+def check_range(
+    repo: Repository, span: Range, policy_rev: str, *, progress: ProgressCallback | None = None
+) -> Decision:
+    """The gate over ``span`` of an opened repository, judged by the policy at ``policy_rev``;
+    ``progress`` hears (commits classified, commits in the range)."""
     read: FileReader = functools.partial(repo.file_at, policy_rev)
     where = f"at {policy_rev[:10]}"
     policy = load_policy(read, where)
@@ -65,13 +89,22 @@ def check_range(repo: Repository, span: Range, policy_rev: str) -> Decision:
     classifier = Classifier(policy)
     findings: list[Finding] = []
     skipped: list[FileChange] = []
-    for _sha, changes in repo.range_changes([commit.sha for commit in commits], max_bytes=policy.max_file_size):
+    ranged = repo.range_changes([commit.sha for commit in commits], max_bytes=policy.max_file_size)
+    for done, (_sha, changes) in enumerate(ranged, start=1):
         findings += classifier.classify(changes, repo)
         skipped += (change for change in changes if change.skipped is not None)
+        if progress is not None:
+            progress(done, len(commits))
     detector = AuthorshipDetector(policy)
     signals = {commit.sha: detector.commit_signals(commit) for commit in commits}
     with SignatureVerifier(policy.approvers) as verifier:
         checks = {commit.sha: verifier.verify(commit) for commit in commits}
+        current = policy_id(read(POLICY_FILE))
+        statements = [found for commit in commits for found in check_statements(commit, verifier, current)]
+    digests: dict[str, str] = {}
+    if statements:
+        paths = {f.path for f in findings if f.category is not Category.SECRET}
+        digests = net_digests(paths, repo.line_changes(span.base, span.head, paths))
     decision = decide(
         base=span.base,
         head=span.head,
@@ -82,5 +115,7 @@ def check_range(repo: Repository, span: Range, policy_rev: str) -> Decision:
         signals=signals,
         checks=checks,
         baseline=load_baseline(read, where, policy),
+        statements=statements,
+        digests=digests,
     )
     return decision.with_notes(skipped_note(skipped))

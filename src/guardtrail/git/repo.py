@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pygit2
 from pygit2.enums import DiffOption, ObjectType, SortMode
@@ -49,7 +50,16 @@ from guardtrail.git.quarantine import expose_quarantine
 from guardtrail.git.trailers import parse_trailers
 from guardtrail.model import AddedLine, Commit, FileChange, Person, Skipped
 
-__all__ = ["GITLINK_MODE", "SNIFF_BYTES", "AddedText", "LoggedChange", "Range", "Repository", "is_binary_content"]
+__all__ = [
+    "GITLINK_MODE",
+    "SNIFF_BYTES",
+    "AddedText",
+    "LineChange",
+    "LoggedChange",
+    "Range",
+    "Repository",
+    "is_binary_content",
+]
 
 _DEFAULT_BRANCHES = ("main", "master")
 
@@ -62,6 +72,20 @@ class Range:
     head: str
     base_note: str
     """Why this base: the revision the user gave, or the default that was picked."""
+
+
+class LineChange(NamedTuple):
+    """How one path differs between two revisions, line by line (:meth:`Repository.line_changes`)."""
+
+    path: str
+    lines: tuple[bytes, ...]
+    """The removed (``-``) and added (``+``) lines in diff order, each with its origin byte
+    first and its line ending kept; empty for a binary file."""
+    new_id: str | None
+    """The blob id after the change; None when the path is gone."""
+    new_mode: int
+    """The file mode after the change (0 when gone)."""
+    binary: bool
 
 
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
@@ -527,6 +551,42 @@ class Repository:
                 (line.new_lineno, line.raw_content) for hunk in patch.hunks for line in hunk.lines if line.origin == "+"
             ]
             return lines, None
+
+    def line_changes(self, old: str, new: str, paths: Iterable[str]) -> dict[str, LineChange]:
+        """How each of ``paths`` differs from ``old`` to ``new`` (no rename detection: both sides
+        of a rename are paths of their own); a path that does not differ is left out.
+
+        What an approval bound to content signs and the check compares: the net change of a
+        range per path, the same however the range's commits were rebased or squashed.
+        """
+        wanted = set(paths)
+        result: dict[str, LineChange] = {}
+        if not wanted:
+            return result
+        with _reading(f"the changes of {old[:12]}..{new[:12]}"):
+            diff = self._commit(old).tree.diff_to_tree(self._commit(new).tree, context_lines=0, interhunk_lines=0)
+            for patch in diff:
+                if patch is None:  # pragma: no cover - unchanged entries
+                    continue
+                delta = patch.delta
+                gone = delta.status_char() == "D"
+                path = delta.old_file.path if gone else delta.new_file.path
+                if path not in wanted:
+                    continue
+                binary = bool(delta.is_binary)
+                lines = (
+                    ()
+                    if binary
+                    else tuple(
+                        line.origin.encode("ascii") + line.raw_content
+                        for hunk in patch.hunks
+                        for line in hunk.lines
+                        if line.origin in ("+", "-")
+                    )
+                )
+                new_id = None if gone else str(delta.new_file.id)
+                result[path] = LineChange(path, lines, new_id, 0 if gone else int(delta.new_file.mode), binary)
+        return result
 
     def _text_data(self, blob_id: str, max_bytes: int) -> tuple[bytes | None, Skipped | None]:
         """The content of blob ``blob_id`` as UTF-8 text when it is text by content
