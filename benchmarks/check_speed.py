@@ -66,7 +66,8 @@ def compare(repo: Path, base: str, runs: int, label: str, older: Path | None = N
     count = subprocess.run(
         ["git", "rev-list", "--count", f"{base}..HEAD"], cwd=repo, capture_output=True, text=True, check=True
     ).stdout.strip()
-    check = [sys.executable, "-m", "guardtrail", "check", "--base", base, "--format", "json"]
+    script = Path(sys.executable).with_name("guardtrail")  # not -m: the repository's own files would shadow modules
+    check = [str(script), "check", "--base", base, "--format", "json"]
     floor = ["git", "log", "-p", "--no-color", f"{base}..HEAD"]
     envs = {"check": None, "git log -p": None}
     if older is not None:
