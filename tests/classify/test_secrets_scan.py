@@ -8,7 +8,7 @@ from guardtrail.classify.secrets import SecretScanner
 from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, WorktreeScan, all_commits, scan_history, scan_worktree
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Repository
-from guardtrail.model import Finding
+from guardtrail.model import Finding, Skipped
 from tests.gitrepo import GitRepo
 
 GITHUB_TOKEN = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"
@@ -62,7 +62,9 @@ def test_worktree_scan_skips_binaries_and_oversized_files(repo: GitRepo, scanner
     repo.write("huge.txt", f"{GITHUB_TOKEN}\n" + "a" * MAX_FILE_BYTES)
     repo.commit("add data")
 
-    assert scan_worktree(repo.path, scanner=scanner) == WorktreeScan(findings=[], too_large=["huge.txt"])
+    assert scan_worktree(repo.path, scanner=scanner) == WorktreeScan(
+        findings=[], too_large=["huge.txt"], skipped=(("blob.bin", Skipped.BINARY),)
+    )
 
 
 def test_worktree_scan_refuses_paths_outside_the_repository(repo: GitRepo) -> None:

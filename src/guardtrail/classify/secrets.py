@@ -409,7 +409,7 @@ def secret_hash(secret: str) -> str:
 
 def fingerprint(rule: str, hashed: str, path: str) -> str:
     """A short stable id for one secret in one file under one rule."""
-    return hashlib.sha256(f"{rule}\0{hashed}\0{path}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{rule}\0{hashed}\0{path}".encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 def redact(secret: str) -> str:

@@ -12,6 +12,7 @@ import collections
 import itertools
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -20,13 +21,12 @@ from typing import Any, NamedTuple
 
 from guardtrail.classify.secrets import SecretScanner
 from guardtrail.errors import GuardtrailError
+from guardtrail.git.changes import DEFAULT_MAX_FILE_BYTES, as_text, is_lfs_pointer
 from guardtrail.git.repo import LoggedChange, Repository
-from guardtrail.model import Finding, FindingRow
+from guardtrail.model import Category, Finding, FindingRow, Severity, Skipped
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 """Working-tree files larger than this are not read (generated data, archives)."""
-_BINARY_SNIFF = 8000
-"""Like git: a NUL byte in the first 8000 bytes makes a file binary."""
 MAX_WORKERS = 2
 """History scans use at most this many worker processes (fewer on fewer cores)."""
 PARALLEL_BYTES = 2_000_000
@@ -66,18 +66,20 @@ def _expand(repo_root: Path, paths: Sequence[str]) -> list[str]:
     return list(chosen)
 
 
-def _read_text(path: Path) -> str | None:
-    """The file's text, or None when it is missing, not a regular file or binary. Its size is
+def _read_text(path: Path) -> tuple[str | None, Skipped | None]:
+    """The file's text (UTF-16 and UTF-32 decoded), or None when it is missing or not a regular
+    file; and why it was not read as text (binary), or that it is a Git LFS pointer. Its size is
     the caller's to check first (:func:`_too_large`)."""
     try:
         if not path.is_file() or path.is_symlink():
-            return None
+            return None, None
         data = path.read_bytes()
     except OSError:
-        return None
-    if b"\0" in data[:_BINARY_SNIFF]:
-        return None
-    return data.decode("utf-8", "replace")
+        return None, None
+    text = as_text(data)
+    if text is None:
+        return None, Skipped.BINARY
+    return text.decode("utf-8", "replace"), Skipped.LFS_POINTER if is_lfs_pointer(data) else None
 
 
 class WorktreeScan(NamedTuple):
@@ -86,28 +88,37 @@ class WorktreeScan(NamedTuple):
     findings: list[Finding]
     """Findings have ``commit=""``: they belong to no commit yet."""
     too_large: list[str]
-    """Files left unread for their size (over :data:`MAX_FILE_BYTES`), repository-relative."""
+    """Files left unread for their size (over the scan's limit), repository-relative."""
+    skipped: tuple[tuple[str, Skipped], ...] = ()
+    """Files not read as text (binary), or Git LFS pointers, and why."""
 
 
-def scan_worktree(repo_root: Path, paths: Sequence[str] = (), *, scanner: SecretScanner | None = None) -> WorktreeScan:
-    """Secrets in the working tree's tracked files, or in ``paths`` (files or folders)."""
+def scan_worktree(
+    repo_root: Path, paths: Sequence[str] = (), *, scanner: SecretScanner | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> WorktreeScan:
+    """Secrets in the working tree's tracked files, or in ``paths`` (files or folders), those
+    over ``max_bytes`` left unread."""
     scanner = scanner or SecretScanner()
-    result = WorktreeScan([], [])
+    findings: list[Finding] = []
+    too_large: list[str] = []
+    skipped: list[tuple[str, Skipped]] = []
     for relative in _expand(repo_root, paths):
         path = repo_root / relative
-        if _too_large(path):
-            result.too_large.append(relative)
+        if _too_large(path, max_bytes):
+            too_large.append(relative)
             continue
-        text = _read_text(path)
+        text, reason = _read_text(path)
+        if reason is not None:
+            skipped.append((relative, reason))
         if text is not None:
-            result.findings.extend(scanner.scan_text("", relative, text))
-    return result
+            findings.extend(scanner.scan_text("", relative, text))
+    return WorktreeScan(findings, too_large, tuple(skipped))
 
 
-def _too_large(path: Path) -> bool:
-    """Whether ``path`` is a regular file over :data:`MAX_FILE_BYTES`, which is not read."""
+def _too_large(path: Path, max_bytes: int) -> bool:
+    """Whether ``path`` is a regular file over ``max_bytes``, which is not read."""
     try:
-        return path.is_file() and not path.is_symlink() and path.stat().st_size > MAX_FILE_BYTES
+        return path.is_file() and not path.is_symlink() and path.stat().st_size > max_bytes
     except OSError:
         return False
 
@@ -124,6 +135,8 @@ def scan_history(
     workers: int | None = None,
     threshold: int = PARALLEL_BYTES,
     task_bytes: int = TASK_BYTES,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    skipped: list[tuple[str, Skipped]] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Finding]:
     """Secrets in the lines every commit of the history adds, each in the commit that added it.
@@ -137,7 +150,8 @@ def scan_history(
     worker (by default one per core, at most :data:`MAX_WORKERS`), forked worker processes
     read and scan them, about ``task_bytes`` at a time, and the merges, while this process
     reads the log; the findings are the same, in the same order. Where ``fork`` is
-    unavailable the scan stays in this process.
+    unavailable the scan stays in this process. The files not read as text, and why (over
+    ``max_bytes``, binary, a Git LFS pointer), are added to ``skipped`` when it is given.
 
     ``progress`` hears (commits read, ordinary commits in all) as git's log streams in.
     """
@@ -147,7 +161,7 @@ def scan_history(
     merge_set = set(merges)
     ordinary = [sha for sha in commits if sha not in merge_set]
     count = min(MAX_WORKERS, os.cpu_count() or 1) if workers is None else workers
-    changes: Iterable[LoggedChange] = repo.history_changes(ordinary)
+    changes: Iterable[LoggedChange] = repo.history_changes(ordinary, max_bytes=max_bytes)
     if progress is not None:
         changes = _counted(changes, len(ordinary), progress)
     if count > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -159,9 +173,10 @@ def scan_history(
                 ((_scan_merges_task, merges[at : at + MERGE_BATCH]) for at in range(0, len(merges), MERGE_BATCH)),
                 ((_scan_changes_task, batch) for batch in itertools.chain(ahead, (batch for batch, _ in batches))),
             )
-            return _in_order(commits, _in_workers(repo, scanner, tasks, count))
+            return _without_skipped(_in_order(commits, _in_workers(repo, scanner, max_bytes, tasks, count)), skipped)
         changes = itertools.chain.from_iterable(ahead)
-    return _in_order(commits, [_scan_merges(repo, scanner, merges), _scan_changes(repo, scanner, changes)])
+    scans = [_scan_merges(repo, scanner, merges, max_bytes), _scan_changes(repo, scanner, changes, max_bytes)]
+    return _without_skipped(_in_order(commits, scans), skipped)
 
 
 def _counted(
@@ -219,12 +234,15 @@ def _read_ahead(batches: Iterator[_Batch], threshold: int) -> tuple[list[list[Lo
 
 
 def _scan_changes(
-    repo: Repository, scanner: SecretScanner, changes: Iterable[LoggedChange]
+    repo: Repository, scanner: SecretScanner, changes: Iterable[LoggedChange], max_bytes: int
 ) -> dict[str, list[Finding]]:
-    """Findings per commit in the lines ``changes`` add."""
+    """Findings per commit in the lines ``changes`` add, and a :data:`SKIPPED_RULE` note for
+    each file not read as text."""
     by_commit: dict[str, list[Finding]] = {}
     for change in changes:
-        added = repo.added_text(change)
+        added, skipped = repo.read_added(change, max_bytes=max_bytes)
+        if skipped is not None:
+            by_commit.setdefault(change.commit, []).append(skipped_finding(change.commit, change.path, skipped))
         if added is None:
             continue
 
@@ -239,16 +257,42 @@ def _scan_changes(
     return by_commit
 
 
-def _scan_merges(repo: Repository, scanner: SecretScanner, merges: Iterable[str]) -> dict[str, list[Finding]]:
-    """Findings per merge in the lines each merge introduces itself."""
-    return {sha: [finding for change in repo.changes(sha) for finding in scanner(change, repo)] for sha in merges}
+def _scan_merges(
+    repo: Repository, scanner: SecretScanner, merges: Sequence[str], max_bytes: int
+) -> dict[str, list[Finding]]:
+    """Findings per merge in the lines each merge introduces itself (``Repository.merge_changes``)."""
+    return _scan_changes(repo, scanner, repo.merge_changes(merges, max_bytes=max_bytes), max_bytes)
+
+
+SKIPPED_RULE = "scan.skipped-file"
+"""The rule of a note that a file was not read as text (``model.Skipped`` says why)."""
+
+
+def skipped_finding(commit: str, path: str, skipped: Skipped) -> Finding:
+    """A note, never blocking, that ``path`` in ``commit`` was not scanned, and why."""
+    return Finding(
+        commit=commit,
+        path=path,
+        line=None,
+        category=Category.SECRET,
+        rule=SKIPPED_RULE,
+        message=skipped.value,
+        severity=Severity.NOTE,
+    )
+
+
+def _without_skipped(findings: Sequence[Finding], skipped: list[tuple[str, Skipped]] | None) -> list[Finding]:
+    """``findings`` without the :func:`skipped_finding` notes, whose (path, reason) go to ``skipped``."""
+    if skipped is not None:
+        skipped += ((f.path, Skipped(f.message)) for f in findings if f.rule == SKIPPED_RULE)
+    return [finding for finding in findings if finding.rule != SKIPPED_RULE]
 
 
 _Task = tuple[Callable[[Any], dict[str, list[FindingRow]]], Any]
 
 
 def _in_workers(
-    repo: Repository, scanner: SecretScanner, tasks: Iterable[_Task], count: int
+    repo: Repository, scanner: SecretScanner, max_bytes: int, tasks: Iterable[_Task], count: int
 ) -> Iterator[dict[str, list[Finding]]]:
     """The results of ``tasks`` (a function and its argument) run in ``count`` forked
     processes, in the order of the tasks.
@@ -260,7 +304,7 @@ def _in_workers(
     would raise it; the pool is shut down and its processes reaped on every way out.
     """
     pool = ProcessPoolExecutor(
-        count, mp_context=multiprocessing.get_context("fork"), initializer=_adopt, initargs=(repo, scanner)
+        count, mp_context=multiprocessing.get_context("fork"), initializer=_adopt, initargs=(repo, scanner, max_bytes)
     )
     pending: collections.deque[Future[dict[str, list[FindingRow]]]] = collections.deque()
     try:
@@ -271,33 +315,55 @@ def _in_workers(
         while pending:
             yield _from_rows(pending.popleft().result())
     except BrokenProcessPool:
+        _stop_workers(pool)
         raise GuardtrailError("a process scanning the history stopped unexpectedly: run the scan again") from None
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:  # an error, an interrupt, a signal, or the caller stopped reading
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
-_worker: tuple[Repository, SecretScanner] | None = None
-"""In a worker process only: the repository and scanner inherited from the parent."""
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop ``pool``'s workers now, whatever they are doing, and reap them: waiting for their
+    tasks could take minutes, and a worker left behind outlives the run. (Python 3.14 has
+    ``terminate_workers()``; before it the processes are only reachable this way.)"""
+    processes = list((pool._processes or {}).values())
+    for process in processes:
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=1)
+        if process.is_alive():  # pragma: no cover - SIGTERM is not ignored in a worker
+            process.kill()
+            process.join()
 
 
-def _adopt(repo: Repository, scanner: SecretScanner) -> None:
+_worker: tuple[Repository, SecretScanner, int] | None = None
+"""In a worker process only: the repository, scanner and size limit inherited from the parent."""
+
+
+def _adopt(repo: Repository, scanner: SecretScanner, max_bytes: int) -> None:
+    """A worker's start: it inherits what it scans with, and leaves signals to the parent,
+    which stops it (Ctrl-C reaches the whole process group; the parent decides)."""
     global _worker
-    _worker = (repo, scanner)
+    _worker = (repo, scanner, max_bytes)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _inherited() -> tuple[Repository, SecretScanner]:
+def _inherited() -> tuple[Repository, SecretScanner, int]:
     assert _worker is not None, "called outside a worker started by _scan_in_workers"
     return _worker
 
 
 def _scan_changes_task(changes: Sequence[LoggedChange]) -> dict[str, list[FindingRow]]:
-    repo, scanner = _inherited()
-    return _as_rows(_scan_changes(repo, scanner, changes))
+    repo, scanner, max_bytes = _inherited()
+    return _as_rows(_scan_changes(repo, scanner, changes, max_bytes))
 
 
 def _scan_merges_task(merges: Sequence[str]) -> dict[str, list[FindingRow]]:
-    repo, scanner = _inherited()
-    return _as_rows(_scan_merges(repo, scanner, merges))
+    repo, scanner, max_bytes = _inherited()
+    return _as_rows(_scan_merges(repo, scanner, merges, max_bytes))
 
 
 def _as_rows(found: dict[str, list[Finding]]) -> dict[str, list[FindingRow]]:

@@ -21,6 +21,7 @@ from guardtrail.decide.policy import POLICY_FILE, FileReader, load_baseline, loa
 from guardtrail.decide.signatures import SignatureVerifier
 from guardtrail.decide.statements import check_statements, net_digests, policy_id
 from guardtrail.errors import GuardtrailError
+from guardtrail.git.changes import skipped_note
 from guardtrail.git.repo import Range, Repository
 from guardtrail.model import Category, Commit, FileChange
 from guardtrail.terminal import ProgressCallback
@@ -55,6 +56,11 @@ def append_audit_log(decision: Decision, path: str | os.PathLike[str]) -> str:
 def run_check(options: CheckOptions, *, progress: ProgressCallback | None = None) -> Decision:
     repo = Repository(options.repo)
     span = repo.resolve_range(options.base, options.head)
+    if options.base is not None and repo.is_swapped(span.base, span.head):
+        raise GuardtrailError(
+            f"head is an ancestor of base: did you swap them? --base {options.base} comes after"
+            f" --head {options.head or 'HEAD'}; pass the older commit as --base"
+        )
     return check_range(repo, span, policy_revision(repo, span, options.base, options.policy_ref), progress=progress)
 
 
@@ -74,12 +80,19 @@ def policy_revision(repo: Repository, span: Range, base: str | None, policy_ref:
 
 
 def _changes_of_each(
-    repo: Repository, commits: Sequence[Commit], progress: ProgressCallback | None
+    repo: Repository,
+    commits: Sequence[Commit],
+    max_bytes: int,
+    progress: ProgressCallback | None,
+    skipped: list[FileChange],
 ) -> Iterator[list[FileChange]]:
-    """Each commit's changes in turn; ``progress`` hears of a commit when the classifier asks
-    for the next one, that is, once it has classified this one (workflows wait for the end)."""
-    for done, commit in enumerate(commits, start=1):
-        yield repo.changes(commit.sha)
+    """Each commit's changes in turn, streamed by the one reader; the files it did not read go
+    into ``skipped``. ``progress`` hears of a commit when the classifier asks for the next one,
+    that is, once it has classified this one (workflows wait for the end)."""
+    ranged = repo.range_changes([commit.sha for commit in commits], max_bytes=max_bytes)
+    for done, (_sha, changes) in enumerate(ranged, start=1):
+        skipped += (change for change in changes if change.skipped is not None)
+        yield changes
         if progress is not None:
             progress(done, len(commits))
 
@@ -94,7 +107,9 @@ def check_range(
     policy = load_policy(read, where)
     commits = [repo.commit(sha) for sha in repo.rev_list(span.base, span.head)]
     classifier = Classifier(policy)
-    findings = classifier.classify_range(_changes_of_each(repo, commits, progress), repo)
+    skipped: list[FileChange] = []
+    changes = _changes_of_each(repo, commits, policy.max_file_size, progress, skipped)
+    findings = classifier.classify_range(changes, repo)
     findings += [f for commit in commits for f in analyse_message(commit)]  # bait in the log
     detector = AuthorshipDetector(policy)
     signals = {commit.sha: detector.commit_signals(commit) for commit in commits}
@@ -106,7 +121,7 @@ def check_range(
     if statements:
         paths = {f.path for f in findings if f.category is not Category.SECRET}
         digests = net_digests(paths, repo.line_changes(span.base, span.head, paths))
-    return decide(
+    decision = decide(
         base=span.base,
         head=span.head,
         base_note=span.base_note,
@@ -119,3 +134,4 @@ def check_range(
         statements=statements,
         digests=digests,
     )
+    return decision.with_notes(skipped_note(skipped))

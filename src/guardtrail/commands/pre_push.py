@@ -64,6 +64,7 @@ def pushed_ranges(repo: Repository, options: PrePushOptions) -> list[PushedRange
 
 def run_pre_push(options: PrePushOptions) -> HookResult:
     from guardtrail.report import Format, render
+    from guardtrail.report.text import printable
 
     repo = Repository(options.repo)
     reports: list[str] = []
@@ -80,6 +81,8 @@ def run_pre_push(options: PrePushOptions) -> HookResult:
             reports.append(f"guardtrail: push of {pushed.label} blocked\n" + render(decision, Format.TEXT))
         else:
             reports.append(f"guardtrail: PASS  push of {pushed.label}: {commits_checked(decision)}\n")
+            # what a pass did not read (files not scanned, say) is said too
+            reports += (f"guardtrail: {pushed.label}: {printable(note)}\n" for note in decision.notes)
     if exit_code:
         reports.append(
             "Client hooks are advice: 'git push --no-verify' skips them; the CI check or the server hook enforces.\n"
