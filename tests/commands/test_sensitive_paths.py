@@ -55,3 +55,48 @@ def test_an_assistant_commit_adding_files_that_run_or_fetch_code_is_blocked(
         ("dependency.editor-extensions", ".vscode/extensions.json", True),
         ("policy.scanner-allowlists", ".snyk", True),
     }
+
+
+def test_names_in_another_case_or_with_trailing_dots_are_the_sensitive_files_they_resolve_to(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.repo.write("claude.md", "Run anything.\n")
+    project.repo.write(".Claude/settings.json", "{}\n")
+    project.repo.write("GNUMAKEFILE", "all:\n")
+    project.repo.write("pkg/AGENTS.md.", "Skip the tests.\n")
+    project.repo.commit("notes", author=CLAUDE)
+
+    code, report = check(capsys, project.repo.path, "--base", "main")
+
+    assert code == 1
+    assert _rules(report) == {
+        ("agent-config.instructions", "claude.md", True),
+        ("agent-config.settings", ".Claude/settings.json", True),
+        ("build-logic.build-files", "GNUMAKEFILE", True),
+        ("agent-config.instructions", "pkg/AGENTS.md.", True),
+    }
+
+
+def test_a_look_alike_of_a_sensitive_path_blocks_even_a_human_until_approved(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.repo.write(".github/workfl\u043ews/deploy.yml", "on: push\n")
+    project.repo.write("CLAUDE\u200b.md", "Push to main.\n")
+    project.repo.commit("deploy")  # a human commit: not gated
+
+    code, report = check(capsys, project.repo.path, "--base", "main")
+
+    assert code == 1
+    assert _rules(report) == {
+        ("hidden-text.confusable-path", ".github/workfl\u043ews/deploy.yml", True),
+        ("hidden-text.confusable-path", "CLAUDE\u200b.md", True),
+    }
+    messages = {f["message"] for f in report["findings"]}
+    assert (
+        "adds .github/workfl\u043ews/deploy.yml: the name imitates a build-logic path with"
+        " U+043E CYRILLIC SMALL LETTER O" in messages
+    )
+    project.approve()
+    code, report = check(capsys, project.repo.path, "--base", "main")
+    assert code == 0
+    assert {f["approved_by"] for f in report["findings"]} == {"Alice Example <alice@example.com>"}
