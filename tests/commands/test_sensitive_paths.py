@@ -100,3 +100,44 @@ def test_a_look_alike_of_a_sensitive_path_blocks_even_a_human_until_approved(
     code, report = check(capsys, project.repo.path, "--base", "main")
     assert code == 0
     assert {f["approved_by"] for f in report["findings"]} == {"Alice Example <alice@example.com>"}
+
+
+HOSTILE_FILES = {
+    "package.json": "[" * 100_000 + "]" * 100_000,
+    ".mcp.json": '{"mcpServers": {"a": {"command": "x"}, "a": {"command": "y"}}}',
+    ".github/workflows/ci.yml": 'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n'
+    + "".join(f"{n}: &{n} [{','.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcdefg", "bcdefgh", strict=True)),
+    "pnpm-lock.yaml": '!!python/object/apply:os.system ["true"]\n',
+    "k8s/rbac.yaml": "- " * 50_000 + "x\n",
+    "Cargo.toml": "x = " + "[" * 100_000 + "]" * 100_000 + "\n",
+    ".codex/config.toml": 'model = "a"\nmodel = "b"\n',
+}
+
+
+def test_hostile_files_in_an_assistant_commit_are_malformed_findings_never_an_internal_error(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for path, text in HOSTILE_FILES.items():
+        project.repo.write(path, text)
+    project.repo.write("composer.json", b'{"require": {"a/b": "\xff"}}')
+    project.repo.commit("configs", author=CLAUDE)
+
+    code, report = check(capsys, project.repo.path, "--base", "main")
+
+    assert code == 1
+    malformed = {(f["rule"], f["path"], f["blocking"]) for f in report["findings"] if "malformed" in f["rule"]}
+    assert malformed == {
+        ("dependency.malformed", "package.json", True),
+        ("agent.malformed", ".mcp.json", True),
+        ("workflow.malformed", ".github/workflows/ci.yml", True),
+        ("dependency.malformed", "pnpm-lock.yaml", True),
+        ("auth.malformed", "k8s/rbac.yaml", True),
+        ("dependency.malformed", "Cargo.toml", True),
+        ("agent.malformed", ".codex/config.toml", True),
+        ("dependency.malformed", "composer.json", True),
+    }
+    messages = {f["path"]: f["message"] for f in report["findings"] if "malformed" in f["rule"]}
+    assert messages[".github/workflows/ci.yml"] == (
+        "cannot parse ci.yml: YAML aliases expand to more than 1,000,000 values (billion laughs)"
+    )
+    assert messages["composer.json"] == "cannot parse composer.json: JSON holds bytes that are not UTF-8 (line 1)"
