@@ -106,6 +106,11 @@ class FileChange:
     """Blob id after the change, or None when the file is deleted."""
     binary: bool = False
     added: tuple[AddedLine, ...] = ()
+    old_mode: int | None = None
+    """git's file mode before the change (``0o100644``, ``0o120000`` a symlink, ``0o160000`` a
+    submodule), or None when the file is new or the reader does not say."""
+    new_mode: int | None = None
+    """git's file mode after the change, or None when the file is deleted or the reader does not say."""
 
     @property
     def paths(self) -> tuple[str, ...]:

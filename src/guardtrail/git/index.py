@@ -122,6 +122,20 @@ class StagedIndex:
     def blob(self, blob_id: str) -> bytes:
         return self._git("cat-file", "blob", blob_id)
 
+    def symlinks(self, commit: str = STAGED) -> dict[str, str]:
+        """Every symlink in the index: its path and the target it holds (``commit`` is the
+        staged change's, as the classification asks every reader)."""
+        del commit
+        links = [
+            (meta.split(b" ")[1].decode(), os.fsdecode(path))
+            for meta, _, path in (entry.partition(b"\t") for entry in self._git("ls-files", "-s", "-z").split(b"\0"))
+            if meta.startswith(b"120000 ")
+        ]
+        if not links:
+            return {}
+        batch = self._git("cat-file", "--batch", stdin="".join(f"{blob_id}\n" for blob_id, _ in links).encode())
+        return {path: os.fsdecode(target) for (_, path), target in zip(links, _batch_contents(batch), strict=True)}
+
     def _git(self, *args: str, stdin: bytes | None = None) -> bytes:
         done = self._run(*args, stdin=stdin)
         self._check(done, args[0])
@@ -160,6 +174,8 @@ class _RawEntry(NamedTuple):
     new_id: str
     old_path: str
     path: str
+    old_mode: int = 0
+    new_mode: int = 0
 
 
 class _Patch(NamedTuple):
@@ -208,7 +224,19 @@ def _change(entry: _RawEntry, status: str, patch: _Patch) -> FileChange:
         new_id=None if status == "deleted" else entry.new_id,
         binary=patch.binary,
         added=() if patch.binary or status == "deleted" else patch.added,
+        old_mode=None if status == "added" else entry.old_mode,
+        new_mode=None if status == "deleted" else entry.new_mode,
     )
+
+
+def _batch_contents(output: bytes) -> Iterator[bytes]:
+    """The object contents ``git cat-file --batch`` printed, in order."""
+    offset = 0
+    while offset < len(output):
+        header_end = output.index(b"\n", offset)
+        size = int(output[offset:header_end].split(b" ")[2])
+        yield output[header_end + 1 : header_end + 1 + size]
+        offset = header_end + 1 + size + 1
 
 
 def _unexpected(what: str) -> GuardtrailError:
@@ -226,12 +254,13 @@ def _raw_entries(output: bytes, offset: int) -> tuple[list[_RawEntry], int]:
     entries = []
     while output.startswith(b":", offset):
         meta, offset = _field(output, offset)
-        _old_mode, _new_mode, old_id, new_id, status = meta[1:].decode().split(" ")
+        old_mode, new_mode, old_id, new_id, status = meta[1:].decode().split(" ")
         old_path, offset = _field(output, offset)
         new_path = old_path
         if status[0] in "RC":
             new_path, offset = _field(output, offset)
-        entries.append(_RawEntry(status[0], old_id, new_id, os.fsdecode(old_path), os.fsdecode(new_path)))
+        paths = os.fsdecode(old_path), os.fsdecode(new_path)
+        entries.append(_RawEntry(status[0], old_id, new_id, *paths, int(old_mode, 8), int(new_mode, 8)))
     return entries, offset
 
 

@@ -110,6 +110,8 @@ class Repository:
         if found is None:
             raise GuardtrailError(f"{path}: not a git repository (run inside a repository or pass --repo DIR)")
         self._repo = pygit2.Repository(found)
+        self._symlink_memo: dict[str, tuple[tuple[str, str], ...]] = {}
+        """The symlinks under each tree read so far, by tree id (:meth:`symlinks`)."""
         if environ is not None:
             expose_quarantine(self._repo.odb, environ)
 
@@ -258,6 +260,28 @@ class Repository:
             entry_id = _entry_id(commit.tree, path)
             blob = self._repo[entry_id] if entry_id is not None else None
         return blob.data if isinstance(blob, pygit2.Blob) else None
+
+    def symlinks(self, sha: str) -> dict[str, str]:
+        """Every symlink in the tree of commit ``sha``: its path and the target it holds.
+
+        Read tree by tree, each remembered by id: consecutive commits share most trees, so a
+        range reads each folder's entries once, not once per commit."""
+        with _reading(f"the symlinks of commit {sha[:12]}"):
+            return dict(self._tree_symlinks(self._commit(sha).tree))
+
+    def _tree_symlinks(self, tree: pygit2.Tree) -> tuple[tuple[str, str], ...]:
+        known = self._symlink_memo.get(str(tree.id))
+        if known is not None:
+            return known
+        found: list[tuple[str, str]] = []
+        for entry in tree:
+            name = entry.name or ""
+            if entry.filemode == FileMode.LINK:
+                found.append((name, os.fsdecode(self._repo[entry.id].peel(pygit2.Blob).data)))
+            elif entry.filemode == FileMode.TREE:
+                found += ((f"{name}/{path}", target) for path, target in self._tree_symlinks(entry.peel(pygit2.Tree)))
+        self._symlink_memo[str(tree.id)] = result = tuple(found)
+        return result
 
     def blob(self, blob_id: str) -> bytes:
         with _reading(f"file object {blob_id[:12]}"):
@@ -760,4 +784,6 @@ def changes_from_diff(sha: str, diff: pygit2.Diff) -> Iterator[FileChange]:
             new_id=None if status == "deleted" else str(delta.new_file.id),
             binary=binary,
             added=added,
+            old_mode=None if status == "added" else delta.old_file.mode,
+            new_mode=None if status == "deleted" else delta.new_file.mode,
         )
