@@ -6,10 +6,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from guardtrail.classify.analysers import CONTENT_ANALYSERS  # each analyser imports on first use
-from guardtrail.classify.base import Analyser, Blobs
+from guardtrail.classify.base import Analyser, Blobs, Symlinks
 from guardtrail.classify.hidden import analyse_hidden_text
 from guardtrail.classify.paths import PathClassifier, compile_globs, literal_glob
 from guardtrail.classify.secrets import SecretScanner, redact_in
+from guardtrail.classify.submodules import analyse_submodules
+from guardtrail.classify.symlinks import SymlinkView
 from guardtrail.decide.policy import Policy
 from guardtrail.model import Category, FileChange, Finding
 from guardtrail.rules import Rule, load_rules
@@ -35,7 +37,7 @@ class Classifier:
         baseline = baseline_rule(policy)  # after the shipped rules: theirs names the usual baselines
         self._path_rules = PathClassifier([*load_rules("paths"), baseline], extra=policy.paths)
         self._baseline = PathClassifier([baseline])
-        self._content: tuple[Analyser, ...] = CONTENT_ANALYSERS
+        self._content: tuple[Analyser, ...] = (*CONTENT_ANALYSERS, analyse_submodules)
         self._scanner = SecretScanner()  # redacts every finding, even when it does not report secrets
         self._always: tuple[Analyser, ...] = (analyse_hidden_text, *((self._scanner,) if secrets else ()))
 
@@ -46,12 +48,17 @@ class Classifier:
         the redaction, whose scan of their wording ("tokens and secrets") would wake
         detect-secrets on every workflow edit. The content analysers quote the file."""
         findings: list[Finding] = []
+        views: dict[str, SymlinkView] = {}
         for change in changes:
             ignored = self._ignore is not None and all(self._ignore.matches(p) for p in change.paths)
             path_rules = self._baseline if ignored else self._path_rules
             analysers: Sequence[Analyser] = self._always if ignored else (*self._content, *self._always)
             findings.extend(path_rules(change, blobs))
             quoting = [finding for analyser in analysers for finding in analyser(change, blobs)]
+            if isinstance(blobs, Symlinks):  # even in an ignored folder; the findings quote targets
+                if change.commit not in views:
+                    views[change.commit] = SymlinkView(blobs.symlinks(change.commit), self._path_rules)
+                quoting += views[change.commit](change)
             findings += redact_secrets(quoting, change, self._scanner)
         return findings
 
