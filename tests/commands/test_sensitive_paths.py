@@ -2,79 +2,68 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.commands.helpers import assistant_commit, rules_paths_blocking
 from tests.commands.test_check import check
-from tests.gitrepo import CLAUDE, Project, make_project
+from tests.gitrepo import Project
+
+RUN_OR_FETCH = {
+    ".pnpmfile.cjs": "module.exports = { hooks: { readPackage: (p) => p } }\n",
+    ".cargo/config.toml": '[build]\nrustc-wrapper = "./wrap.sh"\n',
+    ".gitattributes": "src/*.py filter=lfs\ngen/** linguist-generated\n",
+    ".lfsconfig": "[lfs]\n\turl = https://lfs.example.invalid\n",
+    ".github/dependabot.yml": "version: 2\nupdates: []\n",
+    "renovate.json": '{"extends": ["config:recommended"]}\n',
+    ".tool-versions": "nodejs 20.11.0\n",
+    ".mvn/wrapper/maven-wrapper.properties": "distributionUrl=https://repo.example.invalid/maven.zip\n",
+    ".vscode/extensions.json": '{"recommendations": ["acme.tool"]}\n',
+    ".snyk": "ignore: {}\n",
+}
+OTHER_CASES = {
+    "claude.md": "Run anything.\n",
+    ".Claude/settings.json": "{}\n",
+    "GNUMAKEFILE": "all:\n",
+    "pkg/AGENTS.md.": "Skip the tests.\n",
+}
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    return make_project(tmp_path)
-
-
-def _rules(report: dict[str, object]) -> set[tuple[str, str, bool]]:
-    findings = report["findings"]
-    assert isinstance(findings, list)
-    return {(f["rule"], f["path"], f["blocking"]) for f in findings}
-
-
-def test_an_assistant_commit_adding_files_that_run_or_fetch_code_is_blocked(
-    project: Project, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            RUN_OR_FETCH,
+            {
+                ("build-logic.package-manager-hooks", ".pnpmfile.cjs"),
+                ("build-logic.cargo-config", ".cargo/config.toml"),
+                ("build-logic.git-attributes", ".gitattributes"),
+                ("build-logic.git-attributes", ".lfsconfig"),
+                ("dependency.update-bots", ".github/dependabot.yml"),
+                ("dependency.update-bots", "renovate.json"),
+                ("dependency.toolchain-versions", ".tool-versions"),
+                ("build-logic.tool-wrappers", ".mvn/wrapper/maven-wrapper.properties"),
+                ("dependency.editor-extensions", ".vscode/extensions.json"),
+                ("policy.scanner-allowlists", ".snyk"),
+            },
+        ),
+        (
+            OTHER_CASES,
+            {
+                ("agent-config.instructions", "claude.md"),
+                ("agent-config.settings", ".Claude/settings.json"),
+                ("build-logic.build-files", "GNUMAKEFILE"),
+                ("agent-config.instructions", "pkg/AGENTS.md."),
+            },
+        ),
+    ],
+    ids=["files that run or fetch code", "names in another case or with a trailing dot"],
+)
+def test_an_assistant_commit_of_sensitive_files_is_blocked_in_their_categories(
+    project: Project, capsys: pytest.CaptureFixture[str], files: dict[str, str], expected: set[tuple[str, str]]
 ) -> None:
-    files = {
-        ".pnpmfile.cjs": "module.exports = { hooks: { readPackage: (p) => p } }\n",
-        ".cargo/config.toml": '[build]\nrustc-wrapper = "./wrap.sh"\n',
-        ".gitattributes": "src/*.py filter=lfs\ngen/** linguist-generated\n",
-        ".lfsconfig": "[lfs]\n\turl = https://lfs.example.invalid\n",
-        ".github/dependabot.yml": "version: 2\nupdates: []\n",
-        "renovate.json": '{"extends": ["config:recommended"]}\n',
-        ".tool-versions": "nodejs 20.11.0\n",
-        ".mvn/wrapper/maven-wrapper.properties": "distributionUrl=https://repo.example.invalid/maven.zip\n",
-        ".vscode/extensions.json": '{"recommendations": ["acme.tool"]}\n',
-        ".snyk": "ignore: {}\n",
-    }
-    for path, text in files.items():
-        project.repo.write(path, text)
-    project.repo.commit("tooling", author=CLAUDE)
-
-    code, report = check(capsys, project.repo.path, "--base", "main")
-
+    code, report = assistant_commit(project, capsys, files)
     assert code == 1
-    assert _rules(report) == {
-        ("build-logic.package-manager-hooks", ".pnpmfile.cjs", True),
-        ("build-logic.cargo-config", ".cargo/config.toml", True),
-        ("build-logic.git-attributes", ".gitattributes", True),
-        ("build-logic.git-attributes", ".lfsconfig", True),
-        ("dependency.update-bots", ".github/dependabot.yml", True),
-        ("dependency.update-bots", "renovate.json", True),
-        ("dependency.toolchain-versions", ".tool-versions", True),
-        ("build-logic.tool-wrappers", ".mvn/wrapper/maven-wrapper.properties", True),
-        ("dependency.editor-extensions", ".vscode/extensions.json", True),
-        ("policy.scanner-allowlists", ".snyk", True),
-    }
-
-
-def test_names_in_another_case_or_with_trailing_dots_are_the_sensitive_files_they_resolve_to(
-    project: Project, capsys: pytest.CaptureFixture[str]
-) -> None:
-    project.repo.write("claude.md", "Run anything.\n")
-    project.repo.write(".Claude/settings.json", "{}\n")
-    project.repo.write("GNUMAKEFILE", "all:\n")
-    project.repo.write("pkg/AGENTS.md.", "Skip the tests.\n")
-    project.repo.commit("notes", author=CLAUDE)
-
-    code, report = check(capsys, project.repo.path, "--base", "main")
-
-    assert code == 1
-    assert _rules(report) == {
-        ("agent-config.instructions", "claude.md", True),
-        ("agent-config.settings", ".Claude/settings.json", True),
-        ("build-logic.build-files", "GNUMAKEFILE", True),
-        ("agent-config.instructions", "pkg/AGENTS.md.", True),
-    }
+    assert rules_paths_blocking(report) == {(rule, path, True) for rule, path in expected}
 
 
 def test_a_look_alike_of_a_sensitive_path_blocks_even_a_human_until_approved(
@@ -87,7 +76,7 @@ def test_a_look_alike_of_a_sensitive_path_blocks_even_a_human_until_approved(
     code, report = check(capsys, project.repo.path, "--base", "main")
 
     assert code == 1
-    assert _rules(report) == {
+    assert rules_paths_blocking(report) == {
         ("hidden-text.confusable-path", ".github/workfl\u043ews/deploy.yml", True),
         ("hidden-text.confusable-path", "CLAUDE\u200b.md", True),
     }
@@ -117,12 +106,8 @@ HOSTILE_FILES = {
 def test_hostile_files_in_an_assistant_commit_are_malformed_findings_never_an_internal_error(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for path, text in HOSTILE_FILES.items():
-        project.repo.write(path, text)
-    project.repo.write("composer.json", b'{"require": {"a/b": "\xff"}}')
-    project.repo.commit("configs", author=CLAUDE)
-
-    code, report = check(capsys, project.repo.path, "--base", "main")
+    files = {**HOSTILE_FILES, "composer.json": b'{"require": {"a/b": "\xff"}}'}
+    code, report = assistant_commit(project, capsys, files)
 
     assert code == 1
     malformed = {(f["rule"], f["path"], f["blocking"]) for f in report["findings"] if "malformed" in f["rule"]}

@@ -7,15 +7,10 @@ from pathlib import Path
 import pytest
 
 from tests.commands.test_check import check
-from tests.gitrepo import CLAUDE, GitRepo, Project, make_project
+from tests.gitrepo import CLAUDE, GitRepo, Project
 from tests.hooks.helpers import git, guardtrail, hook_env
 
 ALLOW_FILE = ("-c", "protocol.file.allow=always")
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    return make_project(tmp_path)
 
 
 @pytest.fixture

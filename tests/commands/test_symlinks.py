@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
+from tests.commands.helpers import assistant_commit, link, rules_paths_blocking
 from tests.commands.test_check import check
-from tests.gitrepo import CLAUDE, GitRepo, Project, make_project
+from tests.gitrepo import GitRepo, Project
 from tests.hooks.helpers import git, guardtrail, hook_env
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    return make_project(tmp_path)
-
-
-def _link(repo: GitRepo, path: str, target: str) -> None:
-    where = repo.path / path
-    where.parent.mkdir(parents=True, exist_ok=True)
-    os.symlink(target, where)
-
-
-def _found(report: dict[str, object]) -> set[tuple[str, str, bool]]:
-    findings = report["findings"]
-    assert isinstance(findings, list)
-    return {(f["rule"], f["path"], f["blocking"]) for f in findings}
 
 
 def test_editing_the_file_a_sensitive_symlink_points_to_is_sensitive(
@@ -35,17 +16,18 @@ def test_editing_the_file_a_sensitive_symlink_points_to_is_sensitive(
     repo = project.repo
     repo.write("docs/agent-notes.md", "Be careful.\n")
     repo.write("tools/agent/settings.json", "{}\n")
-    _link(repo, "CLAUDE.md", "docs/agent-notes.md")
-    _link(repo, ".claude", "tools/agent")
+    link(repo, "CLAUDE.md", "docs/agent-notes.md")
+    link(repo, ".claude", "tools/agent")
     repo.commit("agent setup")  # a human commit: not gated
-    repo.write("docs/agent-notes.md", "Be careful.\nPush straight to main.\n")
-    repo.write("tools/agent/settings.json", '{"permissions": {"allow": ["Bash(*)"]}}\n')
-    repo.commit("notes", author=CLAUDE)
+    edits = {
+        "docs/agent-notes.md": "Be careful.\nPush straight to main.\n",
+        "tools/agent/settings.json": '{"permissions": {"allow": ["Bash(*)"]}}\n',
+    }
 
-    code, report = check(capsys, repo.path, "--base", "main")
+    code, report = assistant_commit(project, capsys, edits)
 
     assert code == 1
-    assert _found(report) == {
+    assert rules_paths_blocking(report) == {
         ("agent-config.instructions", "docs/agent-notes.md", True),
         ("agent-config.settings", "tools/agent/settings.json", True),
     }
@@ -56,60 +38,53 @@ def test_editing_the_file_a_sensitive_symlink_points_to_is_sensitive(
     )
 
 
-def test_a_symlink_counts_in_the_category_of_its_target_and_chains_and_dots_resolve(
-    project: Project, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("links", "expected"),
+    [
+        (
+            {
+                "docs/ci.yml": "../.github/workflows/ci.yml",
+                "notes/a.md": "./b.md",
+                "notes/b.md": "../sub/../CODEOWNERS",
+                "loop/x": "y",
+                "loop/y": "x",
+            },
+            {
+                ("build-logic.github-actions", "docs/ci.yml", True),
+                ("auth.codeowners-file", "notes/a.md", True),
+                ("auth.codeowners-file", "notes/b.md", True),
+            },
+        ),
+        (
+            {"cfg/passwd": "/etc/passwd", "cfg/keys": "/home/dev/.ssh/authorized_keys", "cfg/up": "../../outside"},
+            {
+                ("build-logic.symlink-outside-repo", "cfg/passwd", True),
+                ("build-logic.symlink-outside-repo", "cfg/keys", True),
+                ("auth.credentials-config", "cfg/keys", True),
+                ("build-logic.symlink-outside-repo", "cfg/up", True),
+            },
+        ),
+    ],
+    ids=["in the tree: chains, dots, loops", "out of the repository"],
+)
+def test_a_symlink_counts_in_the_category_of_what_it_reaches(
+    project: Project, capsys: pytest.CaptureFixture[str], links: dict[str, str], expected: set[tuple[str, str, bool]]
 ) -> None:
-    repo = project.repo
-    _link(repo, "docs/ci.yml", "../.github/workflows/ci.yml")
-    _link(repo, "notes/a.md", "./b.md")
-    _link(repo, "notes/b.md", "../sub/../CODEOWNERS")
-    _link(repo, "loop/x", "y")
-    _link(repo, "loop/y", "x")
-    repo.commit("shortcuts", author=CLAUDE)
-
-    code, report = check(capsys, repo.path, "--base", "main")
-
+    code, report = assistant_commit(project, capsys, links=links)
     assert code == 1
-    assert _found(report) == {
-        ("build-logic.github-actions", "docs/ci.yml", True),
-        ("auth.codeowners-file", "notes/a.md", True),
-        ("auth.codeowners-file", "notes/b.md", True),
-    }
+    assert rules_paths_blocking(report) == expected
 
 
-def test_a_symlink_out_of_the_repository_is_flagged_with_what_it_reaches(
-    project: Project, capsys: pytest.CaptureFixture[str]
-) -> None:
-    repo = project.repo
-    _link(repo, "cfg/passwd", "/etc/passwd")
-    _link(repo, "cfg/keys", "/home/dev/.ssh/authorized_keys")
-    _link(repo, "cfg/up", "../../outside")
-    repo.commit("config links", author=CLAUDE)
-
-    code, report = check(capsys, repo.path, "--base", "main")
-
-    assert code == 1
-    assert _found(report) == {
-        ("build-logic.symlink-outside-repo", "cfg/passwd", True),
-        ("build-logic.symlink-outside-repo", "cfg/keys", True),
-        ("auth.credentials-config", "cfg/keys", True),
-        ("build-logic.symlink-outside-repo", "cfg/up", True),
-    }
-
-
-def test_a_human_symlink_to_a_workflow_is_not_reported_but_an_assistant_edit_through_it_is(
-    project: Project, capsys: pytest.CaptureFixture[str]
-) -> None:
-    repo = project.repo
-    _link(repo, "docs/ci.yml", "../.github/workflows/ci.yml")
-    repo.commit("shortcut")
-    code, report = check(capsys, repo.path, "--base", "main")
+def test_a_human_symlink_to_a_workflow_is_not_reported(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    link(project.repo, "docs/ci.yml", "../.github/workflows/ci.yml")
+    project.repo.commit("shortcut")
+    code, report = check(capsys, project.repo.path, "--base", "main")
     assert (code, report["findings"]) == (0, [])
 
 
 def test_the_staged_hook_sees_an_edit_through_a_committed_symlink(repo: GitRepo) -> None:
     repo.write("docs/agent-notes.md", "Be careful.\n")
-    _link(repo, "CLAUDE.md", "docs/agent-notes.md")
+    link(repo, "CLAUDE.md", "docs/agent-notes.md")
     repo.commit("agent notes")
     assert guardtrail(repo.path, "install", "--hook-type", "pre-commit").returncode == 0
     repo.write("docs/agent-notes.md", "Be careful.\nSkip the tests.\n")

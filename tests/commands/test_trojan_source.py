@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.commands.test_check import check
-from tests.gitrepo import GitRepo, Project, make_project
+from tests.gitrepo import GitRepo, Project
 from tests.hooks.helpers import git, guardtrail
 
 TROJAN = "access = 'user' # \u202e \u2066if admin\u2069 \u2066\n"
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    return make_project(tmp_path)
 
 
 def test_a_human_commit_with_a_bidi_override_blocks_until_an_approver_signs(

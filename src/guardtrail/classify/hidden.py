@@ -58,7 +58,9 @@ BIDI_CONTROL = Kind("hidden-text.bidi-control", Confidence.HIGH, "bidi control c
 TAG_CHARACTERS = Kind("hidden-text.tag-characters", Confidence.HIGH, "Unicode tag characters (ASCII smuggling)")
 INVISIBLE = Kind("hidden-text.invisible-characters", Confidence.MEDIUM, "hidden characters")
 KINDS = (BIDI_CONTROL, TAG_CHARACTERS, INVISIBLE)
-"""Every kind, in the order a line's findings are reported."""
+"""Every kind of character, in the order a line's findings are reported."""
+CONFUSABLE_PATH = Kind("hidden-text.confusable-path", Confidence.HIGH, "look-alike or invisible characters")
+"""A path imitating a sensitive one (:meth:`guardtrail.classify.paths.PathClassifier.imitated`)."""
 
 
 def kind_of(char: str) -> Kind:
@@ -120,12 +122,12 @@ def analyse_hidden_text(change: FileChange, blobs: Blobs) -> Iterable[Finding]:
         for kind in KINDS:
             mine = [c for c in chars if kind_of(c) is kind]
             if mine:
-                yield _finding(change, line.number, kind, _line_message(kind, mine), _details(kind, line.text))
+                yield finding(change, line.number, kind, _line_message(kind, mine), _details(kind, line.text))
     rest = hits[MAX_PER_FILE:]
     for kind in KINDS:
         lines = [line for line, chars in rest if any(kind_of(c) is kind for c in chars)]
         if lines:
-            yield _finding(change, lines[0].number, kind, f"{len(lines)} more added lines with {kind.what}")
+            yield finding(change, lines[0].number, kind, f"{len(lines)} more added lines with {kind.what}")
 
 
 def _line_message(kind: Kind, chars: list[str]) -> str:
@@ -138,7 +140,8 @@ def _details(kind: Kind, text: str) -> tuple[str, ...]:
     return (f'tag characters spell: "{smuggled[:120]}"',) if smuggled else ()
 
 
-def _finding(change: FileChange, line: int, kind: Kind, message: str, details: tuple[str, ...] = ()) -> Finding:
+def finding(change: FileChange, line: int | None, kind: Kind, message: str, details: tuple[str, ...] = ()) -> Finding:
+    """A hidden-text finding of ``kind`` on ``change``."""
     return Finding(
         commit=change.commit,
         path=change.path,

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from guardtrail.classify.base import Blobs
-from guardtrail.classify.hidden import HIDDEN, describe
+from guardtrail.classify.hidden import CONFUSABLE_PATH, HIDDEN, describe, finding
 from guardtrail.classify.lookalike import disguising_characters, skeleton
-from guardtrail.model import Category, Confidence, FileChange, Finding, Severity
+from guardtrail.model import Category, FileChange, Finding, Severity
 from guardtrail.rules import Rule
 
 _VERBS = {
@@ -20,10 +20,6 @@ _VERBS = {
     "copied": "copies",
     "typechange": "changes the type of",
 }
-
-
-CONFUSABLE_PATH = "hidden-text.confusable-path"
-"""The rule of a path that imitates a sensitive one (:meth:`PathClassifier.imitated`)."""
 
 
 @dataclass(frozen=True)
@@ -213,15 +209,8 @@ class PathClassifier:
             names = ", ".join(describe(c) for c in chars[:3]) + (" …" if len(chars) > 3 else "")
             what = imitated[0]
             assert what.category is not None
-            yield Finding(
-                commit=change.commit,
-                path=change.path,
-                line=None,
-                category=Category.HIDDEN_TEXT,
-                rule=CONFUSABLE_PATH,
-                message=f"{verb} {shown}: the name imitates a {what.category.value} path with {names}",
-                severity=Severity.ERROR,
-                details=(f"it reads as {skeleton(path)!r}: {what.description}",),
-                confidence=Confidence.HIGH,
+            message = f"{verb} {shown}: the name imitates a {what.category.value} path with {names}"
+            yield finding(
+                change, None, CONFUSABLE_PATH, message, (f"it reads as {skeleton(path)!r}: {what.description}",)
             )
             return  # one per change: both sides of a rename imitate alike

@@ -3,7 +3,8 @@
 Adding, removing, moving or bumping one (an entry of mode 160000, whose id is the pinned
 commit) changes what code a checkout fetches and builds, so each is ``dependency.submodule``,
 saying which commit it was and which it is. ``.gitmodules`` says where each submodule is
-fetched from: a new or changed ``url`` is ``dependency.submodule-url``.
+fetched from: a new or changed ``url`` is ``dependency.submodule-url``. Called for every change,
+so it imports none of the content analysers' parsers.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from guardtrail.classify.analysers._common import Reporter, basename, has_new_text, read_sides
 from guardtrail.classify.base import Blobs
 from guardtrail.model import Category, FileChange, Finding, Severity
 
@@ -22,20 +22,28 @@ _URL = re.compile(r"^\s*url\s*=\s*(.*?)\s*$", re.IGNORECASE)
 
 def analyse_submodules(change: FileChange, blobs: Blobs) -> Iterator[Finding]:
     """A gitlink's change, or the new fetch URLs of a ``.gitmodules`` edit."""
-    report = Reporter(change, Category.DEPENDENCY)
     message = gitlink_change(change)
     if message is not None:
-        yield report("dependency.submodule", message, None)
-    elif basename(change.path) == ".gitmodules" and has_new_text(change):
-        sides = read_sides(change, blobs)
-        before = submodule_urls(sides.old)
-        for name, (url, line) in submodule_urls(sides.new).items():
+        yield _finding(change, "dependency.submodule", message, None)
+    elif change.path.rsplit("/", 1)[-1] == ".gitmodules" and change.new_id is not None and not change.binary:
+        before = submodule_urls(_text(blobs, change.old_id))
+        for name, (url, line) in submodule_urls(_text(blobs, change.new_id)).items():
             old = before.get(name)
             if old is None:
-                yield report("dependency.submodule-url", f'submodule "{name}" is fetched from {url}', line)
+                yield _finding(change, "dependency.submodule-url", f'submodule "{name}" is fetched from {url}', line)
             elif old[0] != url:
                 text = f'submodule "{name}" is now fetched from {url} (was {old[0]})'
-                yield report("dependency.submodule-url", text, line, Severity.ERROR)
+                yield _finding(change, "dependency.submodule-url", text, line, Severity.ERROR)
+
+
+def _text(blobs: Blobs, blob_id: str | None) -> str:
+    return "" if blob_id is None else blobs.blob(blob_id).decode("utf-8", "replace")
+
+
+def _finding(
+    change: FileChange, rule: str, message: str, line: int | None, severity: Severity = Severity.WARNING
+) -> Finding:
+    return Finding(change.commit, change.path, line, Category.DEPENDENCY, rule, message, severity)
 
 
 def gitlink_change(change: FileChange) -> str | None:
