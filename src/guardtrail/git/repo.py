@@ -110,7 +110,7 @@ class Repository:
         if found is None:
             raise GuardtrailError(f"{path}: not a git repository (run inside a repository or pass --repo DIR)")
         self._repo = pygit2.Repository(found)
-        self._symlink_memo: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._symlink_memo: dict[pygit2.Oid, tuple[tuple[str, str], ...]] = {}
         """The symlinks under each tree read so far, by tree id (:meth:`symlinks`)."""
         if environ is not None:
             expose_quarantine(self._repo.odb, environ)
@@ -267,20 +267,22 @@ class Repository:
         Read tree by tree, each remembered by id: consecutive commits share most trees, so a
         range reads each folder's entries once, not once per commit."""
         with _reading(f"the symlinks of commit {sha[:12]}"):
-            return dict(self._tree_symlinks(self._commit(sha).tree))
+            tree = self._commit(sha).tree
+            known = self._symlink_memo.get(tree.id)
+            return dict(self._tree_symlinks(tree) if known is None else known)
 
     def _tree_symlinks(self, tree: pygit2.Tree) -> tuple[tuple[str, str], ...]:
-        known = self._symlink_memo.get(str(tree.id))
-        if known is not None:
-            return known
         found: list[tuple[str, str]] = []
         for entry in tree:
-            name = entry.name or ""
-            if entry.filemode == FileMode.LINK:
-                found.append((name, os.fsdecode(self._repo[entry.id].peel(pygit2.Blob).data)))
-            elif entry.filemode == FileMode.TREE:
-                found += ((f"{name}/{path}", target) for path, target in self._tree_symlinks(entry.peel(pygit2.Tree)))
-        self._symlink_memo[str(tree.id)] = result = tuple(found)
+            mode = entry.filemode
+            if mode == FileMode.TREE:
+                below = self._symlink_memo.get(entry.id)  # looked up before the tree is loaded
+                if below is None:
+                    below = self._tree_symlinks(entry.peel(pygit2.Tree))
+                found += ((f"{entry.name}/{path}", target) for path, target in below)
+            elif mode == FileMode.LINK:
+                found.append((entry.name or "", os.fsdecode(self._repo[entry.id].peel(pygit2.Blob).data)))
+        self._symlink_memo[tree.id] = result = tuple(found)
         return result
 
     def blob(self, blob_id: str) -> bytes:
