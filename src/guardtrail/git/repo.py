@@ -274,13 +274,13 @@ class Repository:
     def _tree_symlinks(self, tree: pygit2.Tree) -> tuple[tuple[str, str], ...]:
         found: list[tuple[str, str]] = []
         for entry in tree:
-            mode = entry.filemode
-            if mode == FileMode.TREE:
+            kind = entry.type  # an int: cheaper than the file mode, an enum made on each call
+            if kind == ObjectType.TREE:
                 below = self._symlink_memo.get(entry.id)  # looked up before the tree is loaded
                 if below is None:
                     below = self._tree_symlinks(entry.peel(pygit2.Tree))
                 found += ((f"{entry.name}/{path}", target) for path, target in below)
-            elif mode == FileMode.LINK:
+            elif kind == ObjectType.BLOB and entry.filemode == FileMode.LINK:
                 found.append((entry.name or "", os.fsdecode(self._repo[entry.id].peel(pygit2.Blob).data)))
         self._symlink_memo[tree.id] = result = tuple(found)
         return result
