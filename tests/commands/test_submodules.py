@@ -98,3 +98,23 @@ def test_the_staged_hook_blocks_an_assistant_adding_a_submodule(repo: GitRepo, l
     assert f"  BLOCK dependency   vendor/lib  adds submodule vendor/lib at commit {library.head()[:12]}" in (
         result.stderr
     )
+
+
+def test_moving_a_submodule_removes_it_at_one_path_and_adds_it_at_the_other(
+    project: Project, library: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = project.repo
+    repo.git(*ALLOW_FILE, "submodule", "add", "-q", str(library.path), "vendor/lib")
+    base = repo.commit("vendor lib")
+    (repo.path / "third").mkdir()
+    repo.git("mv", "vendor/lib", "third/lib")
+    repo.commit("move lib", author=CLAUDE)
+
+    code, report = check(capsys, repo.path, "--base", base)
+
+    pinned = library.head()[:12]
+    assert code == 1
+    assert {(rule, path, message) for rule, path, message in _found(report) if rule == "dependency.submodule"} == {
+        ("dependency.submodule", "vendor/lib", f"removes submodule vendor/lib (was at commit {pinned})"),
+        ("dependency.submodule", "third/lib", f"adds submodule third/lib at commit {pinned}"),
+    }

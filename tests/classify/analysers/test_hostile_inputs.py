@@ -243,3 +243,12 @@ def test_what_real_files_do_still_parses() -> None:
     assert parse_yaml(merge)["job2"] == {"image": "x"}
     assert parse_yaml(nested)["a"]["k1"]["k2"] is not None
     assert parse_json('{"a": [1, {"b": null}]}') == {"a": [1, {"b": None}]}
+
+
+def test_a_baseline_nested_too_deep_is_a_one_line_error() -> None:
+    from guardtrail.classify.secrets import load_baseline
+    from guardtrail.errors import GuardtrailError
+
+    with pytest.raises(GuardtrailError) as raised:
+        load_baseline(b"[" * 100_000 + b"]" * 100_000, ".secrets.baseline at abc")
+    assert str(raised.value) == ".secrets.baseline at abc: not a detect-secrets baseline (nested too deep)"
