@@ -91,6 +91,8 @@ RULES: dict[str, str] = {
     "dependency.install-script": "Code runs when the dependencies are installed",
     "dependency.lockfile": "Summary of the packages a lockfile change adds, removes and updates",
     "dependency.malformed": "A dependency file cannot be parsed",
+    "dependency.submodule": "A submodule is added, removed, moved or pinned to another commit",
+    "dependency.submodule-url": "A submodule is fetched from a new or changed URL",
     "workflow.pull-request-target": "New pull_request_target trigger: secrets meet untrusted pull requests",
     "workflow.workflow-run": "New workflow_run trigger: secrets meet artifacts of untrusted runs",
     "workflow.permissions": "The workflow token gets write access, or loses its explicit permissions",
