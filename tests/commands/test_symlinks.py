@@ -7,7 +7,7 @@ import pytest
 from tests.commands.helpers import assistant_commit, link, rules_paths_blocking
 from tests.commands.test_check import check
 from tests.gitrepo import GitRepo, Project
-from tests.hooks.helpers import git, guardtrail, hook_env
+from tests.hooks.helpers import GITHUB_TOKEN, git, guardtrail, hook_env
 
 
 def test_editing_the_file_a_sensitive_symlink_points_to_is_sensitive(
@@ -96,3 +96,16 @@ def test_the_staged_hook_sees_an_edit_through_a_committed_symlink(repo: GitRepo)
     assert "  BLOCK agent-config docs/agent-notes.md:2  edits docs/agent-notes.md: it is CLAUDE.md through" in (
         result.stderr
     )
+
+
+def test_a_symlink_target_holding_a_token_is_reported_without_it(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, report = assistant_commit(project, capsys, links={"tok": f"/tmp/{GITHUB_TOKEN}"})
+
+    assert code == 1
+    assert rules_paths_blocking(report) == {
+        ("secret.github-token", "tok", True),
+        ("build-logic.symlink-outside-repo", "tok", True),
+    }
+    assert GITHUB_TOKEN[4:] not in str(report)
