@@ -94,6 +94,11 @@ def describe(char: str) -> str:
     return f"U+{ord(char):04X}{' ' + name if name else ''}"
 
 
+def described(chars: list[str], *, most: int = 3) -> str:
+    """The first ``most`` of ``chars`` as :func:`describe` names them, "…" when there are more."""
+    return ", ".join(describe(c) for c in chars[:most]) + (" …" if len(chars) > most else "")
+
+
 def hidden_characters(text: str, *, at_file_start: bool = False) -> list[str]:
     """The distinct hidden characters in ``text``, in order of first appearance."""
     if text.isascii() and not HIDDEN.search(text):
@@ -131,8 +136,7 @@ def analyse_hidden_text(change: FileChange, blobs: Blobs) -> Iterable[Finding]:
 
 
 def _line_message(kind: Kind, chars: list[str]) -> str:
-    names = ", ".join(describe(c) for c in chars[:3]) + (" …" if len(chars) > 3 else "")
-    return f"{kind.what} in added line: {names}"
+    return f"{kind.what} in added line: {described(chars)}"
 
 
 def _details(kind: Kind, text: str) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from guardtrail.classify.base import Blobs
-from guardtrail.classify.hidden import CONFUSABLE_PATH, HIDDEN, describe, finding
+from guardtrail.classify.hidden import CONFUSABLE_PATH, HIDDEN, described, finding
 from guardtrail.classify.lookalike import disguising_characters, skeleton
 from guardtrail.model import Category, FileChange, Finding, Severity
 from guardtrail.rules import Rule
@@ -205,10 +205,9 @@ class PathClassifier:
             imitated = self.imitated(path)
             if not imitated:
                 continue
-            chars = disguising_characters(path)
-            names = ", ".join(describe(c) for c in chars[:3]) + (" …" if len(chars) > 3 else "")
             what = imitated[0]
             assert what.category is not None
+            names = described(disguising_characters(path))
             message = f"{verb} {shown}: the name imitates a {what.category.value} path with {names}"
             yield finding(
                 change, None, CONFUSABLE_PATH, message, (f"it reads as {skeleton(path)!r}: {what.description}",)
