@@ -21,6 +21,13 @@ def library(tmp_path: Path) -> GitRepo:
     return lib
 
 
+@pytest.fixture
+def vendored(project: Project, library: GitRepo) -> str:
+    """The library added as submodule ``vendor/lib`` by a human commit, whose sha this is."""
+    project.repo.git(*ALLOW_FILE, "submodule", "add", "-q", str(library.path), "vendor/lib")
+    return project.repo.commit("vendor lib")
+
+
 def _found(report: dict[str, object]) -> set[tuple[str, str, str]]:
     findings = report["findings"]
     assert isinstance(findings, list)
@@ -69,16 +76,14 @@ def test_adding_bumping_and_removing_a_submodule_say_which_commit_it_was_and_is(
 
 
 def test_a_changed_submodule_url_is_an_error_level_dependency_source(
-    project: Project, library: GitRepo, capsys: pytest.CaptureFixture[str]
+    project: Project, library: GitRepo, vendored: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = project.repo
-    repo.git(*ALLOW_FILE, "submodule", "add", "-q", str(library.path), "vendor/lib")
-    base = repo.commit("vendor lib")
     text = (repo.path / ".gitmodules").read_text(encoding="utf-8")
     repo.write(".gitmodules", text.replace(str(library.path), "https://git.example.invalid/lib.git"))
     repo.commit("mirror", author=CLAUDE)
 
-    code, report = check(capsys, repo.path, "--base", base)
+    code, report = check(capsys, repo.path, "--base", vendored)
 
     assert code == 1
     (moved,) = [f for f in report["findings"] if f["rule"] == "dependency.submodule-url"]
@@ -101,16 +106,14 @@ def test_the_staged_hook_blocks_an_assistant_adding_a_submodule(repo: GitRepo, l
 
 
 def test_moving_a_submodule_removes_it_at_one_path_and_adds_it_at_the_other(
-    project: Project, library: GitRepo, capsys: pytest.CaptureFixture[str]
+    project: Project, library: GitRepo, vendored: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = project.repo
-    repo.git(*ALLOW_FILE, "submodule", "add", "-q", str(library.path), "vendor/lib")
-    base = repo.commit("vendor lib")
     (repo.path / "third").mkdir()
     repo.git("mv", "vendor/lib", "third/lib")
     repo.commit("move lib", author=CLAUDE)
 
-    code, report = check(capsys, repo.path, "--base", base)
+    code, report = check(capsys, repo.path, "--base", vendored)
 
     pinned = library.head()[:12]
     assert code == 1
