@@ -101,6 +101,15 @@ def policy_text(*approvers: tuple[str, str, str], mode: str = "assistant", extra
 
 
 ALICE = ("Alice Example", "alice@example.com")
+ACME_RULE = """\
+secrets:
+  rules:
+    - id: acme-api-key
+      description: ACME API key
+      regex: 'acme_[a-z0-9]{32}'
+      keywords: [acme_]
+"""
+"""A policy's ``secrets:`` section with one custom rule (append ``examples:`` to it)."""
 
 
 @dataclass
@@ -137,6 +146,8 @@ def make_project(tmp_path: Path, *, mode: str = "assistant", extra_policy: str =
 
 
 CLAUDE = "Claude <noreply@anthropic.com>"
+WORKFLOW_EDIT = "on: push\njobs: {deploy: {runs-on: ubuntu-latest, permissions: {}, steps: [{run: make}]}}\n"
+"""A valid workflow zizmor finds nothing in, which changes line 2 of the one ``make_project`` commits."""
 
 
 def detect_secrets_baseline(repo: Path, *files: str) -> str:

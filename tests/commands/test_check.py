@@ -13,6 +13,7 @@ from tests.gitrepo import (
     ALICE,
     CLAUDE,
     CLAUDE_TRAILER,
+    WORKFLOW_EDIT,
     GitRepo,
     Project,
     SshKey,
@@ -41,7 +42,7 @@ def test_assistant_commit_editing_a_workflow_is_blocked_until_an_approver_signs(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = project.repo
-    repo.write(".github/workflows/ci.yml", "on: push\njobs: {deploy: {}}\n")
+    repo.write(".github/workflows/ci.yml", WORKFLOW_EDIT)
     assistant = repo.commit("speed up CI", author=CLAUDE)
     code, report = check(capsys, repo.path, "--base", "main")
     assert code == 1
@@ -161,7 +162,7 @@ def test_dependency_bots_are_not_assistants_unless_the_policy_says_so(
 
 
 def _assistant_ci_change(project: Project) -> None:
-    project.repo.write(".github/workflows/ci.yml", "on: push\njobs: {x: {}}\n")
+    project.repo.write(".github/workflows/ci.yml", WORKFLOW_EDIT)
     project.repo.commit("ci", author=CLAUDE)
 
 
@@ -683,9 +684,14 @@ def test_an_assistant_commit_adding_the_policy_s_own_baseline_needs_an_approval(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], ignore: str
 ) -> None:
     """Wherever the policy keeps its baseline, entries an assistant adds to it clear nothing
-    unapproved: the file is category policy, so the commit is gated."""
+    unapproved: the file is category policy, so the commit is gated. (The baseline the policy
+    names must exist at the base: it starts empty.)"""
     project = make_project(tmp_path, extra_policy=f"baseline: sec/baseline.json\n{ignore}")
     repo = project.repo
+    repo.git("checkout", "-q", "main")
+    repo.write("sec/baseline.json", detect_secrets_baseline(repo.path, "README.md"))
+    repo.commit("an empty baseline")
+    repo.git("checkout", "-q", "-B", "feature", "main")
     repo.write("config.py", "password = 'Sup3r-s3cret-passw0rd!'\n")
     repo.write("sec/baseline.json", detect_secrets_baseline(repo.path, "config.py"))
     (repo.path / "config.py").unlink()  # only the baseline is committed
@@ -696,7 +702,7 @@ def test_an_assistant_commit_adding_the_policy_s_own_baseline_needs_an_approval(
         ("policy.secret-baseline", "sec/baseline.json", True)
     ]
     assert report["findings"][0]["message"] == (
-        "adds sec/baseline.json: sec/baseline.json is the policy's secrets baseline: its entries clear secrets"
+        "edits sec/baseline.json: sec/baseline.json is the policy's secrets baseline: its entries clear secrets"
     )
 
 

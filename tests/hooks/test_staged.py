@@ -24,7 +24,7 @@ def test_a_staged_secret_blocks_the_commit(repo: GitRepo) -> None:
 
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    assert lines[0] == "guardtrail: BLOCK  staged change (policy: built-in defaults)"
+    assert lines[0] == "guardtrail: BLOCK  staged change: 1 staged file, 1 added line (policy: built-in defaults)"
     assert lines[1].startswith("  BLOCK secret       settings.py:1  GitHub token")
     assert lines[-1] == ADVICE
     assert repo.head() == before
@@ -38,7 +38,7 @@ def test_a_human_workflow_edit_is_reported_and_committed(repo: GitRepo) -> None:
     result = git(repo.path, "commit", "-q", "-m", "add CI")
 
     assert result.returncode == 0, result.stderr
-    assert "guardtrail: PASS  staged change (policy: built-in defaults)" in result.stderr
+    assert "guardtrail: PASS  staged change: 1 staged file, 1 added line (policy: built-in defaults)" in result.stderr
     assert f"  note  build-logic  {WORKFLOW}:1" in result.stderr
     assert git(repo.path, "log", "-1", "--format=%s").stdout == "add CI\n"
 
@@ -53,9 +53,11 @@ def test_commit_all_in_an_agent_session_reads_the_temporary_index(repo: GitRepo)
     result = git(repo.path, "commit", "-a", "-m", "tweak CI", env=hook_env(CLAUDECODE="1"))
 
     assert result.returncode == 1
-    assert "guardtrail: BLOCK  staged change (policy: built-in defaults)" in result.stderr
+    assert "guardtrail: BLOCK  staged change: 1 staged file, 1 added line (policy: built-in defaults)" in result.stderr
     assert f"  BLOCK build-logic  {WORKFLOW}:2" in result.stderr
     assert "  assistant-authored: CLAUDECODE=1 (assistant.env.session)" in result.stderr
+    assert "    1. review the staged change: git diff --cached" in result.stderr
+    assert "runs 'guardtrail approve --base <target branch>' on the branch" in result.stderr
     assert repo.head() == before
 
 
@@ -83,3 +85,22 @@ def test_no_verify_skips_the_hook_as_the_advice_says(repo: GitRepo) -> None:
 
     assert result.returncode == 0
     assert git(repo.path, "log", "-1", "--format=%s").stdout == "skip\n"
+
+
+def test_a_staged_workflow_is_audited_by_zizmor_in_an_agent_session(repo: GitRepo) -> None:
+    _installed(repo)
+    repo.write(WORKFLOW, "on: pull_request_target\npermissions: {}\njobs:\n  a: {runs-on: x, steps: [{run: make}]}\n")
+    repo.write(".github/workflows/more.yml", "jobs: [\n")
+    git(repo.path, "add", ".github")
+
+    result = git(repo.path, "commit", "-m", "run on forks", env=hook_env(CLAUDECODE="1"))
+
+    assert result.returncode == 1
+    assert (
+        f"  BLOCK build-logic  {WORKFLOW}:1  use of fundamentally insecure workflow trigger:"
+        " pull_request_target is almost always used insecurely  [workflow.dangerous-triggers]"
+    ) in result.stderr.splitlines()
+    assert (
+        "  BLOCK build-logic  .github/workflows/more.yml  more.yml was not audited: zizmor cannot read it:"
+        " failed to parse input: "
+    ) in result.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from guardtrail.classify.analysers import CONTENT_ANALYSERS  # each analyser imports on first use
+from guardtrail.classify.analysers import CONTENT_ANALYSERS, OnDemand  # each analyser imports on first use
 from guardtrail.classify.base import Analyser, Blobs, Symlinks
 from guardtrail.classify.hidden import analyse_hidden_text
 from guardtrail.classify.paths import PathClassifier, compile_globs, literal_glob
@@ -29,6 +29,19 @@ def baseline_rule(policy: Policy) -> Rule:
     )
 
 
+def policy_scanner(policy: Policy) -> SecretScanner:
+    """The secret scanner ``policy`` asks for: the shipped rules and detect-secrets plugins but
+    those it disables, then its own rules (``secrets:``). The policy is the one the command
+    judges by (the base revision's for a range), so a change cannot switch a rule off for itself."""
+    if not policy.secret_rules and not policy.disabled_rules:
+        return SecretScanner()
+    from guardtrail.classify.secret_engine import default_plugins
+
+    off = policy.disabled_rules
+    rules = [*(rule for rule in load_rules("secrets") if rule.id not in off), *policy.secret_rules]
+    return SecretScanner(rules, [plugin for plugin in default_plugins() if plugin.rule not in off])
+
+
 class Classifier:
     """The analysers for one run, configured once from the policy."""
 
@@ -37,30 +50,73 @@ class Classifier:
         baseline = baseline_rule(policy)  # after the shipped rules: theirs names the usual baselines
         self._path_rules = PathClassifier([*load_rules("paths"), baseline], extra=policy.paths)
         self._baseline = PathClassifier([baseline])
-        self._content: tuple[Analyser, ...] = (*CONTENT_ANALYSERS, analyse_submodules)
-        self._scanner = SecretScanner()  # redacts every finding, even when it does not report secrets
+        self._content: tuple[OnDemand, ...] = CONTENT_ANALYSERS
+        self._scanner = policy_scanner(policy)  # redacts every finding, even when it does not report secrets
         self._always: tuple[Analyser, ...] = (analyse_hidden_text, *((self._scanner,) if secrets else ()))
 
     def classify(self, changes: Iterable[FileChange], blobs: Blobs) -> list[Finding]:
-        """Every analyser's findings on each of ``changes``, with no secret value left in them.
+        """Every analyser's findings on each of ``changes``, with no secret value left in them."""
+        return self.classify_range([changes], blobs)
+
+    def classify_range(self, change_sets: Iterable[Iterable[FileChange]], blobs: Blobs) -> list[Finding]:
+        """The findings of every commit's changes, in order, each batch analyser run once for all.
+
+        A change a batch analyser handles (a workflow, audited by zizmor) waits until every
+        commit has been read; then each batch analyser runs once over all the changes it
+        handles, and those changes are classified with what it returns. The other changes are
+        classified as they come, so a range holds in memory only the changes that wait, and a
+        range with none starts no process and imports no batch analyser.
 
         Path rules say only the path (shown as such anyway) and a rule's description: they skip
         the redaction, whose scan of their wording ("tokens and secrets") would wake
         detect-secrets on every workflow edit. The content analysers quote the file."""
-        findings: list[Finding] = []
+        slots: list[list[Finding]] = []
+        waiting: list[tuple[int, FileChange]] = []
         views: dict[str, SymlinkView] = {}
-        for change in changes:
-            ignored = self._ignore is not None and all(self._ignore.matches(p) for p in change.paths)
-            path_rules = self._baseline if ignored else self._path_rules
-            analysers: Sequence[Analyser] = self._always if ignored else (*self._content, *self._always)
-            findings.extend(path_rules(change, blobs))
-            quoting = [finding for analyser in analysers for finding in analyser(change, blobs)]
-            if isinstance(blobs, Symlinks):  # even in an ignored folder; the findings quote targets
-                if change.commit not in views:
-                    views[change.commit] = SymlinkView(blobs.symlinks(change.commit), self._path_rules)
-                quoting += views[change.commit](change)
-            findings += redact_secrets(quoting, change, self._scanner)
-        return findings
+        for changes in change_sets:
+            for change in changes:
+                if not self._ignored(change) and any(e.batch and e.handles(change.path) for e in self._content):
+                    waiting.append((len(slots), change))
+                    slots.append([])
+                else:
+                    slots.append(self._classify(change, blobs, self._content, views))
+        if waiting:
+            content = self._prepared([change for _, change in waiting], blobs)
+            for slot, change in waiting:
+                slots[slot] = self._classify(change, blobs, content, views)
+        return [finding for slot in slots for finding in slot]
+
+    def _ignored(self, change: FileChange) -> bool:
+        return self._ignore is not None and all(self._ignore.matches(p) for p in change.paths)
+
+    def _prepared(self, changes: Sequence[FileChange], blobs: Blobs) -> tuple[Analyser, ...]:
+        """The content analysers, each batch one run over the ``changes`` it handles."""
+        return tuple(
+            entry.batch()([c for c in changes if entry.handles(c.path)], blobs) if entry.batch else entry
+            for entry in self._content
+        )
+
+    def _classify(
+        self, change: FileChange, blobs: Blobs, content: Sequence[Analyser], views: dict[str, SymlinkView]
+    ) -> list[Finding]:
+        ignored = self._ignored(change)
+        path_rules = self._baseline if ignored else self._path_rules
+        analysers: Sequence[Analyser] = self._always if ignored else (*content, analyse_submodules, *self._always)
+        found = list(path_rules(change, blobs))
+        quoting = [finding for analyser in analysers for finding in analyser(change, blobs)]
+        quoting += self._symlinked(change, blobs, views)  # even in an ignored folder; they quote targets
+        return found + redact_secrets(quoting, change, self._scanner)
+
+    def _symlinked(self, change: FileChange, blobs: Blobs, views: dict[str, SymlinkView]) -> list[Finding]:
+        """What the symlinks of ``change``'s commit make of it (:mod:`symlinks`), when ``blobs``
+        can list them. Only the current commit's view is kept: changes come commit by commit."""
+        if not isinstance(blobs, Symlinks):
+            return []
+        view = views.get(change.commit)
+        if view is None:
+            views.clear()
+            view = views[change.commit] = SymlinkView(blobs.symlinks(change.commit), self._path_rules)
+        return list(view(change))
 
 
 def redact_secrets(findings: Sequence[Finding], change: FileChange, scanner: SecretScanner) -> list[Finding]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,10 +16,13 @@ from pathlib import Path
 from guardtrail.classify.pipeline import Classifier
 from guardtrail.decide.authorship import AuthorshipDetector
 from guardtrail.decide.gate import Decision, decide
-from guardtrail.decide.policy import FileReader, load_baseline, load_policy
+from guardtrail.decide.policy import POLICY_FILE, FileReader, load_baseline, load_policy
 from guardtrail.decide.signatures import SignatureVerifier
+from guardtrail.decide.statements import check_statements, net_digests, policy_id
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Range, Repository
+from guardtrail.model import Category, Commit, FileChange
+from guardtrail.terminal import ProgressCallback
 
 
 @dataclass(frozen=True)
@@ -27,40 +31,79 @@ class CheckOptions:
     base: str | None = None
     head: str | None = None
     policy_ref: str | None = None
-    """Read the policy from this revision instead of the base (CI: the base branch tip)."""
+    """Read the policy from this revision instead of the one :func:`policy_revision` picks."""
 
 
-def append_audit_log(decision: Decision, path: str | os.PathLike[str]) -> None:
-    """Append the decision's audit lines (one per commit, one for the range) to ``path``."""
-    from guardtrail.report.audit import audit_lines
+def append_audit_log(decision: Decision, path: str | os.PathLike[str]) -> str:
+    """Append the decision's audit lines (one per commit, one for the range) to ``path``, chained
+    on from its last record; the hash of the last record written."""
+    from guardtrail.commands.audit import last_line
+    from guardtrail.report.audit import GENESIS, audit_lines, last_record_hash
 
-    lines = audit_lines(decision, datetime.now(timezone.utc))
+    last = last_line(path)
+    prev = GENESIS if last is None else last_record_hash(last, str(path))
+    lines = audit_lines(decision, datetime.now(timezone.utc), prev)
     try:
         with open(path, "a", encoding="utf-8") as handle:
             handle.writelines(line + "\n" for line in lines)
     except OSError as exc:
         raise GuardtrailError(f"cannot append to audit log {path}: {exc.strerror}") from None
+    return last_record_hash(lines[-1], str(path))
 
 
-def run_check(options: CheckOptions) -> Decision:
+def run_check(options: CheckOptions, *, progress: ProgressCallback | None = None) -> Decision:
     repo = Repository(options.repo)
     span = repo.resolve_range(options.base, options.head)
-    policy_rev = repo.resolve(options.policy_ref) if options.policy_ref else span.base
-    return check_range(repo, span, policy_rev)
+    return check_range(repo, span, policy_revision(repo, span, options.base, options.policy_ref), progress=progress)
 
 
-def check_range(repo: Repository, span: Range, policy_rev: str) -> Decision:
-    """The gate over ``span`` of an opened repository, judged by the policy at ``policy_rev``."""
+def policy_revision(repo: Repository, span: Range, base: str | None, policy_ref: str | None) -> str:
+    """The revision whose policy and keys judge ``span``: ``policy_ref`` when given, the base the
+    user gave, else the current tip of the target branch (``origin/HEAD``, else main/master).
+
+    Not the merge-base: an approver removed on the target branch must no longer approve
+    branches that left it earlier. The range stays merge-base..head.
+    """
+    if policy_ref:
+        return repo.resolve(policy_ref)
+    if base is not None:
+        return span.base
+    ref = repo.default_branch_ref()
+    return repo.resolve(ref) if ref is not None else span.base
+
+
+def _changes_of_each(
+    repo: Repository, commits: Sequence[Commit], progress: ProgressCallback | None
+) -> Iterator[list[FileChange]]:
+    """Each commit's changes in turn; ``progress`` hears of a commit when the classifier asks
+    for the next one, that is, once it has classified this one (workflows wait for the end)."""
+    for done, commit in enumerate(commits, start=1):
+        yield repo.changes(commit.sha)
+        if progress is not None:
+            progress(done, len(commits))
+
+
+def check_range(
+    repo: Repository, span: Range, policy_rev: str, *, progress: ProgressCallback | None = None
+) -> Decision:
+    """The gate over ``span`` of an opened repository, judged by the policy at ``policy_rev``;
+    ``progress`` hears (commits classified, commits in the range)."""
     read: FileReader = functools.partial(repo.file_at, policy_rev)
     where = f"at {policy_rev[:10]}"
     policy = load_policy(read, where)
     commits = [repo.commit(sha) for sha in repo.rev_list(span.base, span.head)]
     classifier = Classifier(policy)
-    findings = [f for commit in commits for f in classifier.classify(repo.changes(commit.sha), repo)]
+    findings = classifier.classify_range(_changes_of_each(repo, commits, progress), repo)
     detector = AuthorshipDetector(policy)
     signals = {commit.sha: detector.commit_signals(commit) for commit in commits}
     with SignatureVerifier(policy.approvers) as verifier:
         checks = {commit.sha: verifier.verify(commit) for commit in commits}
+        current = policy_id(read(POLICY_FILE))
+        statements = [found for commit in commits for found in check_statements(commit, verifier, current)]
+    digests: dict[str, str] = {}
+    if statements:
+        paths = {f.path for f in findings if f.category is not Category.SECRET}
+        digests = net_digests(paths, repo.line_changes(span.base, span.head, paths))
     return decide(
         base=span.base,
         head=span.head,
@@ -71,4 +114,6 @@ def check_range(repo: Repository, span: Range, policy_rev: str) -> Decision:
         signals=signals,
         checks=checks,
         baseline=load_baseline(read, where, policy),
+        statements=statements,
+        digests=digests,
     )

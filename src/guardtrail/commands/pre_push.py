@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from guardtrail.commands import HookResult
+from guardtrail.commands import HookResult, commits_checked
 from guardtrail.commands.check import check_range
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Repository
@@ -78,6 +78,8 @@ def run_pre_push(options: PrePushOptions) -> HookResult:
         exit_code = max(exit_code, decision.exit_code)
         if decision.blocking:
             reports.append(f"guardtrail: push of {pushed.label} blocked\n" + render(decision, Format.TEXT))
+        else:
+            reports.append(f"guardtrail: PASS  push of {pushed.label}: {commits_checked(decision)}\n")
     if exit_code:
         reports.append(
             "Client hooks are advice: 'git push --no-verify' skips them; the CI check or the server hook enforces.\n"

@@ -2,7 +2,8 @@
 
 Deep nesting, alias bombs, Python tags, duplicate keys, bytes that are not UTF-8 and values of
 unexpected types go to every content analyser, at every path it parses. Each must return
-findings (a ``<family>.malformed`` one where the parser refuses the file), never raise.
+findings (a ``<family>.malformed`` one where the parser refuses the file; for workflows, which
+zizmor parses, ``workflow.audit-failed``), never raise.
 """
 
 from __future__ import annotations
@@ -26,27 +27,27 @@ from guardtrail.classify.analysers._common import (
 from guardtrail.model import AddedLine, FileChange, Finding
 
 JSON_PATHS = {
-    "package.json": "dependency",
-    "composer.json": "dependency",
-    "package-lock.json": "dependency",
-    ".mcp.json": "agent",
-    ".claude/settings.json": "agent",
-    ".cursor/mcp.json": "agent",
-    "iam/policy.json": "auth",
+    "package.json": "dependency.malformed",
+    "composer.json": "dependency.malformed",
+    "package-lock.json": "dependency.malformed",
+    ".mcp.json": "agent.malformed",
+    ".claude/settings.json": "agent.malformed",
+    ".cursor/mcp.json": "agent.malformed",
+    "iam/policy.json": "auth.malformed",
 }
 YAML_PATHS = {
-    "pnpm-lock.yaml": "dependency",
-    ".github/workflows/ci.yml": "workflow",
-    "action.yml": "workflow",
-    "k8s/rbac.yaml": "auth",
+    "pnpm-lock.yaml": "dependency.malformed",
+    ".github/workflows/ci.yml": "workflow.audit-failed",
+    "action.yml": "workflow.audit-failed",
+    "k8s/rbac.yaml": "auth.malformed",
 }
 TOML_PATHS = {
-    "Cargo.toml": "dependency",
-    "pyproject.toml": "dependency",
-    "Pipfile": "dependency",
-    "poetry.lock": "dependency",
-    "Cargo.lock": "dependency",
-    ".codex/config.toml": "agent",
+    "Cargo.toml": "dependency.malformed",
+    "pyproject.toml": "dependency.malformed",
+    "Pipfile": "dependency.malformed",
+    "poetry.lock": "dependency.malformed",
+    "Cargo.lock": "dependency.malformed",
+    ".codex/config.toml": "agent.malformed",
 }
 TEXT_PATHS = (
     "requirements.txt",
@@ -178,14 +179,14 @@ def _analyse(path: str, data: bytes) -> list[Finding]:
 def _cases() -> list[tuple[str, str, bytes]]:
     cases = []
     for kind, paths in (("json", JSON_PATHS), ("yaml", YAML_PATHS), ("toml", TOML_PATHS)):
-        cases += [(path, family, data) for path, family in paths.items() for data in HOSTILE[kind]]
+        cases += [(path, rule, data) for path, rule in paths.items() for data in HOSTILE[kind]]
     return cases
 
 
-@pytest.mark.parametrize(("path", "family", "data"), _cases(), ids=lambda v: str(v)[:40])
-def test_hostile_files_are_malformed_findings_of_the_file_s_analyser(path: str, family: str, data: bytes) -> None:
+@pytest.mark.parametrize(("path", "rule", "data"), _cases(), ids=lambda v: str(v)[:40])
+def test_hostile_files_are_malformed_findings_of_the_file_s_analyser(path: str, rule: str, data: bytes) -> None:
     findings = _analyse(path, data)
-    assert {f.rule for f in findings if f.rule.endswith(".malformed")} == {f"{family}.malformed"}
+    assert {f.rule for f in findings if f.rule.endswith((".malformed", ".audit-failed"))} == {rule}
 
 
 def _odd_cases() -> list[tuple[str, bytes]]:
