@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from guardtrail.classify.secrets import SecretScanner
-from guardtrail.errors import GuardtrailError
+from guardtrail.errors import GuardtrailError, release_signals, signals_held
 from guardtrail.git.changes import DEFAULT_MAX_FILE_BYTES, as_text, is_lfs_pointer
 from guardtrail.git.repo import LoggedChange, Repository
 from guardtrail.model import Category, Finding, FindingRow, Severity, Skipped
@@ -309,7 +309,8 @@ def _in_workers(
     pending: collections.deque[Future[dict[str, list[FindingRow]]]] = collections.deque()
     try:
         for function, argument in tasks:
-            pending.append(pool.submit(function, argument))
+            with signals_held():  # a submit may fork the workers: no signal is lost in the fork
+                pending.append(pool.submit(function, argument))
             if len(pending) >= count * IN_FLIGHT:
                 yield _from_rows(pending.popleft().result())
         while pending:
@@ -349,6 +350,7 @@ def _adopt(repo: Repository, scanner: SecretScanner, max_bytes: int) -> None:
     _worker = (repo, scanner, max_bytes)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    release_signals()  # forked while the parent held them
 
 
 def _inherited() -> tuple[Repository, SecretScanner, int]:
