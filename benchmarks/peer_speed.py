@@ -52,6 +52,13 @@ def betterleaks_binary() -> str:
     return str(binary) if binary.exists() else (shutil.which("betterleaks") or sys.exit("no betterleaks binary"))
 
 
+def guardtrail_script() -> str:
+    """The installed ``guardtrail`` command, as users run it: ``python -m`` would put the working
+    directory first on ``sys.path``, where a replayed standard library shadows the real one."""
+    script = Path(sys.executable).parent / "guardtrail"
+    return str(script) if script.exists() else (shutil.which("guardtrail") or sys.exit("guardtrail is not installed"))
+
+
 def _tree_rss(root: int) -> int:
     """Resident bytes of ``root`` and every process below it, now."""
     children: dict[int, list[int]] = {}
@@ -95,7 +102,7 @@ def timed(command: Sequence[str], cwd: Path, *, ok: Sequence[int] = (0,)) -> Run
     seconds = time.perf_counter() - start
     done.set()
     sampler.join()
-    if process.returncode not in ok:
+    if process.returncode not in ok or b"Traceback" in errors:
         sys.exit(f"{' '.join(command)} exited {process.returncode}: {errors.decode(errors='replace')[-400:]}")
     return Run(seconds, peak)
 
@@ -106,7 +113,7 @@ def workloads(
     """Each workload's two commands. betterleaks writes its JSON report to ``report`` (it takes
     only a path ending in ``.json``) and exits 0 whatever it finds; guardtrail's JSON goes to
     stdout, which :func:`timed` discards."""
-    guardtrail = [sys.executable, "-m", "guardtrail"]
+    guardtrail = [guardtrail_script()]
     quiet = ["--no-banner", "--no-color", "--silent", "--log-level", "error", "--exit-code", "0", "-o", str(report)]
     span = f"HEAD~{commits}"
     return {
@@ -156,7 +163,7 @@ def measure(repo: Path, runs: int, commits: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         staged = stage_one_edit(repo, Path(scratch) / "staged")
         table = workloads(repo, staged, commits, betterleaks, Path(scratch) / "betterleaks.json")
-        print(f"{repo}: {runs} runs, PR range of {commits} commits; guardtrail {sys.executable}, {betterleaks}")
+        print(f"{repo}: {runs} runs, PR range of {commits} commits; {guardtrail_script()} against {betterleaks}")
         print(f"{'workload':<9} {'guardtrail s':>12} {'betterleaks s':>13} {'ratio':>6} {'gt MiB':>7} {'bl MiB':>7}")
         floors = [timed(_floor(repo, commits), repo).seconds for _ in range(runs)]
         for name, (ours, theirs) in table.items():
