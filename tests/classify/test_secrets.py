@@ -193,11 +193,13 @@ def test_inline_pragma_marks_the_finding_but_keeps_it(repo: GitRepo, scanner: Se
     ]
 
 
-def test_binary_files_are_skipped(repo: GitRepo, scanner: SecretScanner) -> None:
-    repo.write("assets/blob.bin", b"\x00\x01" + f"GITHUB_TOKEN={GITHUB_TOKEN}\n".encode())
+def test_binary_files_are_searched_for_prefixed_tokens_only(repo: GitRepo, scanner: SecretScanner) -> None:
+    repo.write(
+        "assets/blob.bin", b"\x00\x01" + f"GITHUB_TOKEN={GITHUB_TOKEN}\npassword = 'tLwDwXSBU37e1Fu5'\n".encode()
+    )
     repo.commit("add a binary")
 
-    assert _scan_head(repo, scanner) == []
+    assert _where(_scan_head(repo, scanner)) == [("secret.github-token", "assets/blob.bin", None)]
 
 
 def test_a_huge_minified_line_is_scanned_with_bounded_work(repo: GitRepo, scanner: SecretScanner) -> None:

@@ -11,6 +11,7 @@ SHA-1 that detect-secrets baselines store, and ``fingerprint`` hashes rule, valu
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import hashlib
 import json
@@ -23,6 +24,7 @@ from typing import Any, Protocol
 
 from guardtrail.classify import secret_engine
 from guardtrail.classify.base import Blobs
+from guardtrail.classify.encodings import decoded, escaped_lines, has_escapes, printable_runs
 from guardtrail.classify.secret_engine import fold_case
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import AddedLine, Category, FileChange, Finding, Severity
@@ -64,6 +66,13 @@ MEMO_LINES = 65536
 line of code, 20 MB in all; 60 MB at most, for lines of :data:`MEMO_LINE_LENGTH`."""
 MEMO_LINE_LENGTH = 512
 """Longer lines are rarely repeated and are not remembered."""
+MAX_BINARY_BYTES = 32 * 1024 * 1024
+"""Binary files larger than this are not searched for printable runs (disk images, archives
+of releases): the cost of a scan stays bounded whatever a commit adds."""
+MIN_PREFIX = 3
+"""The shortest keyword that counts as a token's fixed prefix (``hf_``, ``xox``, ``ghp_``)."""
+DECODED_DETAIL = "found after decoding the line's \\u, \\x or percent escapes"
+BINARY_DETAIL = "found in a printable run of the binary file's bytes"
 
 
 class Detector(Protocol):
@@ -331,6 +340,21 @@ def _allowlisted(text: str, start: int, line: str, index: int, number: Callable[
     return bool(_PRAGMA_NEXTLINE.search(fold_case(previous)))
 
 
+def is_prefixed(rule: Rule) -> bool:
+    """Whether ``rule`` is a token format with a fixed prefix (``ghp_``, ``glpat-``, ``sk-ant-``)
+    or a private key's header: precise enough to search random bytes with. Read off the rule
+    itself, so every rule added qualifies or not by what it is: its keywords are
+    :data:`MIN_PREFIX` characters or more, and every value its own examples match starts with
+    one of them."""
+    if rule.id in KEY_BLOCK_RULES:
+        return True
+    if not rule.keywords or min(map(len, rule.keywords)) < MIN_PREFIX or rule.pattern is None:
+        return False
+    detector = RuleDetector(rule)
+    values = [value for example in rule.examples.match for value in detector.find("", example)]
+    return bool(values) and all(fold_case(value).startswith(rule.keywords) for value in values)
+
+
 def is_placeholder(secret: str) -> bool:
     """Documented examples, templates and filler: ``AKIA…EXAMPLE``, ``<your-key>``, ``${VAR}``, ``xxxx``."""
     return len(set(secret)) < MIN_DISTINCT_CHARS or bool(_PLACEHOLDER.search(fold_case(secret)))
@@ -445,11 +469,29 @@ class SecretScanner:
             detectors = sorted(candidates.get(start, set()) | forced)
             if detectors:
                 values.update(dict.fromkeys(secret for _, secret in self._line_secrets(path, line, detectors)))
+            values.update(dict.fromkeys(written for _, _, written in self._decoded_secrets(path, line)))
             start += len(line) + 1
         return list(values)
 
+    def _decoded_secrets(self, path: str, line: str) -> list[tuple[Detector, str, str]]:
+        """The secrets ``line`` hides behind escapes (:func:`encodings.decoded`): each detector,
+        the decoded value, and the value as written in ``line``. A value the line shows as it is
+        is the plain scan's, and not repeated here."""
+        view = decoded(line) if has_escapes(line) else None
+        if view is None:
+            return []
+        woken = sorted(set().union(*self._index.candidates(view.text).values()))
+        found = []
+        for detector, secret in self._line_secrets(path, view.text, woken) if woken else ():
+            span = view.original_span(secret)
+            if span is not None and secret not in line:
+                found.append((detector, secret, line[span[0] : span[1]]))
+        return found
+
     def __call__(self, change: FileChange, blobs: Blobs) -> Iterable[Finding]:
-        if change.binary or not change.added:
+        if change.binary:
+            return self._binary_change(change, blobs)
+        if not change.added:
             return []
         content = self._scoped_content(change, blobs) if self._scoped else None
         return self.scan_lines(change.commit, change.path, change.added, content=content)
@@ -459,6 +501,47 @@ class SecretScanner:
         if change.new_id is None or not self.needs_content(change.path, [line.text for line in change.added]):
             return None
         return blobs.blob(change.new_id).decode("utf-8", "replace")
+
+    def _binary_change(self, change: FileChange, blobs: Blobs) -> list[Finding]:
+        """:meth:`scan_binary` of a binary file a change adds or rewrites."""
+        if change.new_id is None or change.new_id == change.old_id:
+            return []
+        new = blobs.blob(change.new_id)
+        old = blobs.blob(change.old_id) if change.old_id is not None and len(new) <= MAX_BINARY_BYTES else None
+        return self.scan_binary(change.commit, change.path, new, old)
+
+    def scan_binary(self, commit: str, path: str, data: bytes, old: bytes | None = None) -> list[Finding]:
+        """Findings of the high-confidence token formats (:meth:`prefixed`) in the printable runs
+        of the binary file ``data`` (a key pasted into a ``.so``, a ``.pyc``, a stored archive
+        member), but for runs the file held already before (``old``). Line numbers mean nothing
+        in a binary: the findings are about the whole file."""
+        if len(data) > MAX_BINARY_BYTES:
+            return []
+        runs = printable_runs(data)
+        if old is not None and runs:
+            before = set(printable_runs(old))
+            runs = [run for run in runs if run not in before]
+        numbers: list[int] = []
+        texts: list[str] = []
+        for run in runs:  # a gap between runs: no key block reads on into the next run
+            first = numbers[-1] + 2 if numbers else 1
+            lines = run.split("\n")
+            numbers += range(first, first + len(lines))
+            texts += (line.removesuffix("\r") for line in lines)
+        if not texts:
+            return []
+        unique: dict[tuple[str, str | None], Finding] = {}  # a value the file repeats is one finding
+        for finding in self._prefixed.scan_block(commit, path, numbers, texts):
+            unique.setdefault((finding.rule, finding.secret_hash), finding)
+        return [dataclasses.replace(finding, line=None, details=(BINARY_DETAIL,)) for finding in unique.values()]
+
+    @functools.cached_property
+    def _prefixed(self) -> SecretScanner:
+        """This scanner restricted to its prefixed detectors (:func:`is_prefixed`), made for the
+        first binary file: deriving them compiles every rule."""
+        rules = [d.spec for d in self._detectors if isinstance(d, RuleDetector) and is_prefixed(d.spec)]
+        plugins = [d.plugin for d in self._detectors if isinstance(d, PluginDetector) and d.plugin.prefixed]
+        return SecretScanner(rules, plugins)
 
     def scan_text(self, commit: str, path: str, text: str) -> list[Finding]:
         """Findings in a whole file's ``text``, every line counting as added."""
@@ -556,6 +639,30 @@ class SecretScanner:
                 )
                 for detector, secret, hashed in secrets
             )
+        if has_escapes(text):
+            findings += self._decoded_findings(commit, path, text, number, pragmas=pragmas)
+        return findings
+
+    def _decoded_findings(
+        self, commit: str, path: str, text: str, number: Callable[[int], int], *, pragmas: bool
+    ) -> list[Finding]:
+        """Findings of the secrets the lines of ``text`` hide behind escapes, each on the line
+        that holds it as written."""
+        findings: list[Finding] = []
+        index = counted = 0  # the index of the line starting at ``counted``
+        for start, end in escaped_lines(text):
+            line = text[start:end]
+            found = self._decoded_secrets(path, line)
+            if not found:
+                continue
+            index += text.count("\n", counted, start)
+            counted = start
+            allowlisted = pragmas and _allowlisted(text, start, line, index, number)
+            for detector, secret, _ in found:
+                finding = self._finding(
+                    commit, path, number(index), detector, secret, allowlisted, hashed=secret_hash(secret)
+                )
+                findings.append(dataclasses.replace(finding, details=(DECODED_DETAIL,)))
         return findings
 
     def _remembered_secrets(
