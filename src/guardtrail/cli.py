@@ -287,6 +287,17 @@ def scan(
     return decision.exit_code
 
 
+def _shown(message: str) -> str:
+    """An error's message with any secret it quotes (a path, a ref, a line) redacted; as it is
+    when the redaction itself cannot run, since an error must still be said."""
+    from guardtrail.classify.redaction import redact_text
+
+    try:
+        return redact_text(message)
+    except Exception:  # the error being reported matters more than its redaction
+        return message
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code instead of exiting, for tests."""
     try:
@@ -301,13 +312,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo("guardtrail: aborted", err=True)
         return EXIT_ERROR
     except GuardtrailError as exc:
-        click.echo(f"guardtrail: error: {exc}", err=True)
+        click.echo(f"guardtrail: error: {_shown(str(exc))}", err=True)
         return EXIT_ERROR
     except Exception as exc:  # a bug must still not dump a traceback on the user
         if os.environ.get("GUARDTRAIL_DEBUG"):
             raise
+        reason = _shown(str(exc))
         click.echo(
-            f"guardtrail: internal error: {type(exc).__name__}: {exc} (set GUARDTRAIL_DEBUG=1 for details)",
+            f"guardtrail: internal error: {type(exc).__name__}: {reason} (set GUARDTRAIL_DEBUG=1 for details)",
             err=True,
         )
         return EXIT_ERROR

@@ -39,6 +39,11 @@ class Classifier:
         self._scanner = SecretScanner()  # redacts every finding, even when it does not report secrets
         self._always: tuple[Analyser, ...] = (analyse_hidden_text, *((self._scanner,) if secrets else ()))
 
+    @property
+    def scanner(self) -> SecretScanner:
+        """The run's secret scanner: the surfaces and the redaction of a report use it too."""
+        return self._scanner
+
     def classify(self, changes: Iterable[FileChange], blobs: Blobs) -> list[Finding]:
         """Every analyser's findings on each of ``changes``, with no secret value left in them.
 

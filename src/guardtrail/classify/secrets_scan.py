@@ -18,9 +18,11 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from guardtrail.classify.secrets import SecretScanner
+from guardtrail.classify.secrets import MAX_BINARY_BYTES, SecretScanner
+from guardtrail.classify.surfaces import SurfaceScanner
 from guardtrail.errors import GuardtrailError
-from guardtrail.git.repo import LoggedChange, Repository
+from guardtrail.git.repo import LoggedChange, Repository, is_binary_content
+from guardtrail.git.tags import read_tags, tag_refs
 from guardtrail.model import Finding, FindingRow
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -38,6 +40,10 @@ IN_FLIGHT = 2
 """Tasks waiting or running per worker: enough to keep each busy, few enough to bound memory."""
 MERGE_BATCH = 16
 """Merges per worker task."""
+_NEW_PATHS = ("A", "R", "C")
+"""The raw log's statuses whose path a commit writes for the first time."""
+_FILE_MODES = (0o100644, 0o100755)
+"""Regular files: a symlink's target is text, a submodule's entry no object of this repository."""
 
 
 def tracked_paths(repo_root: Path) -> list[str]:
@@ -66,18 +72,31 @@ def _expand(repo_root: Path, paths: Sequence[str]) -> list[str]:
     return list(chosen)
 
 
-def _read_text(path: Path) -> str | None:
-    """The file's text, or None when it is missing, not a regular file or binary. Its size is
-    the caller's to check first (:func:`_too_large`)."""
+def _read_file(path: Path) -> bytes | None:
+    """The regular file's bytes, or None when it is missing or no regular file."""
     try:
         if not path.is_file() or path.is_symlink():
             return None
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError:
         return None
+
+
+def _scan_file(scanner: SecretScanner, relative: str, path: Path) -> list[Finding]:
+    """Findings in one working-tree file: its path, and its text, the printable runs of a
+    binary, or a symlink's target (what git stores as the link's content)."""
+    findings = SurfaceScanner(scanner).path("", relative)
+    if path.is_symlink():
+        try:
+            return findings + scanner.scan_text("", relative, os.readlink(path))
+        except OSError:
+            return findings
+    data = _read_file(path)
+    if data is None:
+        return findings
     if b"\0" in data[:_BINARY_SNIFF]:
-        return None
-    return data.decode("utf-8", "replace")
+        return findings + scanner.scan_binary("", relative, data)
+    return findings + scanner.scan_text("", relative, data.decode("utf-8", "replace"))
 
 
 class WorktreeScan(NamedTuple):
@@ -98,9 +117,7 @@ def scan_worktree(repo_root: Path, paths: Sequence[str] = (), *, scanner: Secret
         if _too_large(path):
             result.too_large.append(relative)
             continue
-        text = _read_text(path)
-        if text is not None:
-            result.findings.extend(scanner.scan_text("", relative, text))
+        result.findings.extend(_scan_file(scanner, relative, path))
     return result
 
 
@@ -154,9 +171,29 @@ def scan_history(
                 ((_scan_merges_task, merges[at : at + MERGE_BATCH]) for at in range(0, len(merges), MERGE_BATCH)),
                 ((_scan_changes_task, batch) for batch in itertools.chain(ahead, (batch for batch, _ in batches))),
             )
-            return _in_order(commits, _in_workers(repo, scanner, tasks, count))
+            surfaces = (_scan_surfaces(repo, scanner, commits) for _ in range(1))  # while the last tasks run
+            return _in_order(commits, itertools.chain(_in_workers(repo, scanner, tasks, count), surfaces))
         changes = itertools.chain.from_iterable(ahead)
-    return _in_order(commits, [_scan_merges(repo, scanner, merges), _scan_changes(repo, scanner, changes)])
+    results = [_scan_merges(repo, scanner, merges), _scan_changes(repo, scanner, changes)]
+    return _in_order(commits, [*results, _scan_surfaces(repo, scanner, commits)])
+
+
+def _scan_surfaces(repo: Repository, scanner: SecretScanner, commits: Iterable[str]) -> dict[str, list[Finding]]:
+    """Findings per commit in its message, author and committer (:class:`SurfaceScanner`)."""
+    surfaces = SurfaceScanner(scanner)
+    found: dict[str, list[Finding]] = {}
+    for sha in commits:
+        findings = surfaces.commit(repo.commit(sha))
+        if findings:
+            found[sha] = findings
+    return found
+
+
+def scan_tags(repo: Repository, scanner: SecretScanner) -> list[Finding]:
+    """Findings in the message and tagger of every annotated tag ``refs/tags/*`` names."""
+    surfaces = SurfaceScanner(scanner)
+    tags = read_tags(repo.git_dir, tag_refs(repo.git_dir))
+    return [finding for tag in tags for finding in surfaces.tag(tag.sha, tag.tagger, tag.message)]
 
 
 def _in_order(commits: Sequence[str], results: Iterable[dict[str, list[Finding]]]) -> list[Finding]:
@@ -205,9 +242,17 @@ def _scan_changes(
 ) -> dict[str, list[Finding]]:
     """Findings per commit in the lines ``changes`` add."""
     by_commit: dict[str, list[Finding]] = {}
+    surfaces = SurfaceScanner(scanner)
     for change in changes:
+        if change.status in _NEW_PATHS:
+            named = surfaces.path(change.commit, change.path)
+            if named:
+                by_commit.setdefault(change.commit, []).extend(named)
         added = repo.added_text(change)
         if added is None:
+            binary = _binary_findings(repo, scanner, change)
+            if binary:
+                by_commit.setdefault(change.commit, []).extend(binary)
             continue
 
         def content(sha: str = added.commit, path: str = added.path) -> str | None:
@@ -221,9 +266,33 @@ def _scan_changes(
     return by_commit
 
 
+def _binary_findings(repo: Repository, scanner: SecretScanner, change: LoggedChange) -> list[Finding]:
+    """:meth:`SecretScanner.scan_binary` of a file ``change`` adds or rewrites when it is a
+    binary one (what :meth:`Repository.added_text` reads no lines of), within the size cap."""
+    if change.new_mode not in _FILE_MODES or _absent(change.new_id) or change.new_id == change.old_id:
+        return []
+    if repo.added_size(change) > MAX_BINARY_BYTES:
+        return []
+    data = repo.blob(change.new_id)
+    if not is_binary_content(data):
+        return []  # an empty file, or text that adds no line
+    old = None if change.old_mode not in _FILE_MODES or _absent(change.old_id) else repo.blob(change.old_id)
+    return scanner.scan_binary(change.commit, change.path, data, old)
+
+
+def _absent(object_id: str) -> bool:
+    return not object_id.strip("0")
+
+
 def _scan_merges(repo: Repository, scanner: SecretScanner, merges: Iterable[str]) -> dict[str, list[Finding]]:
-    """Findings per merge in the lines each merge introduces itself."""
-    return {sha: [finding for change in repo.changes(sha) for finding in scanner(change, repo)] for sha in merges}
+    """Findings per merge in the lines each merge introduces itself, and in the paths it
+    introduces."""
+    surfaces = SurfaceScanner(scanner)
+    found: dict[str, list[Finding]] = {}
+    for sha in merges:
+        changes = repo.changes(sha)
+        found[sha] = [finding for change in changes for finding in scanner(change, repo)] + surfaces.paths(changes)
+    return found
 
 
 _Task = tuple[Callable[[Any], dict[str, list[FindingRow]]], Any]

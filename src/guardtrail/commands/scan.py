@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from guardtrail.classify.redaction import Redactor, redact_decision
 from guardtrail.classify.secrets import SecretScanner, render_baseline
-from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, scan_history, scan_worktree
+from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, scan_history, scan_tags, scan_worktree
 from guardtrail.decide.gate import Decision, SecretBaseline
 from guardtrail.decide.policy import Policy, load_baseline, load_policy
 from guardtrail.errors import GuardtrailError
@@ -67,7 +68,8 @@ def run_scan(options: ScanOptions) -> Decision:
     if options.history:
         if repo.is_empty():
             raise GuardtrailError("the repository has no commits yet: nothing to scan with --history")
-        found, scope = scan_history(repo, scanner=scanner), "history of every ref and HEAD"
+        found = scan_history(repo, scanner=scanner) + scan_tags(repo, scanner)
+        scope = "history of every ref and HEAD"
     else:
         if repo.workdir is None:
             raise GuardtrailError("a bare repository has no working tree: use --history")
@@ -80,7 +82,7 @@ def run_scan(options: ScanOptions) -> Decision:
         notes += (write_baseline(options.write_baseline, found, scanner, policy),)
     kept, cleared = judge_scan(found, baseline)
     head = "" if repo.is_empty() else repo.resolve("HEAD")
-    return Decision(
+    decision = Decision(
         base="",
         head=head,
         base_note=f"scan of the {scope}",
@@ -90,6 +92,7 @@ def run_scan(options: ScanOptions) -> Decision:
         notes=notes,
         suppressed=cleared,
     )
+    return redact_decision(decision, Redactor(scanner))
 
 
 SHALLOW_NOTE = (

@@ -67,6 +67,8 @@ def _pending_commit(index: StagedIndex, options: StagedOptions) -> Commit:
 
 def run_staged(options: StagedOptions) -> StagedResult:
     from guardtrail.classify.pipeline import Classifier
+    from guardtrail.classify.redaction import Redactor, redact_decision
+    from guardtrail.classify.surfaces import SurfaceScanner
 
     index = StagedIndex(options.repo, options.environ, options.cwd)
     policy = replace(load_policy(index.file_at_head, "at HEAD"), mode="assistant")  # nothing is signed yet
@@ -76,7 +78,10 @@ def run_staged(options: StagedOptions) -> StagedResult:
     signals = detector.env_signals(options.environ)
     if options.message is not None:
         signals += detector.commit_signals(commit)
-    findings = Classifier(policy).classify(changes, index) if changes else []
+    classifier = Classifier(policy)
+    surfaces = SurfaceScanner(classifier.scanner)
+    findings = classifier.classify(changes, index) if changes else []
+    findings += surfaces.commit(commit) + surfaces.paths(changes)  # the message at commit-msg time
     decision = decide(
         base="HEAD",
         head=STAGED,
@@ -88,8 +93,10 @@ def run_staged(options: StagedOptions) -> StagedResult:
         checks={STAGED: UNSIGNED},
         baseline=load_baseline(index.file_at_head, "at HEAD", policy) if findings else None,
     )
-    sensitive = tuple(f for f in findings if f.category in SENSITIVE)
-    return StagedResult(decision, signals, sensitive)
+    redactor = Redactor(classifier.scanner)
+    sensitive = tuple(redactor.finding(f) for f in findings if f.category in SENSITIVE)
+    shown = tuple(redactor.signal(signal) for signal in signals)
+    return StagedResult(redact_decision(decision, redactor), shown, sensitive)
 
 
 def render_staged(result: StagedResult, *, verbose_sensitive: bool = True) -> str:

@@ -26,6 +26,18 @@ def audit_lines(decision: Decision, now: datetime) -> list[str]:
             "policy": policy,
         }
         lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
+    listed = {entry.commit.sha for entry in decision.commits}
+    for sha in dict.fromkeys(f.commit for f in decision.findings if f.commit not in listed):
+        findings = [f for f in decision.findings if f.commit == sha]  # a pushed tag, a ref's name
+        record = {
+            "time": stamp,
+            "event": "object",
+            "sha": sha,
+            "findings": [finding_dict(f) for f in findings],
+            "verdict": "block" if any(f.blocking for f in findings) else "pass",
+            "policy": policy,
+        }
+        lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
     summary = {
         "time": stamp,
         "event": "range",

@@ -1,0 +1,292 @@
+"""A secret anywhere git keeps text blocks, and no output shows it: the commit's subject and
+body, its author and committer, the paths it adds, a symlink's target, an annotated tag's
+message; escaped and percent-encoded tokens; tokens inside binary files. Real repositories,
+real commits, every output format and the audit log read back."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+
+from guardtrail.cli import main
+from tests.gitrepo import CLAUDE, GitRepo, Project, make_project
+
+TOKEN = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"  # pragma: allowlist secret
+"""A generated GitHub token (the rule's own example): what an assistant could leak."""
+RULE = "secret.github-token"
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def assert_hidden(text: str, secret: str = TOKEN) -> None:
+    """No eight characters of ``secret`` in a row appear in ``text`` (its prefix may: ``ghp_…``)."""
+    pieces = [secret[at : at + 8] for at in range(len(secret) - 7)]
+    shown = [piece for piece in pieces if piece in text]
+    assert not shown, f"the secret shows in the output: {shown[:3]}"
+
+
+def outputs(capsys: pytest.CaptureFixture[str], repo: Path, tmp_path: Path, *args: str) -> tuple[int, dict[str, str]]:
+    """The exit code of ``guardtrail check`` (every format agrees) and each format's report, the
+    audit log's lines among them as ``audit``."""
+    seen: dict[str, str] = {}
+    codes = set()
+    audit = tmp_path / "audit.jsonl"
+    for fmt in FORMATS:
+        codes.add(main(["check", "--repo", str(repo), *args, "--format", fmt, "--audit-log", str(audit)]))
+        captured = capsys.readouterr()
+        seen[fmt] = captured.out
+        seen[f"{fmt} stderr"] = captured.err
+    seen["audit"] = audit.read_text(encoding="utf-8")
+    assert len(codes) == 1
+    return codes.pop(), seen
+
+
+def secrets_of(report: str) -> set[tuple[str, str, int | None]]:
+    return {(f["rule"], f["path"], f["line"]) for f in json.loads(report)["findings"] if f["category"] == "secret"}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return make_project(tmp_path)
+
+
+def test_a_token_in_a_commit_subject_blocks_and_no_output_shows_it(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = project.repo
+    repo.write("notes.md", "notes\n")
+    repo.commit(f"use {TOKEN} for the deploy\n\nbody line\nand the token again: {TOKEN}")
+
+    code, seen = outputs(capsys, repo.path, tmp_path, "--base", "main")
+
+    assert code == 1
+    assert secrets_of(seen["json"]) == {(RULE, ":commit-message", 1), (RULE, ":commit-message", 4)}
+    assert "BLOCK secret       :commit-message:1  GitHub token" in seen["text"]
+    assert "use ghp_… for the deploy" in seen["text"]
+    for text in seen.values():
+        assert_hidden(text)
+
+
+def test_a_token_in_the_author_email_and_the_committer_name_blocks_hidden(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = project.repo
+    repo.write("notes.md", "notes\n")
+    repo.commit("ordinary subject", author=f"Dev <dev+{TOKEN}@example.org>", committer=f"Bot {TOKEN} <bot@example.org>")
+
+    code, seen = outputs(capsys, repo.path, tmp_path, "--base", "main")
+
+    assert code == 1
+    assert secrets_of(seen["json"]) == {(RULE, ":author", None), (RULE, ":committer", None)}
+    assert "author Dev <dev+ghp_…@example.org>" in seen["text"]
+    for text in seen.values():
+        assert_hidden(text)
+
+
+def test_a_token_in_a_file_name_blocks_and_the_path_is_redacted_everywhere(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = project.repo
+    repo.write(f".github/workflows/{TOKEN}.yml", "on: push\njobs: {}\n")  # a path rule's finding names it too
+    repo.commit("add a workflow", author=CLAUDE)
+
+    code, seen = outputs(capsys, repo.path, tmp_path, "--base", "main")
+
+    assert code == 1
+    report = json.loads(seen["json"])
+    assert {(f["rule"], f["path"], f["line"]) for f in report["findings"]} == {
+        (RULE, ".github/workflows/ghp_….yml", None),
+        ("build-logic.github-actions", ".github/workflows/ghp_….yml", 1),
+    }
+    sarif = json.loads(seen["sarif"])["runs"][0]["results"]
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif} == {
+        ".github/workflows/ghp_….yml"
+    }
+    for text in seen.values():
+        assert_hidden(text)
+
+
+def test_a_token_as_a_symlink_target_blocks_in_check_and_history(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = project.repo
+    (repo.path / "creds").symlink_to(f"/run/secrets/{TOKEN}")
+    sha = repo.commit("link the credentials")
+
+    code, seen = outputs(capsys, repo.path, tmp_path, "--base", "main")
+    scan_code = main(["scan", "--repo", str(repo.path), "--history", "--format", "json"])
+    history = json.loads(capsys.readouterr().out)["findings"]
+
+    assert (code, secrets_of(seen["json"])) == (1, {(RULE, "creds", 1)})
+    assert (scan_code, [(f["commit"], f["rule"], f["path"], f["line"]) for f in history]) == (
+        1,
+        [(sha, RULE, "creds", 1)],
+    )
+    for text in seen.values():
+        assert_hidden(text)
+
+
+def test_scan_history_finds_tokens_in_messages_identities_paths_and_tag_messages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = GitRepo.create(tmp_path / "repo")
+    repo.write("a.txt", "a\n")
+    subject = repo.commit(f"deploy with {TOKEN}")
+    repo.write(f"keys/{TOKEN}", "nothing here\n")
+    named = repo.commit("add a file", author=f"Dev <{TOKEN}@example.org>")
+    repo.git("tag", "-a", "v1", "-m", f"release\n\ntoken: {TOKEN}")
+    tag = repo.git("rev-parse", "v1").strip()
+
+    code = main(["scan", "--repo", str(repo.path), "--history", "--format", "json"])
+    out = capsys.readouterr().out
+    text_code = main(["scan", "--repo", str(repo.path), "--history"])
+    text = capsys.readouterr().out
+
+    found = {(f["commit"], f["rule"], f["path"], f["line"]) for f in json.loads(out)["findings"]}
+    assert (code, text_code) == (1, 1)
+    assert found == {
+        (subject, RULE, ":commit-message", 1),
+        (named, RULE, "keys/ghp_…", None),
+        (named, RULE, ":author", None),
+        (tag, RULE, ":tag-message", 3),
+    }
+    assert_hidden(out)
+    assert_hidden(text)
+
+
+def test_ci_annotations_summary_and_sarif_keep_a_subject_token_hidden(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = project.repo
+    repo.write("notes.md", "notes\n")
+    repo.commit(f"rotate {TOKEN}", author=CLAUDE)
+    summary, sarif = tmp_path / "summary.md", tmp_path / "guardtrail.sarif"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(repo.path))
+
+    code = main(["ci", "--base", "main", "--head", "feature", "--format", "github", "--sarif-file", str(sarif)])
+    out = capsys.readouterr()
+
+    assert code == 1
+    assert "::error title=guardtrail secret%3A blocks%3A remove the secret:::commit-message:1: GitHub token" in out.out
+    assert "| rotate ghp_… |" in summary.read_text(encoding="utf-8")
+    result = json.loads(sarif.read_text(encoding="utf-8"))["runs"][0]["results"]
+    assert [(r["ruleId"], r["locations"][0]["logicalLocations"][0]["name"]) for r in result] == [
+        (RULE, "commit-message")
+    ]
+    for text in (out.out, out.err, summary.read_text(encoding="utf-8"), sarif.read_text(encoding="utf-8")):
+        assert_hidden(text)
+
+
+# ---- encodings: what the file's reader decodes, the scan decodes --------------------------
+
+
+def _escaped(token: str, style: str) -> str:
+    """``token`` with every other character written as an escape of ``style``."""
+    forms = {"u": "\\u{:04x}", "x": "\\x{:02x}", "%": "%{:02X}"}
+    return "".join(forms[style].format(ord(c)) if at % 2 else c for at, c in enumerate(token))
+
+
+@pytest.mark.parametrize(
+    ("path", "line"),
+    [
+        ("config.json", '{{"token": "{}"}}'.format(_escaped(TOKEN, "u"))),
+        ("bundle.js", 'const t = "{}";'.format(_escaped(TOKEN, "x"))),
+        (".env", "DEPLOY_URL=https://example.org/hook?token={}".format(_escaped(TOKEN, "%"))),
+    ],
+    ids=["json-unicode-escapes", "js-hex-escapes", "percent-encoding"],
+)
+def test_an_escaped_token_is_decoded_found_on_its_line_and_hidden(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str], path: str, line: str
+) -> None:
+    repo = project.repo
+    repo.write(path, f"first line\n{line}\nlast line\n")
+    repo.commit("configure")
+
+    code, seen = outputs(capsys, repo.path, tmp_path, "--base", "main")
+
+    assert code == 1
+    assert (RULE, path, 2) in secrets_of(seen["json"])
+    for text in seen.values():
+        assert_hidden(text)
+
+
+def test_plain_percent_signs_and_escapes_find_nothing(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = project.repo
+    repo.write("fmt.py", 'print("%d%% done" % 50)\nURL = "https://example.org/a%20b"\nS = "caf\\u00e9 \\x41"\n')
+    repo.commit("format")
+
+    assert main(["check", "--repo", str(repo.path), "--base", "main", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["findings"] == []
+
+
+# ---- binaries: printable runs, token formats only ------------------------------------------
+
+
+def _stored_zip(name: str, data: bytes) -> bytes:
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_token_pasted_into_binaries_is_found_in_their_printable_runs(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = project.repo
+    aws = "AKIAQYLPMN5HFIQR7XOE"  # pragma: allowlist secret
+    repo.write("lib/native.so", b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 40 + TOKEN.encode() + b"\x00\x10\x20")
+    repo.write(
+        "app/__pycache__/settings.cpython-312.pyc", b"\xcb\x0d\x0d\x0a\x00\x00\x00\x00" + aws.encode("utf-16-le")
+    )
+    repo.write("docs/report.docx", _stored_zip("word/document.xml", f"<w:t>{TOKEN}</w:t>".encode()))
+    repo.write("data.bin", b"\x00\x01password = 'tLwDwXSBU37e1Fu5'\n\x00")  # not a token format: no finding
+    repo.commit("add binaries")
+
+    code, seen = outputs(capsys, repo.path, tmp_path, "--base", "main")
+
+    assert code == 1
+    assert secrets_of(seen["json"]) == {
+        (RULE, "lib/native.so", None),
+        ("secret.aws-access-key", "app/__pycache__/settings.cpython-312.pyc", None),
+        (RULE, "docs/report.docx", None),
+    }
+    for text in seen.values():
+        assert_hidden(text)
+        assert_hidden(text, aws)
+
+
+def test_a_binary_edit_reports_only_the_tokens_it_adds(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = project.repo
+    repo.write("blob.bin", b"\x00" + TOKEN.encode() + b"\x00")
+    repo.commit("add a binary", author="Dev <dev@example.org>")
+    base = repo.head()
+    other = "glpat-WDtkwtDDb_xHKas1VOqg"  # pragma: allowlist secret
+    repo.write("blob.bin", b"\x00" + TOKEN.encode() + b"\x00" + other.encode() + b"\x00")
+    repo.commit("grow the binary")
+
+    assert main(["check", "--repo", str(repo.path), "--base", base, "--format", "json"]) == 1
+    assert secrets_of(capsys.readouterr().out) == {("secret.gitlab-token", "blob.bin", None)}
+
+
+def test_the_worktree_scan_reads_symlink_targets_file_names_and_binaries(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = GitRepo.create(tmp_path / "repo")
+    os.symlink(f"/run/{TOKEN}", repo.path / "link")
+    repo.write(f"named-{TOKEN}.txt", "plain\n")
+    repo.write("blob.bin", b"\x00" + TOKEN.encode())
+    repo.commit("add")
+
+    assert main(["scan", "--repo", str(repo.path), "--format", "json"]) == 1
+    out = capsys.readouterr().out
+    assert secrets_of(out) == {(RULE, "link", 1), (RULE, "named-ghp_….txt", None), (RULE, "blob.bin", None)}
+    assert_hidden(out)
