@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from guardtrail.classify.secrets import SecretScanner
-from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, WorktreeScan, all_commits, scan_history, scan_worktree
+from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, all_commits, scan_history, scan_worktree
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Repository
 from guardtrail.model import Finding
