@@ -34,3 +34,15 @@ def guardtrail(
     cwd: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     return run(cwd, sys.executable, "-m", "guardtrail", *args, env=env, stdin=stdin)
+
+
+def bare_server(tmp_path: Path, *, hook: bool = True) -> Path:
+    """A bare repository at ``tmp_path/server.git``, with guardtrail's pre-receive hook unless
+    ``hook`` is false."""
+    import shutil
+
+    bare = tmp_path / "server.git"
+    assert git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare)).returncode == 0
+    if hook:
+        shutil.copy(REPO_ROOT / "hooks" / "pre-receive", bare / "hooks" / "pre-receive")
+    return bare

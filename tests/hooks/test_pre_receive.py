@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from tests.gitrepo import CLAUDE, CLAUDE_TRAILER, make_project
-from tests.hooks.helpers import REPO_ROOT, git
+from tests.hooks.helpers import bare_server, git
 
 
 def _server(tmp_path: Path) -> Path:
-    bare = tmp_path / "server.git"
-    assert git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare)).returncode == 0
-    shutil.copy(REPO_ROOT / "hooks" / "pre-receive", bare / "hooks" / "pre-receive")
-    return bare
+    return bare_server(tmp_path)
 
 
 def test_assistant_workflow_change_is_rejected_until_a_signed_approval(tmp_path: Path) -> None:

@@ -5,29 +5,15 @@ the token."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from tests.gitrepo import GitRepo, make_project
-from tests.hooks.helpers import GITHUB_TOKEN, REPO_ROOT, git, guardtrail
-
-
-def assert_hidden(text: str, secret: str = GITHUB_TOKEN) -> None:
-    """No eight characters of ``secret`` in a row appear in ``text`` (its prefix may: ``ghp_…``)."""
-    shown = [secret[at : at + 8] for at in range(len(secret) - 7) if secret[at : at + 8] in text]
-    assert not shown, f"the secret shows in the output: {shown[:3]}"
-
-
-def _server(tmp_path: Path) -> Path:
-    bare = tmp_path / "server.git"
-    assert git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare)).returncode == 0
-    shutil.copy(REPO_ROOT / "hooks" / "pre-receive", bare / "hooks" / "pre-receive")
-    return bare
+from tests.gitrepo import GitRepo, assert_hidden, make_project
+from tests.hooks.helpers import GITHUB_TOKEN, bare_server, git, guardtrail
 
 
 def test_a_pushed_annotated_tag_with_a_token_in_its_message_is_rejected(tmp_path: Path) -> None:
     repo = make_project(tmp_path).repo
-    server = _server(tmp_path)
+    server = bare_server(tmp_path)
     git(repo.path, "remote", "add", "origin", str(server))
     assert git(repo.path, "push", "-q", "origin", "main").returncode == 0
     repo.git("tag", "-a", "v1.0", "main", "-m", f"Release 1.0\n\ndeploy token {GITHUB_TOKEN}")
@@ -40,7 +26,7 @@ def test_a_pushed_annotated_tag_with_a_token_in_its_message_is_rejected(tmp_path
     assert f"remote: object {tag[:10]} (not a commit of the range)" in rejected.stderr
     assert "remote:   BLOCK secret       :tag-message:3  GitHub token" in rejected.stderr
     assert git(server, "rev-parse", "--verify", "-q", "refs/tags/v1.0").returncode == 1
-    assert_hidden(rejected.stderr)
+    assert_hidden(rejected.stderr, GITHUB_TOKEN)
 
     repo.git("tag", "-d", "v1.0")
     repo.git("tag", "-a", "v1.0", "main", "-m", "Release 1.0")
@@ -51,7 +37,7 @@ def test_a_pushed_annotated_tag_with_a_token_in_its_message_is_rejected(tmp_path
 
 def test_a_pushed_ref_named_with_a_token_is_rejected_and_its_name_redacted(tmp_path: Path) -> None:
     repo = make_project(tmp_path).repo
-    server = _server(tmp_path)
+    server = bare_server(tmp_path)
     git(repo.path, "remote", "add", "origin", str(server))
     assert git(repo.path, "push", "-q", "origin", "main").returncode == 0
 
@@ -60,13 +46,13 @@ def test_a_pushed_ref_named_with_a_token_is_rejected_and_its_name_redacted(tmp_p
     assert rejected.returncode == 1
     assert "remote: refs/heads/deploy-ghp_…: block" in rejected.stderr
     assert "remote:   BLOCK secret       :ref-name  GitHub token" in rejected.stderr
-    assert_hidden(rejected.stderr.replace(f"deploy-{GITHUB_TOKEN}", ""))  # git itself echoes the ref it sent
+    ours = rejected.stderr.replace(f"deploy-{GITHUB_TOKEN}", "")  # git itself echoes the ref it sent
+    assert_hidden(ours, GITHUB_TOKEN)
 
 
 def test_pre_push_blocks_a_token_in_a_commit_subject(tmp_path: Path) -> None:
     repo = make_project(tmp_path).repo
-    server = tmp_path / "plain.git"
-    assert git(tmp_path, "init", "-q", "--bare", "-b", "main", str(server)).returncode == 0
+    server = bare_server(tmp_path, hook=False)
     git(repo.path, "remote", "add", "origin", str(server))
     assert git(repo.path, "push", "-q", "origin", "main").returncode == 0
     assert guardtrail(repo.path, "install", "--hook-type", "pre-push").returncode == 0
@@ -78,7 +64,7 @@ def test_pre_push_blocks_a_token_in_a_commit_subject(tmp_path: Path) -> None:
     assert pushed.returncode == 1
     assert "  BLOCK secret       :commit-message:1  GitHub token" in pushed.stderr
     assert "use ghp_…" in pushed.stderr
-    assert_hidden(pushed.stderr)
+    assert_hidden(pushed.stderr, GITHUB_TOKEN)
 
 
 def test_commit_msg_blocks_a_token_in_the_message_file(repo: GitRepo) -> None:
@@ -90,7 +76,7 @@ def test_commit_msg_blocks_a_token_in_the_message_file(repo: GitRepo) -> None:
     assert result.returncode == 1
     assert "  BLOCK secret       :commit-message:3  GitHub token" in result.stderr
     assert repo.head() == before
-    assert_hidden(result.stderr)
+    assert_hidden(result.stderr, GITHUB_TOKEN)
 
 
 def test_the_pre_commit_hook_blocks_an_added_file_named_with_a_token(repo: GitRepo) -> None:
@@ -102,4 +88,4 @@ def test_the_pre_commit_hook_blocks_an_added_file_named_with_a_token(repo: GitRe
 
     assert result.returncode == 1
     assert "  BLOCK secret       keys/ghp_….txt  GitHub token" in result.stderr
-    assert_hidden(result.stderr)
+    assert_hidden(result.stderr, GITHUB_TOKEN)
