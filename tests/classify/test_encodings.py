@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from guardtrail.classify.encodings import decoded, escaped_lines, printable_runs
+from guardtrail.classify.encodings import ESCAPE_KEYWORDS, decoded, printable_runs
 
 
 @pytest.mark.parametrize(
@@ -14,7 +14,6 @@ from guardtrail.classify.encodings import decoded, escaped_lines, printable_runs
         ("'\\x67\\x68p_'", "'ghp_'"),
         ("a%5Fb%2fc", "a_b/c"),
         ("`\\u{67}h`", "`gh`"),
-        ('"\\ud83d\\ude00!"', '"\U0001f600!"'),  # a surrogate pair is one character
     ],
 )
 def test_escapes_decode_to_the_characters_they_stand_for(line: str, text: str) -> None:
@@ -23,8 +22,10 @@ def test_escapes_decode_to_the_characters_they_stand_for(line: str, text: str) -
     assert view.text == text
 
 
-@pytest.mark.parametrize("line", ["plain text", "100% sure", "%zz", "\\ud800 alone", "caf%C3%A9", "\\u{110000}"])
-def test_text_with_nothing_decodable_has_no_decoded_view(line: str) -> None:
+@pytest.mark.parametrize(
+    "line", ["plain text", "100% sure", "%zz", "caf%C3%A9", "\\u00e9t\\u00e9", "b'\\x00\\x01'", "a%0Ab", "\\u{110000}"]
+)
+def test_text_with_no_escape_of_a_printable_ascii_character_has_no_decoded_view(line: str) -> None:
     assert decoded(line) is None
 
 
@@ -39,9 +40,16 @@ def test_a_value_found_decoded_maps_to_its_span_as_written() -> None:
     assert view.original_span("absent") is None
 
 
-def test_escaped_lines_are_found_without_walking_the_others() -> None:
-    text = "one\ntwo %41\nthree\n\\u0041 four\nfive"
-    assert [text[start:end] for start, end in escaped_lines(text)] == ["two %41", "\\u0041 four"]
+def test_the_keyword_pass_marks_every_escape_the_decoder_reads() -> None:
+    """The scan decodes only lines its keyword pass marks: every decodable escape, in either
+    case of its hex digits, must start with one of the marks (in lower case, as searched)."""
+    forms = ["\\u{:04x}", "\\u{:04X}", "\\u{{{:x}}}", "\\x{:02x}", "\\x{:02X}", "%{:02x}", "%{:02X}"]
+    for code in range(0x20, 0x7F):
+        for form in forms:
+            written = form.format(code)
+            view = decoded(written)
+            assert view is not None and view.text == chr(code), written
+            assert written.lower().startswith(ESCAPE_KEYWORDS), written
 
 
 def test_printable_runs_are_ascii_and_utf16le_strings_of_eight_or_more() -> None:

@@ -268,3 +268,17 @@ def test_the_worktree_scan_reads_symlink_targets_file_names_and_binaries(
     out = capsys.readouterr().out
     assert secrets_of(out) == {(RULE, "link", 1), (RULE, "named-ghp_….txt", None), (RULE, "blob.bin", None)}
     assert_hidden(out, TOKEN)
+
+
+def test_an_escaped_token_in_a_subject_is_found_and_its_written_form_redacted(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = project.repo
+    repo.write("notes.md", "notes\n")
+    written = _escaped(TOKEN, "u")
+    repo.commit(f"token {written} rotated")
+
+    seen = blocked_outputs(capsys, repo.path, tmp_path, written)
+
+    assert secrets_of(seen["json"]) == {(RULE, ":commit-message", 1)}
+    assert "token g\\u0… rotated" in seen["text"]

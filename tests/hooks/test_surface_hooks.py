@@ -89,3 +89,13 @@ def test_the_pre_commit_hook_blocks_an_added_file_named_with_a_token(repo: GitRe
     assert result.returncode == 1
     assert "  BLOCK secret       keys/ghp_….txt  GitHub token" in result.stderr
     assert_hidden(result.stderr, GITHUB_TOKEN)
+
+
+def test_a_malformed_approval_quoting_a_token_is_rejected_with_the_token_hidden(repo: GitRepo) -> None:
+    assert guardtrail(repo.path, "install", "--hook-type", "commit-msg").returncode == 0
+
+    result = git(repo.path, "commit", "--allow-empty", "-m", f"Approve\n\nApproved-by: {GITHUB_TOKEN}")
+
+    assert result.returncode == 1
+    assert "  malformed trailer 'Approved-by: ghp_…': expected 'Approved-by: Name <email>'" in result.stderr
+    assert_hidden(result.stderr, GITHUB_TOKEN)

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
 from typing import NamedTuple
 
-ESCAPE = re.compile(r"\\u\{([0-9a-fA-F]{1,6})\}|\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|%([0-9a-fA-F]{2})")
-"""One escape: JavaScript's ``\\u{…}``, JSON's and JavaScript's ``\\uXXXX``, ``\\xXX``, and
-percent-encoding. Percent-encoding of a byte above 0x7f (a piece of a UTF-8 sequence) stays
-as written: tokens are ASCII, and a lone byte is no character."""
-_SURROGATE_PAIR = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
-ESCAPE_MARKS = ("\\u", "\\x", "%")
-"""What every escape starts with: a text holding none of them has nothing to decode, which
-``str.__contains__`` tells far faster than the regex."""
+ESCAPE = re.compile(r"\\u\{0*([2-7][0-9a-fA-F])\}|\\u00([2-7][0-9a-fA-F])|\\x([2-7][0-9a-fA-F])|%([2-7][0-9a-fA-F])")
+"""One escape of a printable ASCII character (0x20 to 0x7e; 0x7f, DEL, is left out after the
+match): JavaScript's ``\\u{…}``, JSON's and JavaScript's ``\\uXXXX``, ``\\xXX``, and
+percent-encoding. Tokens, keys' headers and assignments are written in those characters, and
+the escapes files hold most (accented letters and symbols in translations, ``\\x00`` in byte
+strings, ``%0A``) stand for none of them: a line holding only such escapes is not even
+looked at twice."""
+ESCAPE_KEYWORDS = ("\\u00", "\\u{", *(f"{mark}{digit}" for mark in ("\\x", "%") for digit in "234567"))
+"""What every escape of :data:`ESCAPE` starts with, in lower case: the secret scan's keyword
+pass finds the lines worth decoding with them, at no cost of its own."""
+
 
 MIN_RUN = 8
 """Printable characters in a row that count as a string of a binary file, as ``strings -n 8``."""
@@ -56,68 +58,31 @@ class Decoded(NamedTuple):
         return self.original(at), self.original(at + len(value))
 
 
-def has_escapes(text: str) -> bool:
-    """Whether ``text`` may hold an escape at all (cheap; :func:`decoded` says for sure)."""
-    return any(mark in text for mark in ESCAPE_MARKS)
-
-
-def escaped_lines(text: str) -> Iterator[tuple[int, int]]:
-    """Where each line of ``text`` (lines joined by newlines) that holds an escape starts and
-    ends: one regex search per such line, and lines without one cost nothing in Python."""
-    at = 0
-    while (match := ESCAPE.search(text, at)) is not None:
-        start = text.rfind("\n", 0, match.start()) + 1
-        end = text.find("\n", match.end())
-        if end < 0:
-            end = len(text)
-        yield start, end
-        at = end + 1
-
-
 def decoded(line: str) -> Decoded | None:
-    """``line`` with every escape of :data:`ESCAPE` decoded, or None when it holds none.
-
-    UTF-16 surrogate pairs written as two ``\\u`` escapes decode to their one character; an
-    escape that names no character (a lone surrogate, a code point past U+10FFFF) stays as
-    written."""
-    if not has_escapes(line):
-        return None
+    """``line`` with every escape of :data:`ESCAPE` decoded, or None when it holds none."""
     parts: list[str] = []
     anchors: list[int] = []
     origins: list[tuple[int, int]] = []
     kept = length = 0
-    for match in _escapes(line):
-        start, end, char = match
-        if start < kept:
+    for match in ESCAPE.finditer(line):
+        value = int(next(group for group in match.groups() if group), 16)
+        if value == _DELETE:
             continue
+        start = match.start()
         parts.append(line[kept:start])
         length += start - kept
         anchors.append(length)
-        origins.append((start, end - start))
-        parts.append(char)
+        origins.append((start, match.end() - start))
+        parts.append(chr(value))
         length += 1
-        kept = end
+        kept = match.end()
     if not anchors:
         return None
     parts.append(line[kept:])
     return Decoded("".join(parts), tuple(anchors), tuple(origins))
 
 
-def _escapes(line: str) -> list[tuple[int, int, str]]:
-    """Each decodable escape of ``line``: its start, its end, and the character it stands for."""
-    found: dict[int, tuple[int, int, str]] = {}
-    for pair in _SURROGATE_PAIR.finditer(line):
-        high, low = int(pair.group(1), 16), int(pair.group(2), 16)
-        found[pair.start()] = (pair.start(), pair.end(), chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)))
-    for match in ESCAPE.finditer(line):
-        if match.start() in found:
-            continue
-        braced, unicode, hexadecimal, percent = match.groups()
-        value = int(braced or unicode or hexadecimal or percent, 16)
-        if (percent and value > 0x7F) or 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
-            continue
-        found[match.start()] = (match.start(), match.end(), chr(value))
-    return [found[start] for start in sorted(found)]
+_DELETE = 0x7F
 
 
 def printable_runs(data: bytes) -> list[str]:

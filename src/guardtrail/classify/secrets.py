@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from guardtrail.classify import secret_engine
 from guardtrail.classify.base import Blobs
-from guardtrail.classify.encodings import decoded, escaped_lines, has_escapes, printable_runs
+from guardtrail.classify.encodings import ESCAPE_KEYWORDS, decoded, printable_runs
 from guardtrail.classify.secret_engine import fold_case
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import AddedLine, Category, FileChange, Finding, Severity
@@ -102,6 +102,24 @@ class Detector(Protocol):
         ...
 
     def find(self, path: str, line: str) -> Iterator[str]: ...
+
+
+class EscapeMarker:
+    """No detector: its keywords (:data:`encodings.ESCAPE_KEYWORDS`) mark the lines that hold
+    an escape, found by the same keyword pass as every detector's, so that only those lines
+    are decoded (:meth:`SecretScanner._decoded_secrets`) and the others cost nothing more."""
+
+    rule = "escape"
+    description = "an escape to decode"
+    keywords = ESCAPE_KEYWORDS
+    trigger = None
+    sieve = ()
+    requires = None
+    secret_type = ""
+
+    def find(self, path: str, line: str) -> Iterator[str]:
+        del path, line
+        return iter(())
 
 
 def shannon_entropy(value: str) -> float:
@@ -441,9 +459,11 @@ class SecretScanner:
             *(RuleDetector(rule) for rule in chosen),
             *(PluginDetector(plugin) for plugin in engine),
         )
-        self._index = KeywordIndex(self._detectors)
+        self._escapes = len(self._detectors)
+        """The id of the :class:`EscapeMarker` among the keyword index's detectors."""
+        self._index = KeywordIndex([*self._detectors, EscapeMarker()])
         self._scoped = {i: FILE_SCOPES[d.rule] for i, d in enumerate(self._detectors) if d.rule in FILE_SCOPES}
-        self._requires = tuple(detector.requires for detector in self._detectors)
+        self._requires = (*(detector.requires for detector in self._detectors), None)
         self._plugins = frozenset(index for index, d in enumerate(self._detectors) if isinstance(d, PluginDetector))
         self._memo: dict[tuple[str, tuple[int, ...], object], tuple[tuple[Detector, str, str | None], ...]] = {}
 
@@ -466,10 +486,12 @@ class SecretScanner:
         values: dict[str, None] = {}
         start = 0
         for line in text.split("\n"):  # a few short lines: no ``requires`` shortcut, as in :meth:`_scan`
-            detectors = sorted(candidates.get(start, set()) | forced)
+            woken = candidates.get(start, set())
+            detectors = sorted((woken | forced) - {self._escapes})
             if detectors:
                 values.update(dict.fromkeys(secret for _, secret in self._line_secrets(path, line, detectors)))
-            values.update(dict.fromkeys(written for _, _, written in self._decoded_secrets(path, line)))
+            if self._escapes in woken:
+                values.update(dict.fromkeys(written for _, _, written in self._decoded_secrets(path, line)))
             start += len(line) + 1
         return list(values)
 
@@ -477,10 +499,10 @@ class SecretScanner:
         """The secrets ``line`` hides behind escapes (:func:`encodings.decoded`): each detector,
         the decoded value, and the value as written in ``line``. A value the line shows as it is
         is the plain scan's, and not repeated here."""
-        view = decoded(line) if has_escapes(line) else None
+        view = decoded(line)
         if view is None:
             return []
-        woken = sorted(set().union(*self._index.candidates(view.text).values()))
+        woken = sorted(set().union(*self._index.candidates(view.text).values()) - {self._escapes})
         found = []
         for detector, secret in self._line_secrets(path, view.text, woken) if woken else ():
             span = view.original_span(secret)
@@ -615,12 +637,15 @@ class SecretScanner:
         findings: list[Finding] = []
         requires = self._requires
         index = counted = 0  # the index of the line starting at ``counted``
+        escaped: list[int] = []
         for start in sorted(candidates):
             end = text.find("\n", start)
             line = text[start:] if end < 0 else text[start:end]
-            runnable = tuple(
-                [d for d in sorted(candidates[start]) if (needed := requires[d]) is None or needed.search(line)]
-            )
+            woken = candidates[start]
+            if self._escapes in woken:
+                escaped.append(start)
+                woken = woken - {self._escapes}
+            runnable = tuple([d for d in sorted(woken) if (needed := requires[d]) is None or needed.search(line)])
             secrets = self._remembered_secrets(context, line, runnable) if runnable else ()
             if not secrets:
                 continue
@@ -639,19 +664,20 @@ class SecretScanner:
                 )
                 for detector, secret, hashed in secrets
             )
-        if has_escapes(text):
-            findings += self._decoded_findings(commit, path, text, number, pragmas=pragmas)
+        if escaped:
+            findings += self._decoded_findings(commit, path, text, number, escaped, pragmas=pragmas)
         return findings
 
     def _decoded_findings(
-        self, commit: str, path: str, text: str, number: Callable[[int], int], *, pragmas: bool
+        self, commit: str, path: str, text: str, number: Callable[[int], int], starts: Sequence[int], *, pragmas: bool
     ) -> list[Finding]:
-        """Findings of the secrets the lines of ``text`` hide behind escapes, each on the line
-        that holds it as written."""
+        """Findings of the secrets the lines of ``text`` starting at ``starts`` (ascending) hide
+        behind escapes, each on the line that holds it as written."""
         findings: list[Finding] = []
         index = counted = 0  # the index of the line starting at ``counted``
-        for start, end in escaped_lines(text):
-            line = text[start:end]
+        for start in starts:
+            end = text.find("\n", start)
+            line = text[start:] if end < 0 else text[start:end]
             found = self._decoded_secrets(path, line)
             if not found:
                 continue
