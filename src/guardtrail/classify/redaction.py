@@ -37,6 +37,16 @@ class Redactor:
         values = self.values(text, surface)
         return redact_in(text, values) if values else text
 
+    def clean(self, surface: str, text: str) -> None:
+        """Know that ``text``, read as ``surface``, holds no secret: the surface scan found none
+        there (:class:`SurfaceScanner` says so as it scans), so it is not scanned again."""
+        self._remember((surface, text), ())
+
+    def _remember(self, key: tuple[str, str], found: tuple[str, ...]) -> None:
+        if len(self._memo) >= _MEMO_ENTRIES:
+            self._memo.clear()
+        self._memo[key] = found
+
     def values(self, text: str, surface: str = MESSAGE) -> tuple[str, ...]:
         """The secrets the scanner sees in ``text`` read as ``surface``, remembered."""
         if not text:
@@ -45,9 +55,7 @@ class Redactor:
         found = self._memo.get(key)
         if found is None:
             found = tuple(self._scanner.secret_values(surface, text))
-            if len(self._memo) >= _MEMO_ENTRIES:
-                self._memo.clear()
-            self._memo[key] = found
+            self._remember(key, found)
         return found
 
     def path(self, path: str) -> str:

@@ -13,7 +13,7 @@ line. Reports show every pseudo-path as it is; SARIF gives it a logical location
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from guardtrail.classify.secrets import SecretScanner
@@ -43,15 +43,21 @@ def is_surface(path: str) -> bool:
 class SurfaceScanner:
     """Scans the surfaces of commits, tags and refs with one run's :class:`SecretScanner`."""
 
-    def __init__(self, scanner: SecretScanner) -> None:
+    def __init__(self, scanner: SecretScanner, *, clean: Callable[[str, str], None] | None = None) -> None:
+        """``clean(surface, text)`` hears of each text that holds no secret (the redaction of
+        the run's report then has nothing to look for in it)."""
         self._scanner = scanner
+        self._clean = clean
 
     def text(self, sha: str, surface: str, text: str) -> list[Finding]:
         """Findings in ``text``, the surface ``surface`` of the object ``sha``, line by line."""
         if not text:
             return []
         lines = [AddedLine(number, line.removesuffix("\r")) for number, line in enumerate(text.split("\n"), start=1)]
-        return self._scanner.scan_lines(sha, surface, lines)
+        found = self._scanner.scan_lines(sha, surface, lines)
+        if not found and self._clean is not None:
+            self._clean(surface, text)
+        return found
 
     def identity(self, sha: str, surface: str, person: Person) -> list[Finding]:
         """Findings in a name and email (one line, ``Name <email>``); their line is None."""
@@ -64,6 +70,8 @@ class SurfaceScanner:
         findings += self.identity(commit.sha, AUTHOR, commit.author)
         if commit.committer != commit.author:
             findings += self.identity(commit.sha, COMMITTER, commit.committer)
+        elif self._clean is not None and not any(finding.path == AUTHOR for finding in findings):
+            self._clean(COMMITTER, str(commit.committer))  # the author's identity, read again
         return findings
 
     def paths(self, changes: Iterable[FileChange]) -> list[Finding]:
@@ -79,6 +87,8 @@ class SurfaceScanner:
     def path(self, sha: str, path: str) -> list[Finding]:
         """Findings in ``path``, a file's path the object ``sha`` writes, on that file."""
         found = self._scanner.scan_lines(sha, path, [AddedLine(1, path)])
+        if not found and self._clean is not None:
+            self._clean(path, path)
         return [replace(finding, line=None, details=(PATH_DETAIL, *finding.details)) for finding in found]
 
     def tag(self, sha: str, tagger: Person | None, message: str) -> list[Finding]:

@@ -65,7 +65,8 @@ def check_range(
     policy = load_policy(read, where)
     commits = [repo.commit(sha) for sha in repo.rev_list(span.base, span.head)]
     classifier = Classifier(policy)
-    surfaces = SurfaceScanner(classifier.scanner)
+    redactor = Redactor(classifier.scanner)
+    surfaces = SurfaceScanner(classifier.scanner, clean=redactor.clean)
     findings: list[Finding] = []
     for commit in commits:
         changes = repo.changes(commit.sha)
@@ -88,4 +89,4 @@ def check_range(
         checks=checks,
         baseline=load_baseline(read, where, policy),
     )
-    return redact_decision(decision, Redactor(classifier.scanner))
+    return redact_decision(decision, redactor)

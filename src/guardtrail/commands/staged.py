@@ -79,7 +79,8 @@ def run_staged(options: StagedOptions) -> StagedResult:
     if options.message is not None:
         signals += detector.commit_signals(commit)
     classifier = Classifier(policy)
-    surfaces = SurfaceScanner(classifier.scanner)
+    redactor = Redactor(classifier.scanner)
+    surfaces = SurfaceScanner(classifier.scanner, clean=redactor.clean)
     findings = classifier.classify(changes, index) if changes else []
     findings += surfaces.commit(commit) + surfaces.paths(changes)  # the message at commit-msg time
     decision = decide(
@@ -93,7 +94,6 @@ def run_staged(options: StagedOptions) -> StagedResult:
         checks={STAGED: UNSIGNED},
         baseline=load_baseline(index.file_at_head, "at HEAD", policy) if findings else None,
     )
-    redactor = Redactor(classifier.scanner)
     sensitive = tuple(redactor.finding(f) for f in findings if f.category in SENSITIVE)
     shown = tuple(redactor.signal(signal) for signal in signals)
     return StagedResult(redact_decision(decision, redactor), shown, sensitive)
