@@ -99,3 +99,19 @@ def test_a_malformed_approval_quoting_a_token_is_rejected_with_the_token_hidden(
     assert result.returncode == 1
     assert "  malformed trailer 'Approved-by: ghp_…': expected 'Approved-by: Name <email>'" in result.stderr
     assert_hidden(result.stderr, GITHUB_TOKEN)
+
+
+def test_pre_push_blocks_an_annotated_tag_with_a_token_in_its_message(tmp_path: Path) -> None:
+    repo = make_project(tmp_path).repo
+    server = bare_server(tmp_path, hook=False)
+    git(repo.path, "remote", "add", "origin", str(server))
+    assert git(repo.path, "push", "-q", "origin", "main", "feature").returncode == 0
+    assert guardtrail(repo.path, "install", "--hook-type", "pre-push").returncode == 0
+    repo.git("tag", "-a", "v2", "-m", f"Release\n\nwith {GITHUB_TOKEN}")
+
+    pushed = git(repo.path, "push", "origin", "v2")
+
+    assert pushed.returncode == 1
+    assert "  BLOCK secret       :tag-message:3  GitHub token" in pushed.stderr
+    assert_hidden(pushed.stderr, GITHUB_TOKEN)
+    assert git(server, "rev-parse", "--verify", "-q", "refs/tags/v2").returncode == 1
