@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 
-from guardtrail.classify.encodings import ESCAPE_KEYWORDS, decoded, printable_runs
+from guardtrail.classify import encodings
+from guardtrail.classify.encodings import ESCAPE_KEYWORDS, binary_strings, decoded, printable_runs
 
 
 @pytest.mark.parametrize(
@@ -55,3 +59,25 @@ def test_the_keyword_pass_marks_every_escape_the_decoder_reads() -> None:
 def test_printable_runs_are_ascii_and_utf16le_strings_of_eight_or_more() -> None:
     data = b"\x00short\x00" + b"long enough run\n2nd line" + b"\x01" + "wide string".encode("utf-16-le") + b"\xff"
     assert printable_runs(data) == ["long enough run\n2nd line", "wide string"]
+
+
+def _zip(*members: tuple[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_zip_archive_is_read_unpacked_within_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _zip(("a.xml", b"<t>first member text</t>"), ("b.xml", b"x" * 64 + b"<t>second member</t>"))
+    assert {"<t>first member text</t>"} <= set(binary_strings(data))
+    assert any("second member" in run for run in binary_strings(data))
+
+    monkeypatch.setattr(encodings, "MAX_UNPACKED_BYTES", 30)  # room for the first member only
+    assert not any("second member" in run for run in binary_strings(data))
+
+
+def test_a_damaged_archive_is_read_as_its_bytes() -> None:
+    data = b"PK\x03\x04" + b"\x00" * 8 + b"visible in the raw bytes" + b"\xff" * 16
+    assert binary_strings(data) == ["visible in the raw bytes"]

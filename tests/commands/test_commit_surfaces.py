@@ -211,9 +211,9 @@ def test_plain_percent_signs_and_escapes_find_nothing(
 # ---- binaries: printable runs, token formats only ------------------------------------------
 
 
-def _stored_zip(name: str, data: bytes) -> bytes:
+def _zip(name: str, data: bytes, compression: int) -> bytes:
     buffer = BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
         archive.writestr(name, data)
     return buffer.getvalue()
 
@@ -227,16 +227,19 @@ def test_a_token_pasted_into_binaries_is_found_in_their_printable_runs(
     repo.write(
         "app/__pycache__/settings.cpython-312.pyc", b"\xcb\x0d\x0d\x0a\x00\x00\x00\x00" + aws.encode("utf-16-le")
     )
-    repo.write("docs/report.docx", _stored_zip("word/document.xml", f"<w:t>{TOKEN}</w:t>".encode()))
+    other = "glpat-WDtkwtDDb_xHKas1VOqg"  # pragma: allowlist secret
+    repo.write("docs/stored.docx", _zip("word/document.xml", f"<w:t>{TOKEN}</w:t>".encode(), zipfile.ZIP_STORED))
+    repo.write("docs/report.docx", _zip("word/document.xml", f"<w:t>{other}</w:t>".encode(), zipfile.ZIP_DEFLATED))
     repo.write("data.bin", b"\x00\x01password = 'tLwDwXSBU37e1Fu5'\n\x00")  # not a token format: no finding
     repo.commit("add binaries")
 
-    seen = blocked_outputs(capsys, repo.path, tmp_path, aws)
+    seen = blocked_outputs(capsys, repo.path, tmp_path, aws, other)
 
     assert secrets_of(seen["json"]) == {
         (RULE, "lib/native.so", None),
         ("secret.aws-access-key", "app/__pycache__/settings.cpython-312.pyc", None),
-        (RULE, "docs/report.docx", None),
+        (RULE, "docs/stored.docx", None),
+        ("secret.gitlab-token", "docs/report.docx", None),  # deflated: found once unpacked
     }
 
 
@@ -282,3 +285,21 @@ def test_an_escaped_token_in_a_subject_is_found_and_its_written_form_redacted(
 
     assert secrets_of(seen["json"]) == {(RULE, ":commit-message", 1)}
     assert "token g\\u0… rotated" in seen["text"]
+
+
+def test_a_rejected_approval_quoting_a_token_is_noted_with_the_token_hidden(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = project.repo
+    repo.write(".github/workflows/ci.yml", "on: push\njobs: {deploy: {}}\n")
+    repo.commit("deploy", author=CLAUDE)
+    project.approve(trailer=f"Someone Else <{TOKEN}@example.org>")  # signed by Alice, naming another
+
+    seen = blocked_outputs(capsys, repo.path, tmp_path)
+
+    notes = json.loads(seen["json"])["notes"]
+    assert [note.split(": ", 1)[1] for note in notes] == [
+        "Approved-by ignored: signed by Alice Example <alice@example.com>, but the trailer names"
+        " Someone Else <ghp_…@example.org>"
+    ]
+    assert secrets_of(seen["json"]) == {(RULE, ":commit-message", 3)}

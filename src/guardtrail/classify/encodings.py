@@ -10,7 +10,9 @@ print of a binary file: runs of printable ASCII and of UTF-16LE text.
 from __future__ import annotations
 
 import bisect
+import io
 import re
+import zipfile
 from typing import NamedTuple
 
 ESCAPE = re.compile(r"\\u\{0*([2-7][0-9a-fA-F])\}|\\u00([2-7][0-9a-fA-F])|\\x([2-7][0-9a-fA-F])|%([2-7][0-9a-fA-F])")
@@ -83,6 +85,42 @@ def decoded(line: str) -> Decoded | None:
 
 
 _DELETE = 0x7F
+
+
+MAX_UNPACKED_BYTES = 32 * 1024 * 1024
+"""Bytes read out of one archive's members at most: a zip bomb costs no more than this."""
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def binary_strings(data: bytes) -> list[str]:
+    """The strings of a binary file (:func:`printable_runs`), and of the members of a zip archive
+    (``.docx``, ``.xlsx``, ``.jar``, ``.whl`` …), which store most members deflated: they are
+    unpacked, one level deep, up to :data:`MAX_UNPACKED_BYTES` in all. An archive that cannot be
+    unpacked is read as its bytes alone."""
+    runs = printable_runs(data)
+    if data.startswith(_ZIP_MAGIC):
+        runs += (run for member in zip_members(data) for run in printable_runs(member))
+    return runs
+
+
+def zip_members(data: bytes) -> list[bytes]:
+    """The contents of the members of the zip archive ``data``, within the unpacking budget."""
+    members: list[bytes] = []
+    budget = MAX_UNPACKED_BYTES
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                if budget <= 0:
+                    break
+                if info.is_dir():
+                    continue
+                with archive.open(info) as member:
+                    content = member.read(budget)  # a member's declared size can lie: read no more
+                budget -= len(content)
+                members.append(content)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError, ValueError):
+        pass  # encrypted, damaged or of an unknown method: its raw bytes were read all the same
+    return members
 
 
 def printable_runs(data: bytes) -> list[str]:

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from guardtrail.classify import secret_engine
 from guardtrail.classify.base import Blobs
-from guardtrail.classify.encodings import ESCAPE_KEYWORDS, decoded, printable_runs
+from guardtrail.classify.encodings import ESCAPE_KEYWORDS, binary_strings, decoded
 from guardtrail.classify.secret_engine import fold_case
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import AddedLine, Category, FileChange, Finding, Severity
@@ -534,14 +534,15 @@ class SecretScanner:
 
     def scan_binary(self, commit: str, path: str, data: bytes, old: bytes | None = None) -> list[Finding]:
         """Findings of the high-confidence token formats (:meth:`prefixed`) in the printable runs
-        of the binary file ``data`` (a key pasted into a ``.so``, a ``.pyc``, a stored archive
-        member), but for runs the file held already before (``old``). Line numbers mean nothing
+        of the binary file ``data`` and of its members when it is a zip archive
+        (:func:`encodings.binary_strings`: a key pasted into a ``.so``, a ``.pyc``, a ``.docx``),
+        but for runs the file held already before (``old``). Line numbers mean nothing
         in a binary: the findings are about the whole file."""
         if len(data) > MAX_BINARY_BYTES:
             return []
-        runs = printable_runs(data)
+        runs = binary_strings(data)
         if old is not None and runs:
-            before = set(printable_runs(old))
+            before = set(binary_strings(old))
             runs = [run for run in runs if run not in before]
         numbers: list[int] = []
         texts: list[str] = []
