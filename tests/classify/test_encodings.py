@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from guardtrail.classify import encodings
-from guardtrail.classify.encodings import ESCAPE_KEYWORDS, binary_strings, decoded, printable_runs
+from guardtrail.classify.encodings import ESCAPE_KEYWORDS, binary_strings, decoded, runs_at
 
 
 @pytest.mark.parametrize(
@@ -56,9 +56,14 @@ def test_the_keyword_pass_marks_every_escape_the_decoder_reads() -> None:
             assert written.lower().startswith(ESCAPE_KEYWORDS), written
 
 
-def test_printable_runs_are_ascii_and_utf16le_strings_of_eight_or_more() -> None:
+def _everywhere(data: bytes) -> list[int]:
+    """Every offset: what the runs of a binary file are, wherever a search would look."""
+    return list(range(len(data)))
+
+
+def test_runs_are_ascii_and_utf16le_strings_of_eight_or_more() -> None:
     data = b"\x00short\x00" + b"long enough run\n2nd line" + b"\x01" + "wide string".encode("utf-16-le") + b"\xff"
-    assert printable_runs(data) == ["long enough run\n2nd line", "wide string"]
+    assert runs_at(data, _everywhere(data)) == ["long enough run\n2nd line", "wide string"]
 
 
 def _zip(*members: tuple[str, bytes]) -> bytes:
@@ -71,13 +76,24 @@ def _zip(*members: tuple[str, bytes]) -> bytes:
 
 def test_a_zip_archive_is_read_unpacked_within_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     data = _zip(("a.xml", b"<t>first member text</t>"), ("b.xml", b"x" * 64 + b"<t>second member</t>"))
-    assert {"<t>first member text</t>"} <= set(binary_strings(data))
-    assert any("second member" in run for run in binary_strings(data))
+    assert {"<t>first member text</t>"} <= set(binary_strings(data, _everywhere))
+    assert any("second member" in run for run in binary_strings(data, _everywhere))
 
     monkeypatch.setattr(encodings, "MAX_UNPACKED_BYTES", 30)  # room for the first member only
-    assert not any("second member" in run for run in binary_strings(data))
+    assert not any("second member" in run for run in binary_strings(data, _everywhere))
 
 
 def test_a_damaged_archive_is_read_as_its_bytes() -> None:
     data = b"PK\x03\x04" + b"\x00" * 8 + b"visible in the raw bytes" + b"\xff" * 16
-    assert binary_strings(data) == ["visible in the raw bytes"]
+    assert binary_strings(data, _everywhere) == ["visible in the raw bytes"]
+
+
+def test_runs_at_gives_the_printable_run_around_each_place_once() -> None:
+    wide = "key: ghp_wide".encode("utf-16-le")
+    data = b"\x00\x01junk\xff-----BEGIN RSA PRIVATE KEY-----\nMIIE\x00\x02" + wide + b"\x00\x00ab\x00"
+    header = data.index(b"PRIVATE")
+    inside = data.index("ghp_".encode("utf-16-le"))
+    assert runs_at(data, [header, header + 3, inside, data.index(b"ab")]) == [
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIE",
+        "key: ghp_wide",
+    ]  # the run around "ab" is too short

@@ -41,6 +41,13 @@ def blocked_outputs(capsys: pytest.CaptureFixture[str], repo: Path, tmp_path: Pa
     return seen
 
 
+def _note(repo: GitRepo, message: str, **identities: str) -> str:
+    """A commit adding a line of notes, with ``message`` (and ``author``, ``committer``)."""
+    with open(repo.path / "notes.md", "a", encoding="utf-8") as notes:
+        notes.write("a note\n")
+    return repo.commit(message, **identities)
+
+
 def secrets_of(report: str) -> set[tuple[str, str, int | None]]:
     return {(f["rule"], f["path"], f["line"]) for f in json.loads(report)["findings"] if f["category"] == "secret"}
 
@@ -54,8 +61,7 @@ def test_a_token_in_a_commit_subject_blocks_and_no_output_shows_it(
     project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = project.repo
-    repo.write("notes.md", "notes\n")
-    repo.commit(f"use {TOKEN} for the deploy\n\nbody line\nand the token again: {TOKEN}")
+    _note(repo, f"use {TOKEN} for the deploy\n\nbody line\nand the token again: {TOKEN}")
 
     seen = blocked_outputs(capsys, repo.path, tmp_path)
 
@@ -68,8 +74,7 @@ def test_a_token_in_the_author_email_and_the_committer_name_blocks_hidden(
     project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = project.repo
-    repo.write("notes.md", "notes\n")
-    repo.commit("ordinary subject", author=f"Dev <dev+{TOKEN}@example.org>", committer=f"Bot {TOKEN} <bot@example.org>")
+    _note(repo, "ordinary subject", author=f"Dev <dev+{TOKEN}@example.org>", committer=f"Bot {TOKEN} <bot@example.org>")
 
     seen = blocked_outputs(capsys, repo.path, tmp_path)
 
@@ -147,8 +152,7 @@ def test_ci_annotations_summary_and_sarif_keep_a_subject_token_hidden(
     project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = project.repo
-    repo.write("notes.md", "notes\n")
-    repo.commit(f"rotate {TOKEN}", author=CLAUDE)
+    _note(repo, f"rotate {TOKEN}", author=CLAUDE)
     summary, sarif = tmp_path / "summary.md", tmp_path / "guardtrail.sarif"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     monkeypatch.setenv("GITHUB_WORKSPACE", str(repo.path))
@@ -277,9 +281,8 @@ def test_an_escaped_token_in_a_subject_is_found_and_its_written_form_redacted(
     project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = project.repo
-    repo.write("notes.md", "notes\n")
     written = _escaped(TOKEN, "u")
-    repo.commit(f"token {written} rotated")
+    _note(repo, f"token {written} rotated")
 
     seen = blocked_outputs(capsys, repo.path, tmp_path, written)
 

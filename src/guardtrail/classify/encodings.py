@@ -3,8 +3,9 @@
 A token written as ``\\u0067hp_…`` in JSON, ``\\x67hp_…`` in JavaScript or ``ghp%5F…`` in a URL
 is the same token to whatever reads the file. :func:`decoded` gives a line's decoded text and
 maps every place in it back to the line as written, so a finding points at the original line
-and a redaction hides the encoded form. :func:`printable_runs` gives what ``strings`` would
-print of a binary file: runs of printable ASCII and of UTF-16LE text.
+and a redaction hides the encoded form. :func:`binary_strings` gives what ``strings`` would
+print of a binary file around the places a search found: runs of printable ASCII and of
+UTF-16LE text.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import bisect
 import io
 import re
 import zipfile
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 ESCAPE = re.compile(r"\\u\{0*([2-7][0-9a-fA-F])\}|\\u00([2-7][0-9a-fA-F])|\\x([2-7][0-9a-fA-F])|%([2-7][0-9a-fA-F])")
@@ -29,8 +31,6 @@ pass finds the lines worth decoding with them, at no cost of its own."""
 
 MIN_RUN = 8
 """Printable characters in a row that count as a string of a binary file, as ``strings -n 8``."""
-_ASCII_RUN = re.compile(rb"[\t\n\r\x20-\x7e]{%d,}" % MIN_RUN)
-_UTF16_RUN = re.compile(rb"(?:[\t\n\r\x20-\x7e]\x00){%d,}" % MIN_RUN)
 
 
 class Decoded(NamedTuple):
@@ -92,15 +92,48 @@ MAX_UNPACKED_BYTES = 32 * 1024 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
-def binary_strings(data: bytes) -> list[str]:
-    """The strings of a binary file (:func:`printable_runs`), and of the members of a zip archive
-    (``.docx``, ``.xlsx``, ``.jar``, ``.whl`` …), which store most members deflated: they are
-    unpacked, one level deep, up to :data:`MAX_UNPACKED_BYTES` in all. An archive that cannot be
-    unpacked is read as its bytes alone."""
-    runs = printable_runs(data)
-    if data.startswith(_ZIP_MAGIC):
-        runs += (run for member in zip_members(data) for run in printable_runs(member))
-    return runs
+def binary_strings(data: bytes, find: Callable[[bytes], Iterable[int]]) -> list[str]:
+    """The strings of a binary file that hold a place ``find`` gives (where a string worth
+    reading may stand: :func:`runs_at`), and those of the members of a zip archive (``.docx``,
+    ``.xlsx``, ``.jar``, ``.whl`` …), which store most members deflated: they are unpacked, one
+    level deep, up to :data:`MAX_UNPACKED_BYTES` in all (an archive that cannot be unpacked is
+    read as its bytes alone)."""
+    pieces = [data, *zip_members(data)] if data.startswith(_ZIP_MAGIC) else [data]
+    return [run for piece in pieces for run in runs_at(piece, find(piece))]
+
+
+MAX_BACK = 256
+"""Bytes a run is followed back from a place found in it: a token's prefix starts it, a key's
+header comes a few characters after ``-----BEGIN``."""
+MAX_FORWARD = 64 * 1024
+"""Bytes a run is followed on from a place found in it: a whole private key block fits."""
+_PRINTABLE = frozenset(b"\t\n\r" + bytes(range(0x20, 0x7F)))
+_ASCII_TAIL = re.compile(rb"[\t\n\r\x20-\x7e]*")
+_WIDE_TAIL = re.compile(rb"(?:[\t\n\r\x20-\x7e]\x00)*")
+
+
+def runs_at(data: bytes, offsets: Iterable[int]) -> list[str]:
+    """The printable run holding each of ``offsets``, each run once: UTF-16LE where a NUL follows
+    the character there, else ASCII; :data:`MIN_RUN` characters or more, followed at most
+    :data:`MAX_BACK` bytes back and :data:`MAX_FORWARD` on: the strings of a binary file,
+    as ``strings -n 8`` prints them (``-e S`` and ``-e l``), for the places a search found,
+    without a regex over every byte of the file."""
+    runs: dict[str, None] = {}
+    covered = -1
+    for offset in sorted(offsets):
+        if offset < covered:
+            continue
+        wide = offset + 1 < len(data) and data[offset + 1] == 0
+        step = 2 if wide else 1
+        start, floor = offset, max(0, offset - MAX_BACK)
+        while start - step >= floor and data[start - step] in _PRINTABLE and (not wide or data[start - step + 1] == 0):
+            start -= step
+        tail = (_WIDE_TAIL if wide else _ASCII_TAIL).match(data, offset)  # matches, if only the empty run
+        end = min(tail.end() if tail else offset, offset + MAX_FORWARD)
+        if (end - start) // step >= MIN_RUN:
+            runs[data[start:end].decode("utf-16-le" if wide else "ascii")] = None
+        covered = end
+    return list(runs)
 
 
 def zip_members(data: bytes) -> list[bytes]:
@@ -121,12 +154,3 @@ def zip_members(data: bytes) -> list[bytes]:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError, ValueError):
         pass  # encrypted, damaged or of an unknown method: its raw bytes were read all the same
     return members
-
-
-def printable_runs(data: bytes) -> list[str]:
-    """The strings of a binary file, as ``strings -n 8 -e S`` and ``-e l`` print them: runs of
-    printable ASCII (tabs and line ends included, so a PEM block stays one run), then runs
-    of UTF-16LE text, which Windows binaries and resources store."""
-    runs = [match.group().decode("ascii") for match in _ASCII_RUN.finditer(data)]
-    runs += [match.group().decode("utf-16-le") for match in _UTF16_RUN.finditer(data)]
-    return runs

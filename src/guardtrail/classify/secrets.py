@@ -333,6 +333,30 @@ def _automaton(words: Iterable[str]) -> _ahocorasick.AhoCorasick | None:
     )
 
 
+class BinaryKeywords:
+    """Where in a binary file's bytes one of ``words`` stands, written in ASCII or in UTF-16LE,
+    ignoring case: one Aho-Corasick pass over the bytes (lower-cased as ASCII), where a regex
+    for printable runs would step through every byte."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        narrow = sorted({word.lower() for word in words})
+        chosen = [word.encode("latin-1") for word in (*narrow, *("\0".join(word) for word in narrow))]
+        self._automaton = (
+            _ahocorasick.BytesAhoCorasick(
+                chosen, matchkind=_ahocorasick.MatchKind.Standard, implementation=_ahocorasick.Implementation.DFA
+            )
+            if _ahocorasick is not None and chosen
+            else None
+        )
+        self._pattern = re.compile(b"|".join(re.escape(word) for word in chosen)) if chosen else None
+
+    def __call__(self, data: bytes) -> list[int]:
+        lowered = data.lower()  # ASCII letters only: offsets stay
+        if self._automaton is not None:
+            return [start for _, start, _ in self._automaton.find_matches_as_indexes(lowered, overlapping=True)]
+        return [] if self._pattern is None else [match.start() for match in self._pattern.finditer(lowered)]
+
+
 def key_block(text: str, start: int, index: int, number: Callable[[int], int]) -> str:
     """The key whose header is the line starting at ``start`` in ``text`` (index ``index``): that
     line and the added lines after it, consecutive in the file, to the one that ends the key."""
@@ -540,9 +564,10 @@ class SecretScanner:
         in a binary: the findings are about the whole file."""
         if len(data) > MAX_BINARY_BYTES:
             return []
-        runs = binary_strings(data)
+        prefixed = self._prefixed
+        runs = binary_strings(data, prefixed._binary_keywords)
         if old is not None and runs:
-            before = set(binary_strings(old))
+            before = set(binary_strings(old, prefixed._binary_keywords))
             runs = [run for run in runs if run not in before]
         numbers: list[int] = []
         texts: list[str] = []
@@ -554,9 +579,13 @@ class SecretScanner:
         if not texts:
             return []
         unique: dict[tuple[str, str | None], Finding] = {}  # a value the file repeats is one finding
-        for finding in self._prefixed.scan_block(commit, path, numbers, texts):
+        for finding in prefixed.scan_block(commit, path, numbers, texts):
             unique.setdefault((finding.rule, finding.secret_hash), finding)
         return [dataclasses.replace(finding, line=None, details=(BINARY_DETAIL,)) for finding in unique.values()]
+
+    @functools.cached_property
+    def _binary_keywords(self) -> BinaryKeywords:
+        return BinaryKeywords(word for detector in self._detectors for word in detector.keywords)
 
     @functools.cached_property
     def _prefixed(self) -> SecretScanner:
