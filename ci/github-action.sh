@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Entry point of the composite action (action.yml): install guardtrail from the action's own
-# checkout into a private virtual environment, then run `guardtrail ci` with the inputs.
+# checkout into a private virtual environment (ci/install.sh: hash-locked dependencies only),
+# then run `guardtrail ci` with the inputs.
 # Inputs arrive as GUARDTRAIL_* environment variables, never interpolated into this script.
 set -euo pipefail
 
@@ -8,10 +9,7 @@ action_path="${GITHUB_ACTION_PATH:?run this from the guardtrail action}"
 python="${GUARDTRAIL_PYTHON:-python3}"
 venv="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/guardtrail-venv"
 
-if [ ! -x "$venv/bin/guardtrail" ]; then
-  "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$action_path"
-fi
+"$action_path/ci/install.sh" "$action_path" "$venv" "$python"
 
 args=(ci --format "${GUARDTRAIL_FORMAT:-text}" --fail-on "${GUARDTRAIL_FAIL_ON:-blocking}")
 [ -n "${GUARDTRAIL_BASE:-}" ] && args+=(--base "$GUARDTRAIL_BASE")

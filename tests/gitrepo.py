@@ -101,6 +101,15 @@ def policy_text(*approvers: tuple[str, str, str], mode: str = "assistant", extra
 
 
 ALICE = ("Alice Example", "alice@example.com")
+ACME_RULE = """\
+secrets:
+  rules:
+    - id: acme-api-key
+      description: ACME API key
+      regex: 'acme_[a-z0-9]{32}'
+      keywords: [acme_]
+"""
+"""A policy's ``secrets:`` section with one custom rule (append ``examples:`` to it)."""
 
 
 @dataclass

@@ -19,6 +19,10 @@ ACTION = ROOT / "action.yml"
         ("vendor.github-actions", "action.yml"),
         ("vendor.github-workflows", "ci/github-workflow.yml"),
         ("vendor.gitlab-ci", "ci/gitlab-ci.yml"),
+        ("vendor.github-workflows", "ci/org/guardtrail-required.yml"),
+        ("vendor.github-workflows", "ci/org/backfill-history.yml"),
+        ("vendor.github-workflows", ".github/workflows/release.yml"),
+        ("vendor.github-workflows", ".github/workflows/ci.yml"),
     ],
 )
 def test_validates_against_the_builtin_schema(schema: str, path: str) -> None:
@@ -68,8 +72,10 @@ def test_example_workflow_reads_full_history_with_minimal_permissions() -> None:
 
 
 def test_the_action_script_runs_guardtrail_ci_with_the_inputs(tmp_path: Path) -> None:
-    fake = tmp_path / "guardtrail-venv" / "bin"  # already installed: the script skips pip
+    fake = tmp_path / "guardtrail-venv" / "bin"  # already installed from this lock: the script skips pip
     fake.mkdir(parents=True)
+    lock = (ROOT / "ci" / "requirements.lock").read_bytes()
+    (tmp_path / "guardtrail-venv" / "guardtrail-requirements.lock").write_bytes(lock)
     (fake / "guardtrail").write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n', encoding="utf-8")
     (fake / "guardtrail").chmod(0o755)
     env = {

@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from click.decorators import FC
@@ -16,13 +18,17 @@ from click.decorators import FC
 from guardtrail import __version__
 from guardtrail.errors import GuardtrailError
 
+if TYPE_CHECKING:
+    from guardtrail.decide.gate import Decision
+    from guardtrail.terminal import Progress
+
 EXIT_PASS, EXIT_BLOCK, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
 
 
 def _write(text: str, output: str | None) -> None:
     if output is None or output == "-":
-        click.echo(text, nl=False)
+        _echo(text)
         return
     try:
         Path(output).write_text(text, encoding="utf-8")
@@ -30,6 +36,34 @@ def _write(text: str, output: str | None) -> None:
         raise GuardtrailError(f"cannot write {output}: {exc.strerror}") from None
 
 
+def _echo(text: str, *, err: bool = False) -> None:
+    """Print a report, its verdict and marks coloured when the stream is a terminal without NO_COLOR."""
+    from guardtrail.terminal import colourise, wants_colour
+
+    colour = wants_colour(sys.stderr if err else sys.stdout, os.environ)
+    click.echo(colourise(text) if colour else text, nl=False, err=err, color=colour)
+
+
+def _report(decision: Decision, fmt: str, output: str | None, *, quiet: bool) -> None:
+    """The decision in ``fmt`` to ``output`` (standard output by default); with ``quiet``, a
+    passing verdict prints nothing on standard output (a file given with --output is still written)."""
+    from guardtrail.report import Format, render
+
+    if quiet and decision.exit_code == 0 and (output is None or output == "-"):
+        return
+    _write(render(decision, Format(fmt)), output)
+
+
+def _progress(what: str, *, enabled: bool) -> AbstractContextManager[Progress | None]:
+    """Progress on stderr for long work, only when stderr is a terminal."""
+    from guardtrail.terminal import progress_on
+
+    return progress_on(sys.stderr, what, enabled=enabled)
+
+
+_QUIET = click.option(
+    "-q", "--quiet", is_flag=True, help="Print nothing on standard output when the verdict passes (exit 0)."
+)
 _POLICY_REF = click.option("--policy-ref", help="Read the policy from this revision instead of the base.")
 
 
@@ -56,6 +90,7 @@ def cli() -> None:
 @_format_option("text, json, sarif (SARIF 2.1.0 for code scanning) or github (Actions annotations).")
 @click.option("--output", help="Write the report to FILE instead of standard output.")
 @_AUDIT_LOG
+@_QUIET
 def check(
     repo: str,
     base: str | None,
@@ -64,13 +99,15 @@ def check(
     fmt: str,
     output: str | None,
     audit_log: str | None,
+    quiet: bool,
 ) -> int:
     """Run the gate over every commit in BASE..HEAD."""
     from guardtrail.commands.check import CheckOptions, append_audit_log, run_check
-    from guardtrail.report import Format, render
 
-    decision = run_check(CheckOptions(repo=Path(repo), base=base, head=head, policy_ref=policy_ref))
-    _write(render(decision, Format(fmt)), output)
+    options = CheckOptions(repo=Path(repo), base=base, head=head, policy_ref=policy_ref)
+    with _progress("guardtrail check", enabled=not quiet) as progress:
+        decision = run_check(options, progress=progress)
+    _report(decision, fmt, output, quiet=quiet)
     if audit_log:
         append_audit_log(decision, audit_log)
     return decision.exit_code
@@ -117,13 +154,18 @@ def _hook_stdin() -> str:
 
 @cli.command()
 @click.option("--repo", default=".", show_default=True, help="Repository whose staged change to scan.")
-def staged(repo: str) -> int:
-    """Scan the staged change (pre-commit hook): secrets block; sensitive changes block for assistants."""
+@click.argument("files", nargs=-1)
+def staged(repo: str, files: tuple[str, ...]) -> int:
+    """Scan the staged change (pre-commit hook): secrets block; sensitive changes block for assistants.
+
+    FILES (what pre-commit passes) are also scanned for secrets in the working tree: all of them
+    when no commit is in progress (pre-commit run --all-files / --files), else those with no
+    staged change."""
     from guardtrail.commands.staged import StagedOptions, render_staged, run_staged
 
     environ, cwd = _hook_env()
-    result = run_staged(StagedOptions(repo=Path(repo), environ=environ, cwd=cwd))
-    click.echo(render_staged(result), nl=False, err=True)
+    result = run_staged(StagedOptions(repo=Path(repo), environ=environ, cwd=cwd, files=files))
+    _echo(render_staged(result), err=True)
     return result.exit_code
 
 
@@ -190,18 +232,23 @@ def pre_push(remote: str, url: str | None, repo: str) -> int:
     environ, _ = _hook_env()
     options = PrePushOptions(environ.get("PRE_COMMIT_REMOTE_NAME", remote), Path(repo), _hook_stdin(), environ)
     result = run_pre_push(options)
-    click.echo(result.report, nl=False, err=True)
+    _echo(result.report, err=True)
     return result.exit_code
 
 
 @cli.command("pre-receive")
 @click.option("--repo", default=".", show_default=True, help="The receiving repository.")
-def pre_receive(repo: str) -> int:
+@click.option(
+    "--max-commits",
+    type=click.IntRange(min=1),
+    help="Reject a push of more new commits than N, saying to push in parts (servers with a hook time limit).",
+)
+def pre_receive(repo: str, max_commits: int | None) -> int:
     """Server hook: gate every pushed ref (reads '<old> <new> <ref>' lines); rejects on block or error."""
     from guardtrail.commands.pre_receive import PreReceiveOptions, run_pre_receive
 
     environ, _ = _hook_env()
-    result = run_pre_receive(PreReceiveOptions(Path(repo), _hook_stdin(), environ))
+    result = run_pre_receive(PreReceiveOptions(Path(repo), _hook_stdin(), environ, max_commits))
     click.echo(result.report, nl=False, err=True)
     return result.exit_code
 
@@ -258,6 +305,24 @@ def ci(
     return run_ci(options, lambda text: click.echo(text, nl=False))
 
 
+# ---- audit log commands (audit verify) go here ----
+@cli.group()
+def audit() -> None:
+    """Work with guardtrail's audit log (--audit-log FILE)."""
+
+
+@audit.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--expect", metavar="HASH", help="The last record hash kept elsewhere (ci prints it in the job summary).")
+def audit_verify(file: Path, expect: str | None) -> int:
+    """Check FILE's hash chain: exit 0 intact, 1 tampered (first bad line named), 2 unreadable."""
+    from guardtrail.commands.audit import VerifyOptions, run_verify
+
+    code, message = run_verify(VerifyOptions(file, expect))
+    click.echo(f"guardtrail: {message}", err=code != EXIT_PASS)
+    return code
+
+
 # ---- secret scanning commands (scan) go here ----
 @cli.command()
 @click.option("--repo", default=".", show_default=True, help="Repository to scan.")
@@ -273,17 +338,25 @@ def ci(
     metavar="FILE",
     help="Also write every secret found to FILE, a detect-secrets baseline (e.g. .secrets.baseline).",
 )
+@_QUIET
 @click.argument("paths", nargs=-1)
 def scan(
-    repo: str, history: bool, fmt: str, output: str | None, write_baseline: str | None, paths: tuple[str, ...]
+    repo: str,
+    history: bool,
+    fmt: str,
+    output: str | None,
+    write_baseline: str | None,
+    quiet: bool,
+    paths: tuple[str, ...],
 ) -> int:
     """Scan the working tree (or PATHS), or with --history every commit, for secrets."""
     from guardtrail.commands.scan import ScanOptions, run_scan
-    from guardtrail.report import Format, render
 
     baseline = Path(write_baseline) if write_baseline else None
-    decision = run_scan(ScanOptions(repo=Path(repo), history=history, paths=paths, write_baseline=baseline))
-    _write(render(decision, Format(fmt)), output)
+    options = ScanOptions(repo=Path(repo), history=history, paths=paths, write_baseline=baseline)
+    with _progress("guardtrail scan --history", enabled=history and not quiet) as progress:
+        decision = run_scan(options, progress=progress)
+    _report(decision, fmt, output, quiet=quiet)
     return decision.exit_code
 
 

@@ -90,3 +90,39 @@ def test_approval_message_leaves_out_what_the_approver_co_wrote(
     assert message.splitlines()[0] == "Approve 1 gated commit"
     assert "pair work" not in message
     assert main(["check", "--repo", str(project.repo.path), "--base", "main"]) == 1
+
+
+def test_approve_refuses_a_range_only_secrets_block(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = make_project(tmp_path)
+    project.repo.write(
+        "settings.py", 'TOKEN = "ghp_R7q2Lx9TzVb4Nw8Kp3Ys6Hd1Jm5Fc0Ga2Qe7"\n'
+    )  # pragma: allowlist secret
+    project.repo.commit("add a token", author=CLAUDE)
+    _configure(project, project.alice)
+    head = project.repo.head()
+
+    assert main(["approve", "--repo", str(project.repo.path), "--base", "main"]) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "guardtrail: error: the range is blocked only by 1 secret, which no approval clears: remove each from"
+        " the commit that adds it (rewrite the branch"
+    )
+    assert "run approve again with --allow-secret FINGERPRINT (" in err
+    assert "ghp_R7q2Lx9TzVb4Nw8Kp3Ys6Hd1Jm5Fc0Ga2Qe7" not in err  # pragma: allowlist secret
+    assert project.repo.head() == head
+
+
+def test_approve_refuses_when_the_gated_commits_block_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(tmp_path)
+    project.repo.write("docs/usage.md", "how to use it\n")
+    project.repo.commit("document usage", author=CLAUDE)
+    _configure(project, project.alice)
+
+    assert main(["approve", "--repo", str(project.repo.path), "--base", "main"]) == 2
+
+    assert capsys.readouterr().err == (
+        "guardtrail: error: nothing in the range needs approval: nothing blocks; the check passes as it is\n"
+    )

@@ -678,9 +678,14 @@ def test_an_assistant_commit_adding_the_policy_s_own_baseline_needs_an_approval(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], ignore: str
 ) -> None:
     """Wherever the policy keeps its baseline, entries an assistant adds to it clear nothing
-    unapproved: the file is category policy, so the commit is gated."""
+    unapproved: the file is category policy, so the commit is gated. (The baseline the policy
+    names must exist at the base: it starts empty.)"""
     project = make_project(tmp_path, extra_policy=f"baseline: sec/baseline.json\n{ignore}")
     repo = project.repo
+    repo.git("checkout", "-q", "main")
+    repo.write("sec/baseline.json", detect_secrets_baseline(repo.path, "README.md"))
+    repo.commit("an empty baseline")
+    repo.git("checkout", "-q", "-B", "feature", "main")
     repo.write("config.py", "password = 'Sup3r-s3cret-passw0rd!'\n")
     repo.write("sec/baseline.json", detect_secrets_baseline(repo.path, "config.py"))
     (repo.path / "config.py").unlink()  # only the baseline is committed
@@ -691,7 +696,7 @@ def test_an_assistant_commit_adding_the_policy_s_own_baseline_needs_an_approval(
         ("policy.secret-baseline", "sec/baseline.json", True)
     ]
     assert report["findings"][0]["message"] == (
-        "adds sec/baseline.json: sec/baseline.json is the policy's secrets baseline: its entries clear secrets"
+        "edits sec/baseline.json: sec/baseline.json is the policy's secrets baseline: its entries clear secrets"
     )
 
 

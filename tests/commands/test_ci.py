@@ -334,3 +334,21 @@ def test_ci_as_a_real_process_in_a_subfolder_workspace(project: Project, runner:
     assert "guardtrail: BLOCK  1 commit" in result.stdout
     assert runner.outputs == f"verdict=block\nfindings=1\nblocking=1\nsarif-file={sarif}\n"
     assert json.loads(sarif.read_text(encoding="utf-8"))["version"] == "2.1.0"
+
+
+def test_the_job_summary_ends_with_the_audit_logs_last_hash(
+    project: Project, runner: Runner, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from guardtrail.report.audit import record_hash
+
+    base, head = tips(project.repo)
+    runner.event("pull_request", "pull_request", base=base, head=head, workspace=project.repo.path)
+    log = tmp_path / "audit.jsonl"
+    assert main(["ci", "--audit-log", str(log)]) == 1
+    last = record_hash(json.loads(log.read_text(encoding="utf-8").splitlines()[-1]))
+    assert runner.summary.endswith(
+        f"\nAudit log `{log}`: last record hash `{last}`. Keep it elsewhere; "
+        f"`guardtrail audit verify {log} --expect {last}` proves the log later.\n"
+    )
+    capsys.readouterr()
+    assert main(["audit", "verify", str(log), "--expect", last]) == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from guardtrail.decide.policy import Policy, parse_policy, policy_from_bytes
+from guardtrail.decide.policy import ApprovalRules, Policy, parse_policy, policy_from_bytes
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import Category
 
@@ -65,6 +65,12 @@ hooks:
             "hooks:\n  attribute-assistant: maybe\n",
             ".guardtrail.yml:2: hooks.attribute-assistant must be true or false",
         ),
+        ("approvals:\n  require: touch\n", ".guardtrail.yml:2: approvals.require must be one of none, presence,"),
+        ("approvals:\n  self_approval: always\n", ".guardtrail.yml:2: approvals.self_approval must be one of"),
+        ("approvals:\n  policy_changes: 0\n", ".guardtrail.yml:2: approvals.policy_changes must be a whole number"),
+        ("approvals:\n  policy_changes: two\n", ".guardtrail.yml:2: approvals.policy_changes must be a whole"),
+        ("approvals:\n  quorum: 2\n", ".guardtrail.yml:2: unknown key 'quorum' in approvals"),
+        ("approvals: presence\n", ".guardtrail.yml:1: approvals must be a mapping"),
     ],
 )
 def test_malformed_policy_names_file_and_line(text: str, message: str) -> None:
@@ -72,6 +78,18 @@ def test_malformed_policy_names_file_and_line(text: str, message: str) -> None:
         parse_policy(text, ".guardtrail.yml")
     assert str(error.value).startswith(message)
     assert "\n" not in str(error.value)
+
+
+def test_approvals_section_parses_and_defaults_to_one_unflagged_approver() -> None:
+    sk_key = "sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29tAAAAIA== alice@yubikey"
+    text = (
+        f"approvers:\n  - name: A\n    email: a@x.org\n    keys: ['{sk_key}']\n"
+        "approvals:\n  require: verification\n  self_approval: with-presence\n  policy_changes: 2\n"
+    )
+    policy = parse_policy(text, ".guardtrail.yml")
+    assert policy.approvals == ApprovalRules(require="verification", self_approval="with-presence", policy_changes=2)
+    assert policy.approvers[0].ssh_keys == (" ".join(sk_key.split()[:2]),)
+    assert parse_policy("mode: assistant\n", "p").approvals == ApprovalRules("none", "never", 1)
 
 
 def test_missing_or_empty_policy_is_the_built_in_default() -> None:

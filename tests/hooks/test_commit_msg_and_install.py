@@ -76,7 +76,8 @@ def test_install_chains_an_existing_hook_and_uninstall_restores_it(repo: GitRepo
     removed = guardtrail(repo.path, "uninstall")
 
     assert installed.stdout.splitlines()[0] == (f"installed {own} (your hook moved to pre-commit.local and runs first)")
-    assert committed.returncode == 0 and committed.stderr == "mine\n"
+    assert committed.returncode == 0
+    assert committed.stderr == "mine\nguardtrail: PASS  staged change: 0 staged files, 0 added lines\n"
     assert removed.stdout.splitlines() == ["removed guardtrail's pre-commit; restored your hook from pre-commit.local"]
     assert own.read_text(encoding="utf-8") == "#!/bin/sh\necho mine\n"
     assert own.stat().st_mode & 0o777 == 0o700

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
 from tests.gitrepo import CLAUDE, CLAUDE_TRAILER, make_project
-from tests.hooks.helpers import bare_server, git
+from tests.hooks.helpers import REPO_ROOT, bare_server, git, hook_env
 
 
 def _server(tmp_path: Path) -> Path:
@@ -34,7 +36,7 @@ def test_assistant_workflow_change_is_rejected_until_a_signed_approval(tmp_path:
     accepted = git(repo.path, "push", "origin", "feature")
 
     assert accepted.returncode == 0, accepted.stderr
-    assert "remote: refs/heads/feature: pass" in accepted.stderr
+    assert "remote: refs/heads/feature: pass (2 commits checked)" in accepted.stderr
     assert git(server, "rev-parse", "refs/heads/feature").stdout.strip() == approval
     assert git(server, "merge-base", "--is-ancestor", assistant, "feature").returncode == 0
 
@@ -61,3 +63,31 @@ def test_deleting_a_branch_is_allowed_and_a_broken_policy_rejects(tmp_path: Path
 
     assert failed.returncode == 1
     assert "remote: guardtrail: push rejected: the gate could not run: .guardtrail.yml at" in failed.stderr
+
+
+def test_the_enterprise_server_hook_rejects_a_push_too_large_for_its_budget(tmp_path: Path) -> None:
+    """ci/ghes/pre-receive.sh as GitHub Enterprise Server runs it: a push over its commit limit
+    is rejected with the fix before the server's 5-second budget would cut it off."""
+    project = make_project(tmp_path)
+    repo = project.repo
+    server = tmp_path / "server.git"
+    assert git(tmp_path, "init", "-q", "--bare", "-b", "main", str(server)).returncode == 0
+    shutil.copy(REPO_ROOT / "ci" / "ghes" / "pre-receive.sh", server / "hooks" / "pre-receive")
+    git(repo.path, "remote", "add", "origin", str(server))
+    env = hook_env(GUARDTRAIL_BIN=str(Path(sys.executable).parent / "guardtrail"), GUARDTRAIL_MAX_COMMITS="3")
+    assert git(repo.path, "push", "-q", "origin", "main", env=env).returncode == 0
+    for number in range(4):
+        repo.write(f"notes/{number}.md", f"note {number}\n")
+        repo.commit(f"note {number}")
+
+    rejected = git(repo.path, "push", "origin", "feature", env=env)
+    git(repo.path, "push", "-q", "origin", "feature~1:refs/heads/feature", env=env)
+    accepted = git(repo.path, "push", "origin", "feature", env=env)
+
+    assert rejected.returncode == 1
+    assert (
+        "remote: guardtrail: push rejected: 4 new commits, more than this server checks in one push (3):"
+        " push them in parts of at most 3 commits" in rejected.stderr
+    )
+    assert accepted.returncode == 0, accepted.stderr
+    assert "remote: refs/heads/feature: pass" in accepted.stderr

@@ -24,7 +24,7 @@ def test_a_staged_secret_blocks_the_commit(repo: GitRepo) -> None:
 
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    assert lines[0] == "guardtrail: BLOCK  staged change (policy: built-in defaults)"
+    assert lines[0] == "guardtrail: BLOCK  staged change: 1 staged file, 1 added line (policy: built-in defaults)"
     assert lines[1].startswith("  BLOCK secret       settings.py:1  GitHub token")
     assert lines[-1] == ADVICE
     assert repo.head() == before
@@ -38,7 +38,7 @@ def test_a_human_workflow_edit_is_reported_and_committed(repo: GitRepo) -> None:
     result = git(repo.path, "commit", "-q", "-m", "add CI")
 
     assert result.returncode == 0, result.stderr
-    assert "guardtrail: PASS  staged change (policy: built-in defaults)" in result.stderr
+    assert "guardtrail: PASS  staged change: 1 staged file, 1 added line (policy: built-in defaults)" in result.stderr
     assert f"  note  build-logic  {WORKFLOW}:1" in result.stderr
     assert git(repo.path, "log", "-1", "--format=%s").stdout == "add CI\n"
 
@@ -53,9 +53,11 @@ def test_commit_all_in_an_agent_session_reads_the_temporary_index(repo: GitRepo)
     result = git(repo.path, "commit", "-a", "-m", "tweak CI", env=hook_env(CLAUDECODE="1"))
 
     assert result.returncode == 1
-    assert "guardtrail: BLOCK  staged change (policy: built-in defaults)" in result.stderr
+    assert "guardtrail: BLOCK  staged change: 1 staged file, 1 added line (policy: built-in defaults)" in result.stderr
     assert f"  BLOCK build-logic  {WORKFLOW}:2" in result.stderr
     assert "  assistant-authored: CLAUDECODE=1 (assistant.env.session)" in result.stderr
+    assert "    1. review the staged change: git diff --cached" in result.stderr
+    assert "runs 'guardtrail approve --base <target branch>' on the branch" in result.stderr
     assert repo.head() == before
 
 

@@ -27,6 +27,19 @@ def baseline_rule(policy: Policy) -> Rule:
     )
 
 
+def policy_scanner(policy: Policy) -> SecretScanner:
+    """The secret scanner ``policy`` asks for: the shipped rules and detect-secrets plugins but
+    those it disables, then its own rules (``secrets:``). The policy is the one the command
+    judges by (the base revision's for a range), so a change cannot switch a rule off for itself."""
+    if not policy.secret_rules and not policy.disabled_rules:
+        return SecretScanner()
+    from guardtrail.classify.secret_engine import default_plugins
+
+    off = policy.disabled_rules
+    rules = [*(rule for rule in load_rules("secrets") if rule.id not in off), *policy.secret_rules]
+    return SecretScanner(rules, [plugin for plugin in default_plugins() if plugin.rule not in off])
+
+
 class Classifier:
     """The analysers for one run, configured once from the policy."""
 
@@ -36,7 +49,7 @@ class Classifier:
         self._path_rules = PathClassifier([*load_rules("paths"), baseline], extra=policy.paths)
         self._baseline = PathClassifier([baseline])
         self._content: tuple[Analyser, ...] = CONTENT_ANALYSERS
-        self._scanner = SecretScanner()  # redacts every finding, even when it does not report secrets
+        self._scanner = policy_scanner(policy)  # redacts every finding, even when it does not report secrets
         self._always: tuple[Analyser, ...] = (analyse_hidden_text, *((self._scanner,) if secrets else ()))
 
     @property

@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from guardtrail.classify.secrets import SecretScanner, redact_in
 from guardtrail.classify.surfaces import AUTHOR, COMMITTER, MESSAGE, is_surface
+from guardtrail.decide.approvals import Approval
 from guardtrail.decide.authorship import Signal
 from guardtrail.decide.gate import CommitDecision, Decision
 from guardtrail.model import Commit, Finding, Person
@@ -96,6 +97,13 @@ class Redactor:
         evidence = self(signal.evidence)
         return signal if evidence == signal.evidence else replace(signal, evidence=evidence)
 
+    def approval(self, approval: Approval) -> Approval:
+        """``approval`` with the paths it binds to redacted (their digests stay as they are)."""
+        if not approval.changes:
+            return approval
+        changes = {self.path(path): digest for path, digest in approval.changes.items()}
+        return approval if changes == dict(approval.changes) else replace(approval, changes=changes)
+
     def entry(self, entry: CommitDecision) -> CommitDecision:
         return replace(
             entry,
@@ -114,6 +122,7 @@ def redact_decision(decision: Decision, redactor: Redactor) -> Decision:
         commits=tuple(redactor.entry(entry) for entry in decision.commits),
         findings=tuple(redactor.finding(finding) for finding in decision.findings),
         notes=tuple(redactor(note) for note in decision.notes),
+        approvals=tuple(redactor.approval(approval) for approval in decision.approvals),
     )
 
 

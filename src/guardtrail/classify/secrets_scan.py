@@ -141,6 +141,7 @@ def scan_history(
     workers: int | None = None,
     threshold: int = PARALLEL_BYTES,
     task_bytes: int = TASK_BYTES,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Finding]:
     """Secrets in the lines every commit of the history adds, each in the commit that added it.
 
@@ -154,6 +155,8 @@ def scan_history(
     read and scan them, about ``task_bytes`` at a time, and the merges, while this process
     reads the log; the findings are the same, in the same order. Where ``fork`` is
     unavailable the scan stays in this process.
+
+    ``progress`` hears (commits read, ordinary commits in all) as git's log streams in.
     """
     scanner = scanner or SecretScanner()
     commits = list(repo.all_commits())
@@ -162,6 +165,8 @@ def scan_history(
     ordinary = [sha for sha in commits if sha not in merge_set]
     count = min(MAX_WORKERS, os.cpu_count() or 1) if workers is None else workers
     changes: Iterable[LoggedChange] = repo.history_changes(ordinary)
+    if progress is not None:
+        changes = _counted(changes, len(ordinary), progress)
     if count > 1 and "fork" in multiprocessing.get_all_start_methods():
         batches = _batches(repo, changes, task_bytes)
         ahead, size = _read_ahead(batches, threshold)
@@ -194,6 +199,19 @@ def scan_tags(repo: Repository, scanner: SecretScanner) -> list[Finding]:
     surfaces = SurfaceScanner(scanner)
     tags = read_tags(repo.git_dir, tag_refs(repo.git_dir))
     return [finding for tag in tags for finding in surfaces.tag(tag.sha, tag.tagger, tag.message)]
+
+
+def _counted(
+    changes: Iterable[LoggedChange], total: int, progress: Callable[[int, int], None]
+) -> Iterator[LoggedChange]:
+    """``changes`` as they are, telling ``progress`` each time the log reaches another commit."""
+    done, last = 0, ""
+    for change in changes:
+        if change.commit != last:
+            done, last = done + 1, change.commit
+            progress(done, total)
+        yield change
+    progress(total, total)
 
 
 def _in_order(commits: Sequence[str], results: Iterable[dict[str, list[Finding]]]) -> list[Finding]:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from guardtrail.decide.gate import Decision
 
 
 @dataclass(frozen=True)
@@ -11,3 +15,10 @@ class HookResult:
 
     exit_code: int
     report: str
+
+
+def commits_checked(decision: Decision) -> str:
+    """What a push hook read, said even when it passes ("3 commits checked"): a pass that
+    checked nothing must say so."""
+    count = len(decision.commits)
+    return f"{count} commit{'' if count == 1 else 's'} checked"

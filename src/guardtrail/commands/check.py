@@ -18,11 +18,13 @@ from guardtrail.classify.redaction import Redactor, redact_decision
 from guardtrail.classify.surfaces import SurfaceScanner
 from guardtrail.decide.authorship import AuthorshipDetector
 from guardtrail.decide.gate import Decision, decide
-from guardtrail.decide.policy import FileReader, load_baseline, load_policy
+from guardtrail.decide.policy import POLICY_FILE, FileReader, load_baseline, load_policy
 from guardtrail.decide.signatures import SignatureVerifier
+from guardtrail.decide.statements import check_statements, net_digests, policy_id
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Range, Repository
-from guardtrail.model import Finding
+from guardtrail.model import Category, Finding
+from guardtrail.terminal import ProgressCallback
 
 
 @dataclass(frozen=True)
@@ -31,35 +33,60 @@ class CheckOptions:
     base: str | None = None
     head: str | None = None
     policy_ref: str | None = None
-    """Read the policy from this revision instead of the base (CI: the base branch tip)."""
+    """Read the policy from this revision instead of the one :func:`policy_revision` picks."""
 
 
-def append_audit_log(decision: Decision, path: str | os.PathLike[str]) -> None:
-    """Append the decision's audit lines (one per commit, one for the range) to ``path``."""
-    from guardtrail.report.audit import audit_lines
+def append_audit_log(decision: Decision, path: str | os.PathLike[str]) -> str:
+    """Append the decision's audit lines (one per commit, one for the range) to ``path``, chained
+    on from its last record; the hash of the last record written."""
+    from guardtrail.commands.audit import last_line
+    from guardtrail.report.audit import GENESIS, audit_lines, last_record_hash
 
-    lines = audit_lines(decision, datetime.now(timezone.utc))
+    last = last_line(path)
+    prev = GENESIS if last is None else last_record_hash(last, str(path))
+    lines = audit_lines(decision, datetime.now(timezone.utc), prev)
     try:
         with open(path, "a", encoding="utf-8") as handle:
             handle.writelines(line + "\n" for line in lines)
     except OSError as exc:
         raise GuardtrailError(f"cannot append to audit log {path}: {exc.strerror}") from None
+    return last_record_hash(lines[-1], str(path))
 
 
-def run_check(options: CheckOptions) -> Decision:
+def run_check(options: CheckOptions, *, progress: ProgressCallback | None = None) -> Decision:
     repo = Repository(options.repo)
     span = repo.resolve_range(options.base, options.head)
-    policy_rev = repo.resolve(options.policy_ref) if options.policy_ref else span.base
-    return check_range(repo, span, policy_rev)
+    return check_range(repo, span, policy_revision(repo, span, options.base, options.policy_ref), progress=progress)
+
+
+def policy_revision(repo: Repository, span: Range, base: str | None, policy_ref: str | None) -> str:
+    """The revision whose policy and keys judge ``span``: ``policy_ref`` when given, the base the
+    user gave, else the current tip of the target branch (``origin/HEAD``, else main/master).
+
+    Not the merge-base: an approver removed on the target branch must no longer approve
+    branches that left it earlier. The range stays merge-base..head.
+    """
+    if policy_ref:
+        return repo.resolve(policy_ref)
+    if base is not None:
+        return span.base
+    ref = repo.default_branch_ref()
+    return repo.resolve(ref) if ref is not None else span.base
 
 
 def check_range(
-    repo: Repository, span: Range, policy_rev: str, *, extra: Callable[[SurfaceScanner], list[Finding]] | None = None
+    repo: Repository,
+    span: Range,
+    policy_rev: str,
+    *,
+    progress: ProgressCallback | None = None,
+    extra: Callable[[SurfaceScanner], list[Finding]] | None = None,
 ) -> Decision:
     """The gate over ``span`` of an opened repository, judged by the policy at ``policy_rev``:
     every surface of every commit scanned, and the decision redacted for every report.
-    ``extra`` adds findings on objects that are no commit of the range (a pushed tag, a
-    ref's name), made with the run's surface scanner."""
+    ``progress`` hears (commits classified, commits in the range); ``extra`` adds findings on
+    objects that are no commit of the range (a pushed tag, a ref's name), made with the run's
+    surface scanner."""
     read: FileReader = functools.partial(repo.file_at, policy_rev)
     where = f"at {policy_rev[:10]}"
     policy = load_policy(read, where)
@@ -68,16 +95,24 @@ def check_range(
     redactor = Redactor(classifier.scanner)
     surfaces = SurfaceScanner(classifier.scanner, clean=redactor.clean)
     findings: list[Finding] = []
-    for commit in commits:
+    for done, commit in enumerate(commits, start=1):
         changes = repo.changes(commit.sha)
         findings += classifier.classify(changes, repo)
         findings += surfaces.commit(commit) + surfaces.paths(changes)
+        if progress is not None:
+            progress(done, len(commits))
     if extra is not None:
         findings += extra(surfaces)
     detector = AuthorshipDetector(policy)
     signals = {commit.sha: detector.commit_signals(commit) for commit in commits}
     with SignatureVerifier(policy.approvers) as verifier:
         checks = {commit.sha: verifier.verify(commit) for commit in commits}
+        current = policy_id(read(POLICY_FILE))
+        statements = [found for commit in commits for found in check_statements(commit, verifier, current)]
+    digests: dict[str, str] = {}
+    if statements:
+        paths = {f.path for f in findings if f.category is not Category.SECRET}
+        digests = net_digests(paths, repo.line_changes(span.base, span.head, paths))
     decision = decide(
         base=span.base,
         head=span.head,
@@ -88,5 +123,7 @@ def check_range(
         signals=signals,
         checks=checks,
         baseline=load_baseline(read, where, policy),
+        statements=statements,
+        digests=digests,
     )
     return redact_decision(decision, redactor)

@@ -23,6 +23,7 @@ from guardtrail.decide.gate import Decision
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.ci_fetch import ensure_range, merge_base_with_branch
 from guardtrail.report import Format, render
+from guardtrail.report.audit import render_audit_hash
 from guardtrail.report.github import escape_data, render_annotations, render_summary
 
 FAIL_ON = ("blocking", "any", "never")
@@ -180,11 +181,13 @@ def _publish(options: CiOptions, decision: Decision, repo: Path, say: Callable[[
             options.sarif_file.write_text(render(decision, Format.SARIF), encoding="utf-8")
         except OSError as exc:
             raise GuardtrailError(f"cannot write the SARIF file {options.sarif_file}: {exc.strerror}") from None
-    if options.audit_log is not None:
-        append_audit_log(decision, options.audit_log)
+    last_hash = append_audit_log(decision, options.audit_log) if options.audit_log is not None else None
     summary = options.env.get("GITHUB_STEP_SUMMARY")
     if summary:
-        _append(summary, render_summary(decision), "job summary")
+        text = render_summary(decision)
+        if last_hash is not None:
+            text += render_audit_hash(str(options.audit_log), last_hash)
+        _append(summary, text, "job summary")
     outputs = options.env.get("GITHUB_OUTPUT")
     if outputs:
         values = {

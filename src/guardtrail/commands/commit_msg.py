@@ -140,4 +140,6 @@ def run_commit_msg(options: CommitMsgOptions) -> CommitMsgResult:
     if trailer is not None:
         options.message_file.write_text(updated, encoding="utf-8")
         return CommitMsgResult(0, f"guardtrail: added '{trailer}' (agent session)\n", trailer)
-    return CommitMsgResult(0, "")
+    trailers = len(parse_trailers(split_comments(message)[0]))
+    checked = f"commit message ({trailers} trailer{'' if trailers == 1 else 's'}), staged change: {scan.scope}"
+    return CommitMsgResult(0, f"guardtrail: PASS  {checked}\n")

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from guardtrail.classify.redaction import redact_text
 from guardtrail.classify.surfaces import REF_NAME, SurfaceScanner
-from guardtrail.commands import HookResult
+from guardtrail.commands import HookResult, commits_checked
 from guardtrail.commands.check import check_range
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Range, Repository
@@ -99,6 +99,8 @@ def run_pre_push(options: PrePushOptions) -> HookResult:
             reports.append(f"guardtrail: push of {label} blocked\n" + render(decision, Format.TEXT))
         elif base is None:
             reports.append(f"guardtrail: {label}: new history, nothing on {options.remote} to compare with\n")
+        else:
+            reports.append(f"guardtrail: PASS  push of {label}: {commits_checked(decision)}\n")
     if exit_code:
         reports.append(
             "Client hooks are advice: 'git push --no-verify' skips them; the CI check or the server hook enforces.\n"

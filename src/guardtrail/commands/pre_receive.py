@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from guardtrail.classify.redaction import redact_text
 from guardtrail.classify.surfaces import REF_NAME, SurfaceScanner
-from guardtrail.commands import HookResult
+from guardtrail.commands import HookResult, commits_checked
 from guardtrail.commands.check import check_range
 from guardtrail.decide.gate import Decision
 from guardtrail.errors import GuardtrailError
@@ -39,6 +39,25 @@ class PreReceiveOptions:
     repo: Path = Path(".")
     stdin: str = ""
     environ: Mapping[str, str] = field(default_factory=dict)
+    max_commits: int | None = None
+    """Reject, with the fix, a push of more new commits than this: a server that stops its hook
+    after a time budget (GitHub Enterprise Server: 5 seconds) would otherwise reject it with
+    only "timed out"."""
+
+
+def _too_many(repo: Repository, updates: Sequence[RefUpdate], default_tip: str | None, limit: int) -> str | None:
+    """Why the push is over ``limit`` new commits, or None when it is not."""
+    new: set[str] = set()
+    for update in updates:
+        base = _base_of(update, default_tip)
+        if update.new != ZERO and base is not None:
+            new.update(repo.rev_list(repo.resolve(base), repo.resolve(update.new)))
+    if len(new) <= limit:
+        return None
+    return (
+        f"guardtrail: push rejected: {len(new)} new commits, more than this server checks in one push ({limit}):"
+        f" push them in parts of at most {limit} commits (git push origin <commit>:<branch>, oldest first)"
+    )
 
 
 def parse_updates(text: str) -> list[RefUpdate]:
@@ -83,12 +102,15 @@ def _pushed_ref(
 
 
 def _judge_updates(
-    repo: Repository, updates: Sequence[RefUpdate], environ: Mapping[str, str]
+    repo: Repository, updates: Sequence[RefUpdate], environ: Mapping[str, str], max_commits: int | None = None
 ) -> tuple[bool, list[str]]:
     from guardtrail.report import Format, render
 
     default_ref = repo.head_branch_ref() or repo.default_branch_ref()
     default_tip = repo.resolve(default_ref) if default_ref else None
+    too_many = _too_many(repo, updates, default_tip, max_commits) if max_commits is not None else None
+    if too_many is not None:
+        return True, [too_many]
     blocked = False
     lines: list[str] = []
     seen: set[str] = set()
@@ -106,7 +128,7 @@ def _judge_updates(
         blocked = blocked or bool(decision.blocking)
         fresh = _without(decision, seen)
         seen.update(c.commit.sha for c in decision.commits)
-        lines.append(f"{ref}: {decision.verdict}")
+        lines.append(f"{ref}: {decision.verdict} ({commits_checked(decision)})")
         if decision.blocking and not fresh.blocking:
             lines.append("  blocked by the commits reported above")
         elif decision.blocking:
@@ -117,7 +139,7 @@ def _judge_updates(
 def run_pre_receive(options: PreReceiveOptions) -> HookResult:
     try:
         repo = Repository(options.repo, environ=options.environ)
-        blocked, lines = _judge_updates(repo, parse_updates(options.stdin), options.environ)
+        blocked, lines = _judge_updates(repo, parse_updates(options.stdin), options.environ, options.max_commits)
     except Exception as exc:  # fail closed: whatever went wrong, nothing unchecked gets in
         reason = str(exc) if isinstance(exc, GuardtrailError) else f"{type(exc).__name__}: {exc}"
         return HookResult(1, f"guardtrail: push rejected: the gate could not run: {redact_text(reason)}\n")

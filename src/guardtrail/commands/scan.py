@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from guardtrail.classify.pipeline import policy_scanner
 from guardtrail.classify.redaction import Redactor, redact_decision
 from guardtrail.classify.secrets import SecretScanner, render_baseline
 from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, scan_history, scan_tags, scan_worktree
@@ -19,6 +20,7 @@ from guardtrail.decide.policy import Policy, load_baseline, load_policy
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Repository
 from guardtrail.model import Finding
+from guardtrail.terminal import ProgressCallback
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,11 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _policy_and_baseline(repo: Repository, *, history: bool) -> tuple[Policy, SecretBaseline | None]:
-    """History is judged by what is committed at HEAD, the working tree by its own files."""
+def _policy_and_baseline(
+    repo: Repository, *, history: bool, writing: bool = False
+) -> tuple[Policy, SecretBaseline | None]:
+    """History is judged by what is committed at HEAD, the working tree by its own files. While
+    writing the baseline (``writing``), the one the policy names need not exist yet."""
     workdir = repo.workdir
     head = None if repo.is_empty() else repo.resolve("HEAD")
 
@@ -49,7 +54,7 @@ def _policy_and_baseline(repo: Repository, *, history: bool) -> tuple[Policy, Se
 
     where = "in HEAD" if history or workdir is None else "in the working tree"
     policy = load_policy(read, where)
-    return policy, load_baseline(read, where, policy)
+    return policy, load_baseline(read, where, policy, must_exist=not writing)
 
 
 def judge_scan(findings: Sequence[Finding], baseline: SecretBaseline | None) -> tuple[list[Finding], int]:
@@ -58,17 +63,17 @@ def judge_scan(findings: Sequence[Finding], baseline: SecretBaseline | None) -> 
     return kept, len(findings) - len(kept)
 
 
-def run_scan(options: ScanOptions) -> Decision:
+def run_scan(options: ScanOptions, *, progress: ProgressCallback | None = None) -> Decision:
     repo = Repository(options.repo)
     if options.history and options.paths:
         raise GuardtrailError("--history scans every commit: give either --history or PATHS, not both")
-    policy, baseline = _policy_and_baseline(repo, history=options.history)
-    scanner = SecretScanner()
+    policy, baseline = _policy_and_baseline(repo, history=options.history, writing=options.write_baseline is not None)
+    scanner = policy_scanner(policy)
     too_large: list[str] = []
     if options.history:
         if repo.is_empty():
             raise GuardtrailError("the repository has no commits yet: nothing to scan with --history")
-        found = scan_history(repo, scanner=scanner) + scan_tags(repo, scanner)
+        found = scan_history(repo, scanner=scanner, progress=progress) + scan_tags(repo, scanner)
         scope = "history of every ref and HEAD"
     else:
         if repo.workdir is None:

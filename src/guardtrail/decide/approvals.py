@@ -1,8 +1,15 @@
-"""Signed approvals: which commits an approver's signed ``Approved-by`` commit covers.
+"""Signed approvals: which commits and changes an approver's signature covers.
 
-Nothing but a verified signature by a base-policy approver's key counts. The trailer must name
-that same approver; the approval covers the range's commits it descends from (never a commit
-made after it), except commits the approver wrote or co-wrote: nobody approves their own work.
+Nothing but a verified signature by a base-policy approver's key counts. Two kinds:
+
+- a signed ``Approved-by`` commit, whose trailer must name that same approver, covers the
+  range's commits it descends from (never a commit made after it);
+- a signed statement (:mod:`guardtrail.decide.statements`), found in any message, covers exactly
+  the net changes it names, wherever rebase or squash put them.
+
+Neither covers commits the approver wrote or co-wrote (unless the policy's ``self_approval``
+allows it with a touch), and under ``approvals.require`` only signatures by a FIDO key with the
+required flags count.
 """
 
 from __future__ import annotations
@@ -12,14 +19,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from guardtrail.decide.authorship import Signal
-from guardtrail.decide.policy import Approver
-from guardtrail.decide.signatures import SignatureCheck
+from guardtrail.decide.policy import ApprovalRules, Approver
+from guardtrail.decide.signatures import USER_PRESENT, USER_VERIFIED, SignatureCheck
+from guardtrail.decide.statements import StatementCheck
 from guardtrail.model import Commit, Person
 
 APPROVED_BY = "Approved-by"
 ALLOW_SECRET = "Allow-secret"
 CO_AUTHORED_BY = "Co-authored-by"
 IDENTITY = re.compile(r"^(?P<name>[^<>]*?)\s*<(?P<email>[^<>\s@]+@[^<>\s]+)>$")
+_CO_AUTHOR_LINE = re.compile(r"^[\s>*]*co-authored-by[ \t]*:[ \t]*(?P<value>.*?)\s*$", re.IGNORECASE)
+SQUASH_RULE = "---------"
+"""The line after which GitHub's squash-merge message lists the other authors of the PR's commits."""
 
 
 def parse_identity(value: str) -> Person | None:
@@ -41,6 +52,24 @@ class Approval:
     """Commits of ``reach`` whose sensitive changes it clears: all but the approver's own."""
     allowed_secrets: frozenset[str]
     """Secret fingerprints acknowledged with ``Allow-secret:`` trailers."""
+    flags: tuple[str, ...] = ()
+    """The flags its signature's FIDO authenticator signed (``user-presence``, ...); empty for
+    other keys."""
+    changes: Mapping[str, str] | None = None
+    """For an approval bound to content: the digest of each approved path's net change; None for
+    a signed approval commit."""
+
+    @property
+    def kind(self) -> str:
+        """``commit`` (a signed ``Approved-by`` commit) or ``content`` (a signed statement)."""
+        return "commit" if self.changes is None else "content"
+
+    def clears(self, sha: str, path: str, digests: Mapping[str, str]) -> bool:
+        """Whether it clears a finding on ``path`` in commit ``sha``; ``digests`` are the net
+        changes of the range per path, which a statement must match exactly."""
+        if sha not in self.covers:
+            return False
+        return self.changes is None or (path in self.changes and digests.get(path) == self.changes[path])
 
 
 @dataclass(frozen=True)
@@ -50,12 +79,16 @@ class Approvals:
     """One line per ``Approved-by`` trailer that did not count, and why."""
 
     def approver_of(self, sha: str) -> Approval | None:
-        """The first approval that clears ``sha``'s sensitive changes."""
-        return next((a for a in self.approvals if sha in a.covers), None)
+        """The first signed approval commit that clears all of ``sha``'s sensitive changes."""
+        return next((a for a in self.approvals if a.changes is None and sha in a.covers), None)
+
+    def clearing(self, sha: str, path: str, digests: Mapping[str, str]) -> tuple[Approval, ...]:
+        """Every approval that clears a finding on ``path`` in commit ``sha``."""
+        return tuple(a for a in self.approvals if a.clears(sha, path, digests))
 
     def approval_at(self, sha: str) -> Approver | None:
-        """The approver when ``sha`` is itself a valid approval commit."""
-        return next((a.approver for a in self.approvals if a.commit == sha), None)
+        """The approver when ``sha`` is itself a valid signed approval commit."""
+        return next((a.approver for a in self.approvals if a.commit == sha and a.changes is None), None)
 
     def secret_allowed_by(self, sha: str, fingerprint: str | None) -> Approval | None:
         """The first approval that acknowledges this secret of ``sha`` with ``Allow-secret:``:
@@ -63,7 +96,11 @@ class Approvals:
         if fingerprint is None:
             return None
         return next(
-            (a for a in self.approvals if sha in a.covers and sha != a.commit and fingerprint in a.allowed_secrets),
+            (
+                a
+                for a in self.approvals
+                if sha in a.covers and (sha != a.commit or a.changes is not None) and fingerprint in a.allowed_secrets
+            ),
             None,
         )
 
@@ -90,6 +127,42 @@ def wrote(approver: Approver, commit: Commit) -> bool:
     return approver.email.lower() in emails
 
 
+def wrote_any_part(approver: Approver, commit: Commit) -> bool:
+    """Whether ``approver`` authored ``commit`` or is named co-author on any line of its message,
+    as a statement's coverage is judged: a squash-merge copies each commit's ``Co-authored-by:``
+    lines into its body, where no trailer parser looks. The lines GitHub appends after a
+    ``---------`` line are left out: they name the authors of the squashed commits, and the
+    approver is among them for having written the approval commit itself."""
+    if commit.author.email.lower() == approver.email.lower():
+        return True
+    lines = commit.message.replace("\r\n", "\n").split("\n")
+    if SQUASH_RULE in lines:
+        lines = lines[: len(lines) - lines[::-1].index(SQUASH_RULE) - 1]
+    for line in lines:
+        match = _CO_AUTHOR_LINE.match(line)
+        person = parse_identity(match.group("value")) if match else None
+        if person is not None and person.email.lower() == approver.email.lower():
+            return True
+    return False
+
+
+def flags_problem(rules: ApprovalRules, check: SignatureCheck) -> str | None:
+    """Why a verified signature lacks the flags ``approvals.require`` asks for; None when it has them."""
+    if rules.require == "none":
+        return None
+    if check.sk_flags is None:
+        return f"signed by a key that is not a FIDO security key (approvals.require: {rules.require})"
+    needed = USER_PRESENT | (USER_VERIFIED if rules.require == "verification" else 0)
+    if check.sk_flags & needed != needed:
+        what = "a touch" if rules.require == "presence" else "a touch and a PIN"
+        return f"signed without {what} on the security key (approvals.require: {rules.require})"
+    return None
+
+
+def _may_self_approve(rules: ApprovalRules, check: SignatureCheck) -> bool:
+    return rules.self_approval == "with-presence" and check.sk_flags is not None and bool(check.sk_flags & USER_PRESENT)
+
+
 def _rejection(commit: Commit, check: SignatureCheck, signals: Sequence[Signal]) -> str | None:
     values = commit.trailer_values(APPROVED_BY)
     if any(parse_identity(value) is None for value in values):
@@ -104,10 +177,39 @@ def _rejection(commit: Commit, check: SignatureCheck, signals: Sequence[Signal])
     return None
 
 
+DEFAULT_RULES = ApprovalRules()
+
+
+def _content_approval(
+    found: StatementCheck, commits: Sequence[Commit], rules: ApprovalRules
+) -> tuple[Approval | None, str | None]:
+    """The approval a signed statement gives, or why it gives none."""
+    problem = found.problem or flags_problem(rules, found.signature)
+    if problem is not None or found.statement is None or found.signature.signer is None:
+        return None, problem or "not a statement guardtrail reads"
+    approver = found.signature.signer
+    every = frozenset(c.sha for c in commits)
+    own = _may_self_approve(rules, found.signature)
+    covers = frozenset(c.sha for c in commits if own or not wrote_any_part(approver, c))
+    statement = found.statement
+    approval = Approval(
+        found.commit,
+        approver,
+        every,
+        covers,
+        frozenset(statement.allowed_secrets),
+        found.signature.flags,
+        dict(statement.changes),
+    )
+    return approval, None
+
+
 def find_approvals(
     commits: Sequence[Commit],
     checks: Mapping[str, SignatureCheck],
     signals: Mapping[str, Sequence[Signal]],
+    rules: ApprovalRules = DEFAULT_RULES,
+    statements: Sequence[StatementCheck] = (),
 ) -> Approvals:
     parents = {c.sha: c.parents for c in commits}
     by_sha = {c.sha: c for c in commits}
@@ -117,14 +219,21 @@ def find_approvals(
         if not commit.trailer_values(APPROVED_BY):
             continue
         check = checks[commit.sha]
-        problem = _rejection(commit, check, signals.get(commit.sha, ()))
+        problem = _rejection(commit, check, signals.get(commit.sha, ())) or flags_problem(rules, check)
         if problem is not None:
             rejected.append(f"{commit.short}: {APPROVED_BY} ignored: {problem}")
             continue
         assert check.signer is not None
         approver = check.signer
         reach = frozenset(_ancestors(commit.sha, parents))
-        covers = frozenset(sha for sha in reach if sha == commit.sha or not wrote(approver, by_sha[sha]))
+        own = _may_self_approve(rules, check)
+        covers = frozenset(sha for sha in reach if sha == commit.sha or own or not wrote(approver, by_sha[sha]))
         allowed = frozenset(v.strip() for v in commit.trailer_values(ALLOW_SECRET) if v.strip())
-        approvals.append(Approval(commit.sha, approver, reach, covers, allowed))
+        approvals.append(Approval(commit.sha, approver, reach, covers, allowed, check.flags))
+    for found in statements:
+        approval, problem = _content_approval(found, commits, rules)
+        if approval is not None:
+            approvals.append(approval)
+        else:
+            rejected.append(f"{found.commit[:10]}: approval statement ignored: {problem}")
     return Approvals(tuple(approvals), tuple(rejected))

@@ -22,10 +22,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from guardtrail.decide.approvals import Approvals, find_approvals
+from guardtrail.decide.approvals import Approval, Approvals, find_approvals
 from guardtrail.decide.authorship import Signal
 from guardtrail.decide.policy import Approver, Policy
 from guardtrail.decide.signatures import SignatureCheck
+from guardtrail.decide.statements import StatementCheck
 from guardtrail.model import Category, Commit, Confidence, Finding, Severity
 
 
@@ -65,6 +66,8 @@ class Decision:
     """Lines a reader needs to trust the verdict: defaults in force, rejected approvals."""
     suppressed: int = 0
     """Secrets cleared by the baseline or an inline allowlist."""
+    approvals: tuple[Approval, ...] = ()
+    """Every approval that counted: by whom, of which kind, with which authenticator flags."""
 
     @functools.cached_property
     def blocking(self) -> tuple[Finding, ...]:
@@ -89,7 +92,42 @@ def is_gated(policy: Policy, signals: Sequence[Signal], signature: SignatureChec
     return policy.mode == "unsigned" and not signature.verified
 
 
-def _judge(finding: Finding, *, gated: bool, approvals: Approvals, baseline: SecretBaseline | None) -> list[Finding]:
+@dataclass(frozen=True)
+class Clearance:
+    """What can clear a gated finding: the approvals, the range's net change per path (which an
+    approval bound to content must match) and how many distinct approvers a category needs."""
+
+    approvals: Approvals
+    digests: Mapping[str, str]
+    policy_changes: int = 1
+    """Distinct approvers needed for a finding of category ``policy``."""
+
+    def apply(self, finding: Finding) -> Finding:
+        """The finding, blocking until enough distinct approvers' approvals clear it."""
+        found = self.approvals.clearing(finding.commit, finding.path, self.digests)
+        approvers = list({a.approver.email.lower(): a.approver for a in found}.values())
+        need = self.policy_changes if finding.category is Category.POLICY else 1
+        named = ", ".join(str(a) for a in approvers) or None
+        if len(approvers) >= need:
+            return replace(finding, blocking=False, approved_by=named)
+        if not approvers:
+            return replace(
+                finding, blocking=True, approved_by=None, details=(*finding.details, *self._mismatches(finding))
+            )
+        note = f"needs {need} distinct approvers (approvals.policy_changes); approved so far by {named}"
+        return replace(finding, blocking=True, approved_by=None, details=(*finding.details, note))
+
+    def _mismatches(self, finding: Finding) -> list[str]:
+        """Why statements that name this path do not clear it: they approve another change."""
+        return [
+            f"a signed statement by {a.approver} in {a.commit[:10]} approves a different change to this path:"
+            " approve again"
+            for a in self.approvals.approvals
+            if a.changes is not None and finding.commit in a.covers and finding.path in a.changes
+        ]
+
+
+def _judge(finding: Finding, *, gated: bool, clearance: Clearance, baseline: SecretBaseline | None) -> list[Finding]:
     """The finding as it stands after the decision (empty when cleared or not reported)."""
     if finding.category is Category.SECRET:
         if baseline is not None and baseline.allows(finding):
@@ -107,13 +145,13 @@ def _judge(finding: Finding, *, gated: bool, approvals: Approvals, baseline: Sec
                 secret_hash=None,
                 allowlisted=False,
             )
-            extra.append(_gated(comment, approvals))
-        acknowledged = approvals.secret_allowed_by(finding.commit, finding.fingerprint)
+            extra.append(clearance.apply(comment))
+        acknowledged = clearance.approvals.secret_allowed_by(finding.commit, finding.fingerprint)
         if acknowledged is not None:
             return [*extra, replace(finding, blocking=False, approved_by=str(acknowledged.approver))]
         return [*extra, replace(finding, blocking=True, severity=Severity.ERROR)]
     if gated or blocks_whoever_wrote_it(finding):
-        return [_gated(finding, approvals)]
+        return [clearance.apply(finding)]
     if finding.category in _WARNED_WHOEVER_WROTE_IT:
         return [replace(finding, blocking=False, severity=Severity.WARNING)]
     return []
@@ -127,12 +165,6 @@ def blocks_whoever_wrote_it(finding: Finding) -> bool:
     """Planted text blocks in any commit until an approval covers it: whoever wrote it, it
     misleads the reviewer (Trojan Source) or steers the next assistant (injection bait)."""
     return finding.category in _WARNED_WHOEVER_WROTE_IT and finding.confidence is Confidence.HIGH
-
-
-def _gated(finding: Finding, approvals: Approvals) -> Finding:
-    """A gated commit's sensitive finding: blocking until a signed approval covers its commit."""
-    approval = approvals.approver_of(finding.commit)
-    return replace(finding, blocking=approval is None, approved_by=str(approval.approver) if approval else None)
 
 
 def _policy_notes(policy: Policy) -> list[str]:
@@ -157,15 +189,20 @@ def decide(
     signals: Mapping[str, tuple[Signal, ...]],
     checks: Mapping[str, SignatureCheck],
     baseline: SecretBaseline | None = None,
+    statements: Sequence[StatementCheck] = (),
+    digests: Mapping[str, str] | None = None,
 ) -> Decision:
-    approvals = find_approvals(commits, checks, signals)
+    """``statements`` are the signed approval statements found in the range's messages, and
+    ``digests`` the range's net change per path of the findings, which they must match."""
+    approvals = find_approvals(commits, checks, signals, policy.approvals, statements)
+    clearance = Clearance(approvals, digests or {}, policy.approvals.policy_changes)
     gated = {c.sha: is_gated(policy, signals.get(c.sha, ()), checks[c.sha]) for c in commits}
     judged: list[Finding] = []
     suppressed = 0
     for finding in findings:
         # A finding on an object that is no commit of the range (a pushed tag's message) has no
         # author to judge: gated, so that no allowlist comment in it clears anything.
-        outcome = _judge(finding, gated=gated.get(finding.commit, True), approvals=approvals, baseline=baseline)
+        outcome = _judge(finding, gated=gated.get(finding.commit, True), clearance=clearance, baseline=baseline)
         suppressed += finding.category is Category.SECRET and not outcome
         judged.extend(outcome)
     commit_decisions = tuple(
@@ -174,7 +211,7 @@ def decide(
             signals=signals.get(c.sha, ()),
             signature=checks[c.sha],
             gated=gated[c.sha],
-            approved_by=a.approver if gated[c.sha] and (a := approvals.approver_of(c.sha)) else None,
+            approved_by=_commit_approver(c.sha, gated[c.sha], clearance, judged),
             approval_of=approvals.approval_at(c.sha),
         )
         for c in commits
@@ -190,4 +227,20 @@ def decide(
         findings=tuple(judged),
         notes=tuple(notes),
         suppressed=suppressed,
+        approvals=approvals.approvals,
     )
+
+
+def _commit_approver(sha: str, gated: bool, clearance: Clearance, judged: Sequence[Finding]) -> Approver | None:
+    """For a gated commit: who approved it, by a signed approval commit covering it, or by
+    approvals bound to content that clear every finding it has."""
+    own = [f for f in judged if f.commit == sha and f.category is not Category.SECRET]
+    if not gated or any(f.blocking for f in own):
+        return None
+    approval = clearance.approvals.approver_of(sha)
+    if approval is not None:
+        return approval.approver
+    if not own:
+        return None
+    found = clearance.approvals.clearing(sha, own[0].path, clearance.digests)
+    return found[0].approver if found else None

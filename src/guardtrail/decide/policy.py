@@ -15,16 +15,21 @@ import yaml
 
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import Category, Person
+from guardtrail.rules import Examples, Rule
 
 if TYPE_CHECKING:
     from guardtrail.decide.gate import SecretBaseline
 
 POLICY_FILE = ".guardtrail.yml"
 MODES = ("assistant", "unsigned")
-_TOP_KEYS = ("mode", "approvers", "paths", "ignore", "assistants", "baseline", "hooks")
+_TOP_KEYS = ("mode", "approvers", "paths", "ignore", "assistants", "baseline", "hooks", "approvals", "secrets")
 _HOOK_KEYS = ("attribute-assistant",)
 _APPROVER_KEYS = ("name", "email", "keys")
 _ASSISTANT_KEYS = ("emails", "names")
+_SECRETS_KEYS = ("rules", "disable")
+_SECRET_RULE_KEYS = ("id", "description", "regex", "keywords", "examples")
+_EXAMPLE_KEYS = ("match", "no_match")
+_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _PATH_CATEGORIES = tuple(
     c.value for c in Category if c not in (Category.SECRET, Category.HIDDEN_TEXT, Category.INJECTION)
 )
@@ -54,6 +59,25 @@ class Approver:
         return str(self.person)
 
 
+REQUIRE = ("none", "presence", "verification")
+SELF_APPROVAL = ("never", "with-presence")
+_APPROVALS_KEYS = ("require", "self_approval", "policy_changes")
+
+
+@dataclass(frozen=True)
+class ApprovalRules:
+    """What an approval must carry to count (the policy's ``approvals:`` section)."""
+
+    require: str = "none"
+    """``none``; ``presence``: only signatures a FIDO key made with a touch (flag 0x01) count;
+    ``verification``: only those made with a touch and a PIN (flags 0x01 and 0x04)."""
+    self_approval: str = "never"
+    """``never``: an approver never approves a commit they wrote or co-wrote; ``with-presence``:
+    they may, with a signature their FIDO key made with a touch."""
+    policy_changes: int = 1
+    """How many distinct approvers must clear a finding of category ``policy``."""
+
+
 @dataclass(frozen=True)
 class Policy:
     mode: str = "assistant"
@@ -69,8 +93,16 @@ class Policy:
     """Path of the detect-secrets baseline, read from the base revision."""
     attribute_assistant: bool = False
     """Client hooks add ``Assisted-by: <agent>`` to commits made in an agent session."""
+    baseline_line: int | None = None
+    """The line of ``baseline:`` in the policy file, when the policy names one: that file must exist."""
+    secret_rules: tuple[Rule, ...] = ()
+    """The policy's own secret rules (``secrets: rules:``), run beside the shipped ones."""
+    disabled_rules: frozenset[str] = frozenset()
+    """Secret rule ids switched off (``secrets: disable:``), shipped or detect-secrets' plugins."""
     source: str = "built-in defaults"
     """Where the policy came from, for reports and the audit log."""
+    approvals: ApprovalRules = ApprovalRules()
+    """What an approval must carry: flags, self-approval, thresholds."""
 
     def approver_by_email(self, email: str) -> Approver | None:
         wanted = email.strip().lower()
@@ -91,6 +123,8 @@ def _mapping(node: yaml.Node, source: str, allowed: tuple[str, ...], what: str) 
     result: dict[str, yaml.Node] = {}
     for key_node, value_node in node.value:
         key = key_node.value
+        if key in result:
+            raise _error(source, key_node, f"duplicate key {key!r} in {what}: YAML keeps only the last one")
         if key not in allowed:
             raise _error(source, key_node, f"unknown key {key!r} in {what} (expected one of: {', '.join(allowed)})")
         result[key] = value_node
@@ -151,6 +185,39 @@ def _approver(node: yaml.Node, source: str) -> Approver:
     return Approver(_scalar(fields["name"], source, "name"), email, ssh, fingerprints, armored)
 
 
+def _choice(node: yaml.Node, source: str, what: str, choices: tuple[str, ...]) -> str:
+    value = _scalar(node, source, what)
+    if value not in choices:
+        raise _error(source, node, f"{what} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def _approvals_section(node: yaml.Node, source: str) -> ApprovalRules:
+    """The ``approvals:`` section: required flags, self-approval, the policy-change threshold."""
+    fields = _mapping(node, source, _APPROVALS_KEYS, "approvals")
+    defaults = ApprovalRules()
+    threshold = defaults.policy_changes
+    if "policy_changes" in fields:
+        value_node = fields["policy_changes"]
+        value = yaml.SafeLoader("").construct_object(value_node) if isinstance(value_node, yaml.ScalarNode) else None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise _error(source, value_node, "approvals.policy_changes must be a whole number of approvers, 1 or more")
+        threshold = value
+    return ApprovalRules(
+        require=(
+            _choice(fields["require"], source, "approvals.require", REQUIRE)
+            if "require" in fields
+            else defaults.require
+        ),
+        self_approval=(
+            _choice(fields["self_approval"], source, "approvals.self_approval", SELF_APPROVAL)
+            if "self_approval" in fields
+            else defaults.self_approval
+        ),
+        policy_changes=threshold,
+    )
+
+
 def parse_policy(text: str, source: str) -> Policy:
     """Validate the policy text; any problem is a :class:`GuardtrailError` naming file and line."""
     try:
@@ -183,6 +250,7 @@ def parse_policy(text: str, source: str) -> Policy:
         for name, node in _mapping(fields["assistants"], source, _ASSISTANT_KEYS, "assistants").items():
             assistants[name] = _strings(node, source, f"assistants.{name}")
     hooks = _mapping(fields["hooks"], source, _HOOK_KEYS, "hooks") if "hooks" in fields else {}
+    secret_rules, disabled = _secrets_section(fields["secrets"], source) if "secrets" in fields else ((), frozenset())
     return Policy(
         mode=mode,
         approvers=approvers,
@@ -196,8 +264,101 @@ def parse_policy(text: str, source: str) -> Policy:
             if "attribute-assistant" in hooks
             else False
         ),
+        baseline_line=_line(fields["baseline"]) if "baseline" in fields else None,
+        secret_rules=secret_rules,
+        disabled_rules=disabled,
         source=source,
+        approvals=_approvals_section(fields["approvals"], source) if "approvals" in fields else ApprovalRules(),
     )
+
+
+def _secrets_section(node: yaml.Node, source: str) -> tuple[tuple[Rule, ...], frozenset[str]]:
+    """``secrets:``: the policy's own rules, each proven on its examples now, and the ids it
+    switches off, each one a rule that exists (a misspelt id would silently disable nothing)."""
+    fields = _mapping(node, source, _SECRETS_KEYS, "secrets")
+    known = _shipped_secret_rule_ids()
+    rules: dict[str, Rule] = {}
+    for item in _nodes(fields["rules"], source, "secrets.rules") if "rules" in fields else ():
+        rule = _secret_rule(item, source)
+        if rule.id in known or rule.id in rules:
+            raise _error(source, item, f"secret rule id {rule.id!r} is already taken: choose another")
+        rules[rule.id] = rule
+    disabled: list[str] = []
+    if "disable" in fields:
+        for item in _nodes(fields["disable"], source, "secrets.disable"):
+            rule_id = _scalar(item, source, "secrets.disable")
+            if rule_id not in known and rule_id not in rules:
+                raise _error(
+                    source,
+                    item,
+                    f"secrets.disable: no secret rule {rule_id!r} (use the ids reports show, e.g. secret.jwt)",
+                )
+            disabled.append(rule_id)
+    return tuple(rules.values()), frozenset(disabled)
+
+
+def _nodes(node: yaml.Node, source: str, what: str) -> list[yaml.Node]:
+    if not isinstance(node, yaml.SequenceNode):
+        raise _error(source, node, f"{what} must be a list")
+    return list(node.value)
+
+
+def _secret_rule(node: yaml.Node, source: str) -> Rule:
+    """One ``secrets.rules`` entry as the same :class:`Rule` the shipped rules are."""
+    fields = _mapping(node, source, _SECRET_RULE_KEYS, "a secret rule")
+    for required in ("id", "regex"):
+        if required not in fields:
+            raise _error(source, node, f"secret rule needs {required!r}")
+    rule_id = _scalar(fields["id"], source, "id")
+    if not _RULE_ID.match(rule_id):
+        raise _error(source, fields["id"], f"secret rule id {rule_id!r}: use lower-case letters, digits, '.', '-', '_'")
+    pattern = _scalar(fields["regex"], source, f"{rule_id}: regex")
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise _error(source, fields["regex"], f"secret rule {rule_id}: invalid regex: {exc}") from None
+    examples = _examples(fields["examples"], source, rule_id) if "examples" in fields else Examples()
+    rule = Rule(
+        id=rule_id,
+        description=_scalar(fields["description"], source, "description") if "description" in fields else rule_id,
+        category=Category.SECRET,
+        pattern=pattern,
+        keywords=tuple(w.lower() for w in _strings(fields["keywords"], source, "keywords"))
+        if "keywords" in fields
+        else (),
+        examples=examples,
+    )
+    _check_examples(rule, compiled, fields.get("examples", node), source)
+    return rule
+
+
+def _examples(node: yaml.Node, source: str, rule_id: str) -> Examples:
+    fields = _mapping(node, source, _EXAMPLE_KEYS, f"examples of {rule_id}")
+    return Examples(
+        match=_strings(fields["match"], source, "examples.match") if "match" in fields else (),
+        no_match=_strings(fields["no_match"], source, "examples.no_match") if "no_match" in fields else (),
+    )
+
+
+def _check_examples(rule: Rule, regex: re.Pattern[str], node: yaml.Node, source: str) -> None:
+    """Each ``match`` example must hold a match of the regex (and of a keyword, which wakes
+    it), each ``no_match`` none. Examples are named by their place, never quoted: they look
+    like secrets."""
+    for number, text in enumerate(rule.examples.match, start=1):
+        woken = not rule.keywords or any(word in text.lower() for word in rule.keywords)
+        if not (woken and regex.search(text)):
+            raise _error(source, node, f"secret rule {rule.id}: match example {number} is not found by the rule")
+    for number, text in enumerate(rule.examples.no_match, start=1):
+        if regex.search(text) and (not rule.keywords or any(word in text.lower() for word in rule.keywords)):
+            raise _error(source, node, f"secret rule {rule.id}: no_match example {number} is found by the rule")
+
+
+def _shipped_secret_rule_ids() -> frozenset[str]:
+    """Ids of every secret detector guardtrail ships: ``rules/secrets.yaml`` and the plugins."""
+    from guardtrail.classify.secret_engine import default_plugins
+    from guardtrail.rules import load_rules
+
+    return frozenset(rule.id for rule in load_rules("secrets")) | {plugin.rule for plugin in default_plugins()}
 
 
 def policy_from_bytes(data: bytes | None, source: str) -> Policy:
@@ -222,10 +383,17 @@ def load_policy(read: FileReader, where: str) -> Policy:
     return policy_from_bytes(read(POLICY_FILE), f"{POLICY_FILE} {where}")
 
 
-def load_baseline(read: FileReader, where: str, policy: Policy) -> SecretBaseline | None:
-    """The policy's secrets baseline from ``read``, or None when there is none."""
+def load_baseline(read: FileReader, where: str, policy: Policy, *, must_exist: bool = True) -> SecretBaseline | None:
+    """The policy's secrets baseline from ``read``, or None when there is none. A baseline the
+    policy names (``baseline:``) must be there (unless ``must_exist`` is off, when a scan is
+    about to write it): a typo in its path would silently clear nothing."""
     data = read(policy.baseline)
     if data is None:
+        if policy.baseline_line is not None and must_exist:
+            raise GuardtrailError(
+                f"{policy.source}:{policy.baseline_line}: baseline {policy.baseline} does not exist {where}:"
+                " fix the path, or remove 'baseline:'"
+            )
         return None
     from guardtrail.classify.secrets import load_baseline as parse_baseline
 

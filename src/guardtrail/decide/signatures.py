@@ -23,7 +23,8 @@ from guardtrail.model import Commit
 
 _SSH_ARMOR = b"-----BEGIN SSH SIGNATURE-----"
 _PGP_ARMOR = b"-----BEGIN PGP SIGNATURE-----"
-_NAMESPACE = "git"
+GIT_NAMESPACE = "git"
+"""The namespace git signs commits in; other signatures (approval statements) use their own."""
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,21 @@ class SignatureCheck:
     """``ssh``, ``openpgp``, or None when unsigned."""
     reason: str
     """One line for reports: why it is or is not verified."""
+    sk_flags: int | None = None
+    """For a verified signature by a FIDO (``sk-``) SSH key: the flags byte the authenticator
+    signed (:data:`USER_PRESENT`, :data:`USER_VERIFIED`); None for every other signature."""
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """The authenticator's flags by name; empty for keys that have none."""
+        return flag_names(self.sk_flags)
 
 
 UNSIGNED = SignatureCheck(False, None, None, "unsigned")
 
 
-def sshsig_public_key(signature: bytes) -> str | None:
-    """The ``<type> <base64>`` public key inside an armored SSHSIG, or None if unreadable."""
+def _sshsig_blob(signature: bytes) -> bytes | None:
+    """The binary SSHSIG inside the armor, or None if unreadable."""
     lines = signature.strip().splitlines()
     if not lines or lines[0].strip() != _SSH_ARMOR:
         return None
@@ -51,15 +60,65 @@ def sshsig_public_key(signature: bytes) -> str | None:
         blob = base64.b64decode(b"".join(line.strip() for line in lines[1:-1]))
     except ValueError:
         return None
-    if not blob.startswith(b"SSHSIG") or len(blob) < 14:
+    return blob if blob.startswith(b"SSHSIG") else None
+
+
+def _ssh_strings(data: bytes, count: int) -> tuple[list[bytes], bytes] | None:
+    """``count`` length-prefixed SSH strings from the start of ``data``, and what follows."""
+    strings = []
+    for _ in range(count):
+        if len(data) < 4:
+            return None
+        (length,) = struct.unpack(">I", data[:4])
+        if len(data) < 4 + length:
+            return None
+        strings.append(data[4 : 4 + length])
+        data = data[4 + length :]
+    return strings, data
+
+
+def sshsig_public_key(signature: bytes) -> str | None:
+    """The ``<type> <base64>`` public key inside an armored SSHSIG, or None if unreadable."""
+    blob = _sshsig_blob(signature)
+    parsed = _ssh_strings(blob[10:], 1) if blob is not None else None
+    key = parsed[0][0] if parsed else b""
+    type_parsed = _ssh_strings(key, 1)
+    if not type_parsed:
         return None
-    (length,) = struct.unpack(">I", blob[10:14])
-    key = blob[14 : 14 + length]
-    if len(key) != length or len(key) < 4:
-        return None
-    (type_length,) = struct.unpack(">I", key[:4])
-    key_type = key[4 : 4 + type_length].decode("ascii", "replace")
+    key_type = type_parsed[0][0].decode("ascii", "replace")
     return f"{key_type} {base64.b64encode(key).decode('ascii')}"
+
+
+def sshsig_sk_flags(signature: bytes) -> tuple[int, int] | None:
+    """``(flags, counter)`` a FIDO authenticator signed into an SSHSIG; None for other keys.
+
+    PROTOCOL.sshsig: the blob is ``SSHSIG``, a version, then the public key, namespace, reserved
+    and hash algorithm strings and the signature string. For ``sk-`` key types that signature is
+    the type, the signature proper, then a flags byte and a big-endian counter (PROTOCOL.u2f),
+    both covered by the authenticator's signature, so once ``ssh-keygen -Y verify`` has accepted
+    it, they are what the key really said. ``ssh-keygen`` itself never looks at them.
+    """
+    blob = _sshsig_blob(signature)
+    fields = _ssh_strings(blob[10:], 5) if blob is not None else None
+    inner = _ssh_strings(fields[0][4], 2) if fields else None
+    if inner is None:
+        return None
+    (key_type, _), rest = inner
+    if not key_type.startswith(b"sk-") or len(rest) < 5:
+        return None
+    return rest[0], struct.unpack(">I", rest[1:5])[0]
+
+
+USER_PRESENT = 0x01
+"""The authenticator saw a touch (PROTOCOL.u2f flags)."""
+USER_VERIFIED = 0x04
+"""The authenticator checked a PIN or biometric."""
+_FLAG_NAMES = ((USER_PRESENT, "user-presence"), (USER_VERIFIED, "user-verification"))
+
+
+def flag_names(flags: int | None) -> tuple[str, ...]:
+    """The named flags set in ``flags``, for reports: ``("user-presence", ...)``."""
+    return tuple(name for bit, name in _FLAG_NAMES if flags is not None and flags & bit)
 
 
 class SignatureVerifier:
@@ -89,14 +148,15 @@ class SignatureVerifier:
         if commit.signature is None or commit.signed_data is None:
             return UNSIGNED
         if commit.signature.lstrip().startswith(_SSH_ARMOR):
-            return self._verify_ssh(commit.signature, commit.signed_data)
+            return self.verify_ssh(commit.signature, commit.signed_data, GIT_NAMESPACE)
         if commit.signature.lstrip().startswith(_PGP_ARMOR):
             return self._verify_pgp(commit.signature, commit.signed_data)
         return SignatureCheck(False, None, None, "signed in a format guardtrail does not verify (X.509?)")
 
     # -- SSH ------------------------------------------------------------------------------
 
-    def _verify_ssh(self, signature: bytes, data: bytes) -> SignatureCheck:
+    def verify_ssh(self, signature: bytes, data: bytes, namespace: str) -> SignatureCheck:
+        """An armored SSHSIG over ``data`` in ``namespace``, by an approver's key."""
         key = sshsig_public_key(signature)
         approver = self._by_ssh_key.get(key) if key else None
         if approver is None:
@@ -105,7 +165,7 @@ class SignatureVerifier:
             return SignatureCheck(False, None, "ssh", "ssh-keygen is not installed: cannot verify SSH signatures")
         scratch = self._scratch()
         allowed = scratch / "allowed_signers"
-        allowed.write_text(f'{approver.email} namespaces="{_NAMESPACE}" {key}\n', encoding="utf-8")
+        allowed.write_text(f'{approver.email} namespaces="{namespace}" {key}\n', encoding="utf-8")
         sig_file = scratch / "commit.sig"
         sig_file.write_bytes(signature)
         result = subprocess.run(
@@ -118,7 +178,7 @@ class SignatureVerifier:
                 "-I",
                 approver.email,
                 "-n",
-                _NAMESPACE,
+                namespace,
                 "-s",
                 str(sig_file),
             ],
@@ -128,7 +188,10 @@ class SignatureVerifier:
         )
         if result.returncode != 0:
             return SignatureCheck(False, None, "ssh", "SSH signature does not verify (bad or tampered)")
-        return SignatureCheck(True, approver, "ssh", f"good SSH signature by {approver}")
+        sk = sshsig_sk_flags(signature)
+        flags = sk[0] if sk is not None else None
+        shown = f" ({', '.join(flag_names(flags)) or 'no user presence'})" if sk is not None else ""
+        return SignatureCheck(True, approver, "ssh", f"good SSH signature by {approver}{shown}", flags)
 
     # -- OpenPGP --------------------------------------------------------------------------
 
@@ -179,6 +242,9 @@ class SignatureVerifier:
         sig_file = self._scratch() / "commit.asc"
         sig_file.write_bytes(signature)
         status = self._gpg("--verify", str(sig_file), "-", data=data).stdout.decode("utf-8", "replace")
+        invalid = _invalid_key(status)
+        if invalid is not None:
+            return SignatureCheck(False, None, "openpgp", invalid)
         for line in status.splitlines():
             if line.startswith("[GNUPG:] VALIDSIG"):
                 fields = line.split()
@@ -187,3 +253,25 @@ class SignatureVerifier:
                     if approver is not None:
                         return SignatureCheck(True, approver, "openpgp", f"good OpenPGP signature by {approver}")
         return SignatureCheck(False, None, "openpgp", "OpenPGP signature not made by an approver's key")
+
+
+_INVALID_KEY_STATUS = {
+    "REVKEYSIG": "OpenPGP signature by a revoked key",
+    "KEYREVOKED": "OpenPGP signature by a revoked key",
+    "EXPKEYSIG": "OpenPGP signature by an expired key",
+    "KEYEXPIRED": "OpenPGP signature by an expired key",
+}
+
+
+def _invalid_key(status: str) -> str | None:
+    """Why gpg's status says the signing key is not valid now, or None.
+
+    gpg judges a key's revocation and expiry at the current time, not at the signature's
+    creation time, which the signer chose: a key revoked or expired today approves nothing,
+    however early its signatures claim to be.
+    """
+    for line in status.splitlines():
+        fields = line.split()
+        if len(fields) >= 2 and fields[0] == "[GNUPG:]" and fields[1] in _INVALID_KEY_STATUS:
+            return f"{_INVALID_KEY_STATUS[fields[1]]}: it approves nothing"
+    return None

@@ -81,6 +81,20 @@ class LoggedChange(NamedTuple):
     the raw log (:meth:`Repository.history_changes`)."""
 
 
+class LineChange(NamedTuple):
+    """How one path differs between two revisions, line by line (:meth:`Repository.line_changes`)."""
+
+    path: str
+    lines: tuple[bytes, ...]
+    """The removed (``-``) and added (``+``) lines in diff order, each with its origin byte
+    first and its line ending kept; empty for a binary file."""
+    new_id: str | None
+    """The blob id after the change; None when the path is gone."""
+    new_mode: int
+    """The file mode after the change (0 when gone)."""
+    binary: bool
+
+
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _LOG_FORMAT = "%x00%H"
 """Each commit of the raw log starts with a NUL, its sha and a NUL: no file entry can be empty."""
@@ -472,6 +486,42 @@ class Repository:
         diff = old.diff_to_tree(new, context_lines=0, interhunk_lines=0)
         diff.find_similar(DiffFind.FIND_RENAMES)
         return diff
+
+    def line_changes(self, old: str, new: str, paths: Iterable[str]) -> dict[str, LineChange]:
+        """How each of ``paths`` differs from ``old`` to ``new`` (no rename detection: both sides
+        of a rename are paths of their own); a path that does not differ is left out.
+
+        What an approval bound to content signs and the check compares: the net change of a
+        range per path, the same however the range's commits were rebased or squashed.
+        """
+        wanted = set(paths)
+        result: dict[str, LineChange] = {}
+        if not wanted:
+            return result
+        with _reading(f"the changes of {old[:12]}..{new[:12]}"):
+            diff = self._commit(old).tree.diff_to_tree(self._commit(new).tree, context_lines=0, interhunk_lines=0)
+            for patch in diff:
+                if patch is None:  # pragma: no cover - unchanged entries
+                    continue
+                delta = patch.delta
+                gone = delta.status_char() == "D"
+                path = delta.old_file.path if gone else delta.new_file.path
+                if path not in wanted:
+                    continue
+                binary = bool(delta.is_binary)
+                lines = (
+                    ()
+                    if binary
+                    else tuple(
+                        line.origin.encode("ascii") + line.raw_content
+                        for hunk in patch.hunks
+                        for line in hunk.lines
+                        if line.origin in ("+", "-")
+                    )
+                )
+                new_id = None if gone else str(delta.new_file.id)
+                result[path] = LineChange(path, lines, new_id, 0 if gone else int(delta.new_file.mode), binary)
+        return result
 
     def _merge_changes(self, sha: str, commit: pygit2.Commit, first: pygit2.Diff) -> list[FileChange]:
         others = commit.parents[1:]

@@ -106,7 +106,8 @@ def md_cell(text: str) -> str:
 
 def _commit_status(entry: CommitDecision, findings: Sequence[Finding]) -> str:
     if entry.approval_of is not None:
-        return f"signed approval by {md_cell(str(entry.approval_of))}"
+        flags = f" ({', '.join(entry.signature.flags)})" if entry.signature.flags else ""
+        return f"signed approval by {md_cell(str(entry.approval_of))}{flags}"
     if any(f.blocking for f in findings):
         return "**blocks**"
     if entry.approved_by is not None:

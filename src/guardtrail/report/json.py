@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from guardtrail.decide.approvals import Approval
 from guardtrail.decide.gate import CommitDecision, Decision
 from guardtrail.model import Finding
 from guardtrail.report.jsontext import dumps
@@ -30,6 +31,31 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     return result
 
 
+def approval_dict(approval: Approval) -> dict[str, Any]:
+    """One approval that counted: whose, which kind, the authenticator flags its signature carried."""
+    result: dict[str, Any] = {
+        "commit": approval.commit,
+        "approver": str(approval.approver),
+        "kind": approval.kind,
+        "flags": list(approval.flags),
+    }
+    if approval.changes is not None:
+        result["paths"] = sorted(approval.changes)
+    return result
+
+
+def _signature_dict(entry: CommitDecision) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "verified": entry.signature.verified,
+        "signer": str(entry.signature.signer) if entry.signature.signer else None,
+        "kind": entry.signature.kind,
+        "reason": entry.signature.reason,
+    }
+    if entry.signature.sk_flags is not None:  # a FIDO key: say what its authenticator signed
+        result["flags"] = list(entry.signature.flags)
+    return result
+
+
 def commit_dict(entry: CommitDecision) -> dict[str, Any]:
     return {
         "sha": entry.commit.sha,
@@ -40,12 +66,7 @@ def commit_dict(entry: CommitDecision) -> dict[str, Any]:
         "gated": entry.gated,
         "approved_by": str(entry.approved_by) if entry.approved_by else None,
         "approval_of": str(entry.approval_of) if entry.approval_of else None,
-        "signature": {
-            "verified": entry.signature.verified,
-            "signer": str(entry.signature.signer) if entry.signature.signer else None,
-            "kind": entry.signature.kind,
-            "reason": entry.signature.reason,
-        },
+        "signature": _signature_dict(entry),
     }
 
 
@@ -61,6 +82,7 @@ def decision_dict(decision: Decision) -> dict[str, Any]:
         "findings": [finding_dict(finding) for finding in decision.findings],
         "notes": list(decision.notes),
         "suppressed": decision.suppressed,
+        **({"approvals": [approval_dict(a) for a in decision.approvals]} if decision.approvals else {}),
     }
 
 

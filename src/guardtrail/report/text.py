@@ -119,6 +119,19 @@ def _other_findings(decision: Decision, by_commit: dict[str, list[Finding]]) -> 
     return lines
 
 
+def _approval_lines(decision: Decision) -> list[str]:
+    """The approvals bound to content, and each approval's authenticator flags: a signed
+    approval commit already shows in its commit's signature line."""
+    lines = []
+    for approval in decision.approvals:
+        if approval.changes is None:
+            continue
+        flags = f" ({', '.join(approval.flags)})" if approval.flags else ""
+        paths = ", ".join(printable(path) for path in sorted(approval.changes)) or "no paths"
+        lines.append(f"  {approval.commit[:10]}: {approval.approver}{flags} approves exactly: {paths}")
+    return ["", "Approvals bound to content:", *lines] if lines else []
+
+
 def render_text(decision: Decision) -> str:
     lines = _header(decision)
     by_commit: dict[str, list[Finding]] = {}
@@ -148,6 +161,7 @@ def render_text(decision: Decision) -> str:
         lines += ["", f"{quiet} other commit{'s' if quiet != 1 else ''}: nothing to report"]
     if decision.suppressed:
         lines.append(f"{decision.suppressed} secret finding(s) cleared by the base baseline or inline allowlists")
+    lines += _approval_lines(decision)
     if decision.notes:
         lines += ["", "Notes:"] + [f"  - {printable(note)}" for note in decision.notes]
     blocking = len(decision.blocking)
