@@ -2,7 +2,9 @@
 
 Every added line of every commit is scanned, whoever wrote it. One keyword pass over a file's
 added text (a single compiled alternation) picks the lines and the detectors worth running,
-so the cost grows with the number of lines, not with lines times rules.
+so the cost grows with the number of lines, not with lines times rules. The same pass marks
+the lines holding an escape, which are scanned again decoded (:mod:`encodings`); a binary
+file is searched in its printable runs, with the token formats that have a fixed prefix only.
 
 Findings never carry the value: the message shows its first characters, ``secret_hash`` is the
 SHA-1 that detect-secrets baselines store, and ``fingerprint`` hashes rule, value and path.
@@ -557,7 +559,7 @@ class SecretScanner:
         return self.scan_binary(change.commit, change.path, new, old)
 
     def scan_binary(self, commit: str, path: str, data: bytes, old: bytes | None = None) -> list[Finding]:
-        """Findings of the high-confidence token formats (:meth:`prefixed`) in the printable runs
+        """Findings of the high-confidence token formats (:func:`is_prefixed`) in the printable runs
         of the binary file ``data`` and of its members when it is a zip archive
         (:func:`encodings.binary_strings`: a key pasted into a ``.so``, a ``.pyc``, a ``.docx``),
         but for runs the file held already before (``old``). Line numbers mean nothing
