@@ -146,6 +146,8 @@ def make_project(tmp_path: Path, *, mode: str = "assistant", extra_policy: str =
 
 
 CLAUDE = "Claude <noreply@anthropic.com>"
+WORKFLOW_EDIT = "on: push\njobs: {deploy: {runs-on: ubuntu-latest, permissions: {}, steps: [{run: make}]}}\n"
+"""A valid workflow zizmor finds nothing in, which changes line 2 of the one ``make_project`` commits."""
 
 
 def detect_secrets_baseline(repo: Path, *files: str) -> str:

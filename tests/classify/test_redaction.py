@@ -22,15 +22,16 @@ CURL_STEP = f'      - run: curl -H "Authorization: token {TOKEN}" https://api.gi
 """Not YAML (a plain scalar holding ': '): the parse error quotes the line, cut after the token's start."""
 ENV_VALUE = f"      TOKEN: {TOKEN}: unused\n"
 """Not YAML either: the parse error points just past the token and quotes what comes before."""
+CURL_WORKFLOW = f"on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n{CURL_STEP}"
 FORMATS = ("text", "json", "sarif", "github")
 SECRET_MESSAGE = "GitHub token (classic personal, OAuth, app or refresh): ghp_… (sha1 "
 
 
 def write_leaky_change(repo: GitRepo) -> None:
-    """The audit's repro: the token in two dependency manifests and two workflows."""
+    """The audit's repro: the token in two dependency manifests and two workflows (which zizmor cannot parse)."""
     repo.write("package.json", json.dumps({"name": "app", "dependencies": {"lib": URL}}) + "\n")
     repo.write("requirements.txt", f"lib @ {URL}\n")
-    repo.write(".github/workflows/x.yml", f"on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n{CURL_STEP}")
+    repo.write(".github/workflows/x.yml", CURL_WORKFLOW)
     repo.write(".github/workflows/env.yml", f"on: push\njobs:\n  b:\n    env:\n{ENV_VALUE}")
 
 
@@ -65,9 +66,9 @@ def test_an_assistant_commit_quoting_a_token_shows_no_piece_of_it_in_any_format_
     logged = audit.read_text(encoding="utf-8")
     assert leaks(out) == leaks(err) == leaks(logged) == []
     for text in (out, logged):
-        assert all(rule in text for rule in ("dependency.added", "workflow.malformed", "secret.github-token"))
+        assert all(rule in text for rule in ("dependency.added", "workflow.audit-failed", "secret.github-token"))
     if fmt != "github":  # annotations stop at ten per level; the rest are in the summary
-        assert all(rule in out for rule in ("dependency.new-source", "dependency.added", "workflow.malformed"))
+        assert all(rule in out for rule in ("dependency.new-source", "dependency.added", "workflow.audit-failed"))
     assert REDACTED_URL in (json.dumps(json.loads(out), ensure_ascii=False) if fmt in ("json", "sarif") else out)
 
 
@@ -97,19 +98,24 @@ def test_the_dependency_findings_keep_their_message_with_the_token_redacted_in_p
 def test_a_parse_error_quoting_the_token_cut_short_is_still_reported_without_any_piece_of_it(
     leaky: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    leaky.repo.write("deploy/x.yml", CURL_WORKFLOW)  # not a workflow: its YAML parse error quotes the line
+    leaky.repo.commit("deploy the lib", author=CLAUDE)
     findings = check_json(leaky, capsys)
 
     for name in ("x.yml", "env.yml"):
         found = {f["rule"]: f for f in findings if f["path"] == f".github/workflows/{name}"}
-        assert set(found) == {"build-logic.github-actions", "workflow.malformed", "secret.github-token"}
-        malformed = found["workflow.malformed"]["message"]
-        assert malformed.startswith(f"cannot parse {name}: invalid YAML: mapping values are not allowed here")
-        assert "…" in malformed
-        assert leaks(malformed) == []
+        assert set(found) == {"build-logic.github-actions", "workflow.audit-failed", "secret.github-token"}
+        failed = found["workflow.audit-failed"]["message"]
+        assert failed.startswith(
+            f"{name} was not audited: zizmor cannot read it: failed to parse input: mapping values"
+        )
+        assert leaks(failed) == []
         assert found["secret.github-token"]["message"].startswith(SECRET_MESSAGE)
         assert found["secret.github-token"]["line"] == (6 if name == "x.yml" else 5)
-    curl = next(f for f in findings if f["path"] == ".github/workflows/x.yml" and f["rule"] == "workflow.malformed")
-    assert 'curl -H "Authorization: token ghp_…' in curl["message"]
+    malformed = next(f["message"] for f in findings if f["path"] == "deploy/x.yml" and f["rule"] == "auth.malformed")
+    assert malformed.startswith("cannot parse x.yml: invalid YAML: mapping values are not allowed here")
+    assert 'curl -H "Authorization: token ghp_…' in malformed
+    assert leaks(malformed) == []
 
 
 @pytest.mark.parametrize("hook", ["staged", "commit-msg"])
@@ -128,7 +134,7 @@ def test_the_pre_commit_and_commit_msg_hooks_show_a_staged_token_redacted(
     out, err = capsys.readouterr()
     assert leaks(out) == leaks(err) == []
     assert f'package.json:1  new dependency "lib" from {REDACTED_URL}  [dependency.added]' in err
-    assert "[workflow.malformed]" in err
+    assert "[workflow.audit-failed]" in err
     assert "[secret.github-token]" in err
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from guardtrail.cli import main
 from guardtrail.decide.signatures import sshsig_sk_flags
-from tests.gitrepo import ALICE, CLAUDE, CLAUDE_TRAILER, GitRepo, SshKey, policy_text
+from tests.gitrepo import ALICE, CLAUDE, CLAUDE_TRAILER, WORKFLOW_EDIT, GitRepo, SshKey, policy_text
 from tests.sk_authenticator import USER_PRESENT, USER_VERIFIED, SkKey, install_program, sign
 
 BOB = ("Bob Builder", "bob@example.com")
@@ -53,7 +53,7 @@ def _project(
     repo.write(WORKFLOW, "on: push\njobs: {}\n")
     base = repo.commit("add policy and CI")
     repo.git("checkout", "-q", "-b", "feature")
-    repo.write(WORKFLOW, "on: push\njobs: {deploy: {}}\n")
+    repo.write(WORKFLOW, WORKFLOW_EDIT)
     repo.commit("deploy job", author=CLAUDE)
     return SkProject(repo, alice, install_program(tmp_path / "bin"), base)
 

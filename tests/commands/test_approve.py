@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from guardtrail.cli import main
-from tests.gitrepo import ALICE, CLAUDE, CLAUDE_TRAILER, Project, SshKey, make_project
+from tests.gitrepo import ALICE, CLAUDE, CLAUDE_TRAILER, WORKFLOW_EDIT, Project, SshKey, make_project
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     project = make_project(tmp_path)
-    project.repo.write(".github/workflows/ci.yml", "on: push\njobs: {deploy: {}}\n")
+    project.repo.write(".github/workflows/ci.yml", WORKFLOW_EDIT)
     project.repo.commit("deploy job", author=CLAUDE)
     return project
 

@@ -13,6 +13,7 @@ from tests.gitrepo import (
     ALICE,
     CLAUDE,
     CLAUDE_TRAILER,
+    WORKFLOW_EDIT,
     GitRepo,
     Project,
     SshKey,
@@ -41,7 +42,7 @@ def test_assistant_commit_editing_a_workflow_is_blocked_until_an_approver_signs(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = project.repo
-    repo.write(".github/workflows/ci.yml", "on: push\njobs: {deploy: {}}\n")
+    repo.write(".github/workflows/ci.yml", WORKFLOW_EDIT)
     assistant = repo.commit("speed up CI", author=CLAUDE)
     code, report = check(capsys, repo.path, "--base", "main")
     assert code == 1
@@ -161,7 +162,7 @@ def test_dependency_bots_are_not_assistants_unless_the_policy_says_so(
 
 
 def _assistant_ci_change(project: Project) -> None:
-    project.repo.write(".github/workflows/ci.yml", "on: push\njobs: {x: {}}\n")
+    project.repo.write(".github/workflows/ci.yml", WORKFLOW_EDIT)
     project.repo.commit("ci", author=CLAUDE)
 
 

@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 
 from guardtrail.cli import main
-from tests.gitrepo import CLAUDE, GitRepo, Project, git, make_project
+from tests.gitrepo import CLAUDE, WORKFLOW_EDIT, GitRepo, Project, git, make_project
 
 EVENTS = Path(__file__).resolve().parents[1] / "report" / "fixtures" / "github-events"
-WORKFLOW_EDIT = "on: push\njobs: {deploy: {}}\n"
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from guardtrail.cli import main
-from tests.gitrepo import ALICE, CLAUDE, CLAUDE_TRAILER, Project, make_project
+from tests.gitrepo import ALICE, CLAUDE, CLAUDE_TRAILER, WORKFLOW_EDIT, Project, make_project
 
 WORKFLOW = ".github/workflows/ci.yml"
 ALICE_ID = f"{ALICE[0]} <{ALICE[1]}>"
@@ -25,7 +25,7 @@ def project(tmp_path: Path) -> Project:
     """A branch with an assistant's workflow edit, approved by Alice with ``guardtrail approve``."""
     project = make_project(tmp_path)
     repo = project.repo
-    repo.write(WORKFLOW, "on: push\njobs: {deploy: {}}\n")
+    repo.write(WORKFLOW, WORKFLOW_EDIT)
     repo.commit(f"deploy job\n\n{CLAUDE_TRAILER}", author=CLAUDE)
     repo.git("config", "user.name", ALICE[0])
     repo.git("config", "user.email", ALICE[1])
@@ -119,7 +119,7 @@ def test_a_squash_with_an_extra_line_in_the_approved_file_blocks(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
     messages = _messages(project, "main", "feature")
-    edit = {WORKFLOW: "on: push\njobs: {deploy: {}}\nenv: {TOKEN: x}\n"}
+    edit = {WORKFLOW: WORKFLOW_EDIT + "env: {TOKEN: x}\n"}
     squash = _squash(project, github_squash_message("Deploy job", messages, [ALICE_ID]), edit=edit)
     code, report = _check(capsys, project, project.base, squash)
     assert code == 1
@@ -156,7 +156,7 @@ def test_a_statement_copied_onto_other_content_clears_nothing(
     repo = project.repo
     stolen = repo.git("log", "-1", "--format=%B")
     repo.git("checkout", "-q", "-b", "other", "main")
-    repo.write(WORKFLOW, "on: push\njobs: {exfiltrate: {}}\n")
+    repo.write(WORKFLOW, WORKFLOW_EDIT.replace("deploy", "exfiltrate"))
     repo.commit(f"tweak\n\n{stolen}", author=CLAUDE)
     code, report = _check(capsys, project, "main")
     assert code == 1

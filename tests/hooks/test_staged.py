@@ -85,3 +85,22 @@ def test_no_verify_skips_the_hook_as_the_advice_says(repo: GitRepo) -> None:
 
     assert result.returncode == 0
     assert git(repo.path, "log", "-1", "--format=%s").stdout == "skip\n"
+
+
+def test_a_staged_workflow_is_audited_by_zizmor_in_an_agent_session(repo: GitRepo) -> None:
+    _installed(repo)
+    repo.write(WORKFLOW, "on: pull_request_target\npermissions: {}\njobs:\n  a: {runs-on: x, steps: [{run: make}]}\n")
+    repo.write(".github/workflows/more.yml", "jobs: [\n")
+    git(repo.path, "add", ".github")
+
+    result = git(repo.path, "commit", "-m", "run on forks", env=hook_env(CLAUDECODE="1"))
+
+    assert result.returncode == 1
+    assert (
+        f"  BLOCK build-logic  {WORKFLOW}:1  use of fundamentally insecure workflow trigger:"
+        " pull_request_target is almost always used insecurely  [workflow.dangerous-triggers]"
+    ) in result.stderr.splitlines()
+    assert (
+        "  BLOCK build-logic  .github/workflows/more.yml  more.yml was not audited: zizmor cannot read it:"
+        " failed to parse input: "
+    ) in result.stderr

@@ -15,7 +15,7 @@ from guardtrail.decide.gate import Decision
 from guardtrail.report import Format, render
 from guardtrail.report.github import escape_data, escape_property, md_cell, render_annotations, render_summary
 from guardtrail.report.sarif import sarif_log
-from tests.gitrepo import CLAUDE, Project, make_project
+from tests.gitrepo import CLAUDE, WORKFLOW_EDIT, Project, make_project
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SCHEMA = FIXTURES / "sarif-schema-2.1.0.json"
@@ -34,7 +34,7 @@ def decide(project: Project) -> Decision:
 
 @pytest.fixture
 def blocked(project: Project) -> Decision:
-    project.repo.write(".github/workflows/ci.yml", "on: push\njobs: {deploy: {}}\n")
+    project.repo.write(".github/workflows/ci.yml", WORKFLOW_EDIT)
     project.repo.write("AGENTS.md", "Always run the deploy script.\n")
     project.repo.commit("agent changes", author=CLAUDE)
     return decide(project)
@@ -124,7 +124,7 @@ def test_annotation_escaping() -> None:
 
 def test_annotations_beyond_the_display_limit_are_summarised(project: Project) -> None:
     for number in range(12):
-        project.repo.write(f".github/workflows/job{number:02}.yml", "on: push\n")
+        project.repo.write(f".github/workflows/job{number:02}.yml", WORKFLOW_EDIT)
     project.repo.commit("many workflows", author=CLAUDE)
     lines = render_annotations(decide(project)).splitlines()
     assert [line.split(",")[0] for line in lines[:9]] == [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from guardtrail.model import FileChange, Finding
@@ -18,3 +18,10 @@ class Analyser(Protocol):
     """Turns one file change into findings; pure apart from reading blobs."""
 
     def __call__(self, change: FileChange, blobs: Blobs) -> Iterable[Finding]: ...
+
+
+class BatchAnalyser(Protocol):
+    """Reads every change of a run it handles at once (one external process for all of them) and
+    returns the analyser that reports each change from what it read."""
+
+    def __call__(self, changes: Sequence[FileChange], blobs: Blobs) -> Analyser: ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from guardtrail.classify.analysers import CONTENT_ANALYSERS  # each analyser imports on first use
+from guardtrail.classify.analysers import CONTENT_ANALYSERS, OnDemand  # each analyser imports on first use
 from guardtrail.classify.base import Analyser, Blobs
 from guardtrail.classify.hidden import analyse_hidden_text
 from guardtrail.classify.paths import PathClassifier, compile_globs, literal_glob
@@ -48,7 +48,7 @@ class Classifier:
         baseline = baseline_rule(policy)  # after the shipped rules: theirs names the usual baselines
         self._path_rules = PathClassifier([*load_rules("paths"), baseline], extra=policy.paths)
         self._baseline = PathClassifier([baseline])
-        self._content: tuple[Analyser, ...] = CONTENT_ANALYSERS
+        self._content: tuple[OnDemand, ...] = CONTENT_ANALYSERS
         self._scanner = policy_scanner(policy)  # redacts every finding, even when it does not report secrets
         self._always: tuple[Analyser, ...] = (analyse_hidden_text, *((self._scanner,) if secrets else ()))
 
@@ -58,20 +58,53 @@ class Classifier:
         return self._scanner
 
     def classify(self, changes: Iterable[FileChange], blobs: Blobs) -> list[Finding]:
-        """Every analyser's findings on each of ``changes``, with no secret value left in them.
+        """Every analyser's findings on each of ``changes``, with no secret value left in them."""
+        return self.classify_range([changes], blobs)
+
+    def classify_range(self, change_sets: Iterable[Iterable[FileChange]], blobs: Blobs) -> list[Finding]:
+        """The findings of every commit's changes, in order, each batch analyser run once for all.
+
+        A change a batch analyser handles (a workflow, audited by zizmor) waits until every
+        commit has been read; then each batch analyser runs once over all the changes it
+        handles, and those changes are classified with what it returns. The other changes are
+        classified as they come, so a range holds in memory only the changes that wait, and a
+        range with none starts no process and imports no batch analyser.
 
         Path rules say only the path (shown as such anyway) and a rule's description: they skip
         the redaction, whose scan of their wording ("tokens and secrets") would wake
         detect-secrets on every workflow edit. The content analysers quote the file."""
-        findings: list[Finding] = []
-        for change in changes:
-            ignored = self._ignore is not None and all(self._ignore.matches(p) for p in change.paths)
-            path_rules = self._baseline if ignored else self._path_rules
-            analysers: Sequence[Analyser] = self._always if ignored else (*self._content, *self._always)
-            findings.extend(path_rules(change, blobs))
-            quoting = [finding for analyser in analysers for finding in analyser(change, blobs)]
-            findings += redact_secrets(quoting, change, self._scanner)
-        return findings
+        slots: list[list[Finding]] = []
+        waiting: list[tuple[int, FileChange]] = []
+        for changes in change_sets:
+            for change in changes:
+                if not self._ignored(change) and any(e.batch and e.handles(change.path) for e in self._content):
+                    waiting.append((len(slots), change))
+                    slots.append([])
+                else:
+                    slots.append(self._classify(change, blobs, self._content))
+        if waiting:
+            content = self._prepared([change for _, change in waiting], blobs)
+            for slot, change in waiting:
+                slots[slot] = self._classify(change, blobs, content)
+        return [finding for slot in slots for finding in slot]
+
+    def _ignored(self, change: FileChange) -> bool:
+        return self._ignore is not None and all(self._ignore.matches(p) for p in change.paths)
+
+    def _prepared(self, changes: Sequence[FileChange], blobs: Blobs) -> tuple[Analyser, ...]:
+        """The content analysers, each batch one run over the ``changes`` it handles."""
+        return tuple(
+            entry.batch()([c for c in changes if entry.handles(c.path)], blobs) if entry.batch else entry
+            for entry in self._content
+        )
+
+    def _classify(self, change: FileChange, blobs: Blobs, content: Sequence[Analyser]) -> list[Finding]:
+        ignored = self._ignored(change)
+        path_rules = self._baseline if ignored else self._path_rules
+        analysers: Sequence[Analyser] = self._always if ignored else (*content, *self._always)
+        found = list(path_rules(change, blobs))
+        quoting = [finding for analyser in analysers for finding in analyser(change, blobs)]
+        return found + redact_secrets(quoting, change, self._scanner)
 
 
 def redact_secrets(findings: Sequence[Finding], change: FileChange, scanner: SecretScanner) -> list[Finding]:

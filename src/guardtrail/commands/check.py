@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,7 +23,7 @@ from guardtrail.decide.signatures import SignatureVerifier
 from guardtrail.decide.statements import check_statements, net_digests, policy_id
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Range, Repository
-from guardtrail.model import Category, Finding
+from guardtrail.model import Category, Commit, FileChange, Finding
 from guardtrail.terminal import ProgressCallback
 
 
@@ -74,6 +74,17 @@ def policy_revision(repo: Repository, span: Range, base: str | None, policy_ref:
     return repo.resolve(ref) if ref is not None else span.base
 
 
+def _changes_of_each(
+    repo: Repository, commits: Sequence[Commit], progress: ProgressCallback | None
+) -> Iterator[list[FileChange]]:
+    """Each commit's changes in turn; ``progress`` hears of a commit when the classifier asks
+    for the next one, that is, once it has classified this one (workflows wait for the end)."""
+    for done, commit in enumerate(commits, start=1):
+        yield repo.changes(commit.sha)
+        if progress is not None:
+            progress(done, len(commits))
+
+
 def check_range(
     repo: Repository,
     span: Range,
@@ -94,13 +105,14 @@ def check_range(
     classifier = Classifier(policy)
     redactor = Redactor(classifier.scanner)
     surfaces = SurfaceScanner(classifier.scanner, clean=redactor.clean)
-    findings: list[Finding] = []
-    for done, commit in enumerate(commits, start=1):
-        changes = repo.changes(commit.sha)
-        findings += classifier.classify(changes, repo)
-        findings += surfaces.commit(commit) + surfaces.paths(changes)
-        if progress is not None:
-            progress(done, len(commits))
+    named: list[Finding] = []  # what the commits say besides their files' content
+
+    def each_scanned() -> Iterator[list[FileChange]]:
+        for commit, changes in zip(commits, _changes_of_each(repo, commits, progress), strict=True):
+            named.extend(surfaces.commit(commit) + surfaces.paths(changes))
+            yield changes
+
+    findings = classifier.classify_range(each_scanned(), repo) + named
     if extra is not None:
         findings += extra(surfaces)
     detector = AuthorshipDetector(policy)

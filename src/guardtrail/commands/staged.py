@@ -14,6 +14,9 @@ is still read from the working tree, so a file passed is never skipped.
 
 Client hooks are advice: ``git commit --no-verify`` skips them; the CI check or the server hook
 enforces. Kept fast: one index diff, no history walk, detect-secrets only via the classifier.
+A staged workflow or action is audited by zizmor (one process, about a tenth of a second), so an
+assistant hears of a risky workflow before it commits; a change without one starts no process
+and does not import the module that runs it (``benchmarks/zizmor_cost.py``).
 """
 
 from __future__ import annotations

@@ -163,7 +163,7 @@ print(sorted(m.rsplit(".", 1)[-1] for m in sys.modules if m.startswith("guardtra
     ("path", "imported"),
     [
         ("src/app.py", ["dispatch"]),
-        (".github/workflows/ci.yml", ["_common", "dispatch", "workflows"]),
+        (".github/workflows/ci.yml", ["_common", "dispatch", "workflows", "zizmor"]),
     ],
 )
 def test_a_change_imports_only_the_analysers_that_handle_its_path(path: str, imported: list[str]) -> None:

@@ -4,8 +4,10 @@ Each analyser handles a few kinds of path (``dispatch`` says which, without impo
 reads blobs only for files it handles. ``CONTENT_ANALYSERS`` is the explicit registry the
 classification pipeline runs: each entry imports its analyser the first time a change's path is
 one it handles, so a hook scanning ordinary source files never loads the YAML, TOML and package
-parsers. ``ANALYSERS`` gives the analysers themselves (importing them all); ``RULES`` gives every
-rule id they emit a one-line description (for reports, SARIF rule metadata and docs).
+parsers. An entry with a ``batch`` form (the workflow audits, which start zizmor) is run by the
+classifier once over every change of a check it handles, not once per change. ``ANALYSERS``
+gives the analysers themselves (importing them all); ``RULES`` gives every rule id they emit a
+one-line description (for reports, SARIF rule metadata and docs).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from guardtrail.classify.analysers import dispatch
-from guardtrail.classify.base import Analyser, Blobs
+from guardtrail.classify.base import Analyser, BatchAnalyser, Blobs
 from guardtrail.model import FileChange, Finding
 
 
@@ -24,6 +26,8 @@ class OnDemand(NamedTuple):
     handles: Callable[[str], bool]
     """Whether the analyser could do anything for a change at this path (cheap, import-free)."""
     load: Callable[[], Analyser]
+    batch: Callable[[], BatchAnalyser] | None = None
+    """The analyser's form for all the changes of a run at once, when it has one."""
 
     def __call__(self, change: FileChange, blobs: Blobs) -> Iterable[Finding]:
         if not self.handles(change.path):
@@ -41,6 +45,12 @@ def _workflow() -> Analyser:
     from guardtrail.classify.analysers.workflows import analyse_workflow
 
     return analyse_workflow
+
+
+def _workflow_batch() -> BatchAnalyser:
+    from guardtrail.classify.analysers.workflows import audit_workflows
+
+    return audit_workflows
 
 
 def _ci_file() -> Analyser:
@@ -63,7 +73,7 @@ def _agent_config() -> Analyser:
 
 CONTENT_ANALYSERS: tuple[OnDemand, ...] = (
     OnDemand(dispatch.handles_dependencies, _dependencies),
-    OnDemand(dispatch.handles_workflow, _workflow),
+    OnDemand(dispatch.handles_workflow, _workflow, _workflow_batch),
     OnDemand(dispatch.handles_ci_file, _ci_file),
     OnDemand(dispatch.handles_auth, _auth),
     OnDemand(dispatch.handles_agent_config, _agent_config),
@@ -91,14 +101,9 @@ RULES: dict[str, str] = {
     "dependency.install-script": "Code runs when the dependencies are installed",
     "dependency.lockfile": "Summary of the packages a lockfile change adds, removes and updates",
     "dependency.malformed": "A dependency file cannot be parsed",
-    "workflow.pull-request-target": "New pull_request_target trigger: secrets meet untrusted pull requests",
-    "workflow.workflow-run": "New workflow_run trigger: secrets meet artifacts of untrusted runs",
-    "workflow.permissions": "The workflow token gets write access, or loses its explicit permissions",
     "workflow.secrets": "A step newly reads a repository secret",
-    "workflow.unpinned-action": "An action is used by tag or branch instead of a full commit SHA",
     "workflow.pipe-to-shell": "A step pipes a download into a shell",
-    "workflow.script-injection": "An attacker-controlled event field is expanded into a script",
-    "workflow.malformed": "A workflow cannot be parsed",
+    "workflow.audit-failed": "zizmor could not audit a workflow or action (not installed, failed, or cannot parse it)",
     "docker.base-image": "A Dockerfile's base image changed (and whether it is pinned by digest)",
     "docker.remote-download": "A Dockerfile fetches a remote file at build time",
     "docker.pipe-to-shell": "A Dockerfile pipes a download into a shell",
@@ -117,6 +122,7 @@ RULES: dict[str, str] = {
     "agent.instruction-command": "Instructions tell the assistant to pipe a download into a shell",
     "agent.malformed": "An assistant settings file cannot be parsed",
 }
-"""Every rule id the analysers emit, with a one-line description."""
+"""Every rule id the analysers emit, with a one-line description. zizmor's findings are
+``workflow.<audit id>``, each described by zizmor's documentation, linked in its details."""
 
 __all__ = ["ANALYSERS", "CONTENT_ANALYSERS", "RULES", "OnDemand"]

@@ -1,195 +1,157 @@
-"""GitHub Actions workflows and actions: triggers, token permissions, secrets, third-party code.
+"""GitHub Actions workflows and actions: zizmor's audits, the secrets a step reads, piped installers.
 
-Structure (triggers, permissions, ``run:`` scripts) is compared on the parsed YAML, so
-comments and formatting never count; line checks look only at lines the change introduced.
+zizmor is the one source of the GitHub Actions audits (unpinned actions, template injection,
+permissions, dangerous triggers, cache poisoning, ...): each of its findings becomes
+``workflow.<audit>`` with its severity, confidence, line and documentation link. This module
+adds what zizmor does not do: the inventory of repository secrets a step newly reads, and
+downloads piped into a shell.
+
+Once per check: :func:`audit_workflows` takes every workflow and action change of a whole range
+(the classifier collects them) and runs one zizmor process over both sides of all of them;
+the analyser it returns reports each change from that one run. :func:`analyse_workflow` is the
+same for a single change.
+
+Diff-aware: a finding is news when the old side of the file did not have it. The two sides'
+findings are matched first by what they flag (audit, severity, annotation and the exact text),
+so a step that merely moved is not news; then findings about a whole step, job or key are
+matched by where they stand, so editing a job does not re-report its old risks. A new file,
+and one whose old side zizmor could not read, has no old findings: everything is news.
+
+Fail closed: a file zizmor could not audit (not installed, crashed, timed out, cannot parse it)
+is reported as ``workflow.audit-failed``, naming the reason; like every workflow finding it
+blocks a gated commit.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from dataclasses import replace
 
+from guardtrail.classify.analysers import zizmor
 from guardtrail.classify.analysers._common import (
     PIPE_TO_SHELL,
-    Malformed,
     Reporter,
     Sides,
+    basename,
     has_new_text,
     introduced_lines,
-    key_line,
-    line_of,
-    parse_old,
-    parse_yaml,
     read_sides,
-    word_line,
 )
 from guardtrail.classify.analysers.dispatch import handles_workflow
-from guardtrail.classify.base import Blobs
-from guardtrail.model import Category, FileChange, Finding, Severity
+from guardtrail.classify.base import Analyser, Blobs
+from guardtrail.model import Category, Confidence, FileChange, Finding, Severity
 
-DANGEROUS_TRIGGERS = {
-    "pull_request_target": "workflow.pull-request-target",
-    "workflow_run": "workflow.workflow-run",
-}
-"""Triggers that run with the base repository's secrets on code or data an outsider controls."""
+DOCS = "https://docs.zizmor.sh/audits/#"
+"""Where each zizmor audit is documented, by its id."""
 
-_USES = re.compile(r"""^\s*(?:-\s*)?uses:\s*["']?([^\s"'#]+)""")
-_SHA = re.compile(r"@[0-9a-f]{40}$")
-_SECRET = re.compile(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)|\bsecrets:\s*inherit\b")
-_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
-_UNTRUSTED = re.compile(
-    r"\bgithub\.head_ref\b|\bgithub\.event\.[\w.*\[\]'\"-]*?"
-    r"(?:title|body|message|ref|label|name|email|head_branch|default_branch|page_name|text|description)\b"
-)
-"""Event fields an outsider writes (titles, bodies, branch names, commit messages)."""
-_MISSING = object()
+_SEVERITY = {"high": Severity.ERROR, "medium": Severity.WARNING}
+"""zizmor's high and medium; low, informational and unknown are notes."""
+_CONFIDENCE = {"high": Confidence.HIGH, "medium": Confidence.MEDIUM}
+"""zizmor's high and medium; low and unknown are low."""
+_SECRET = re.compile(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)|\bsecrets\[\s*['\"]([A-Za-z_][A-Za-z0-9_]*)['\"]\s*\]")
+
+
+def audit_workflows(changes: Sequence[FileChange], blobs: Blobs) -> Analyser:
+    """Audit both sides of every workflow and action among ``changes`` in one zizmor run, and
+    return the analyser that reports each change from it."""
+    inputs: dict[str, zizmor.Input] = {}
+    for change in changes:
+        if not handles_workflow(change.path) or not has_new_text(change) or change.new_id is None:
+            continue
+        for key, blob_id in ((_key(change.path, change.new_id), change.new_id), (_old_key(change), change.old_id)):
+            if key is not None and blob_id is not None and key not in inputs:
+                inputs[key] = zizmor.Input(key, blobs.blob(blob_id), action=key.startswith("action:"))
+    return functools.partial(_report, zizmor.audit(list(inputs.values())))
 
 
 def analyse_workflow(change: FileChange, blobs: Blobs) -> Iterator[Finding]:
-    """Findings for a changed GitHub workflow or action definition; nothing for other files."""
-    if not handles_workflow(change.path) or not has_new_text(change):
+    """Findings for one changed workflow or action (one zizmor run); nothing for other files."""
+    yield from audit_workflows([change], blobs)(change, blobs)
+
+
+def _key(path: str, blob_id: str) -> str:
+    """An input's name: its kind and blob, so a file version the range touches twice is audited once."""
+    return f"{'action' if basename(path) in ('action.yml', 'action.yaml') else 'workflow'}:{blob_id}"
+
+
+def _old_key(change: FileChange) -> str | None:
+    """The old side's input, when it was a workflow or action too (a file renamed into
+    ``.github/workflows/`` is a new workflow)."""
+    old_path = change.old_path or change.path
+    return _key(old_path, change.old_id) if change.old_id is not None and handles_workflow(old_path) else None
+
+
+def _report(audit: zizmor.Audit, change: FileChange, blobs: Blobs) -> Iterator[Finding]:
+    """One change's findings from ``audit``: zizmor's news, or why it was not audited, then the inventory."""
+    if not handles_workflow(change.path) or change.new_id is None:
         return
     report = Reporter(change, Category.BUILD_LOGIC)
-    sides = read_sides(change, blobs)
-    try:
-        new = _mapping(parse_yaml(sides.new))
-    except Malformed as error:
-        yield report.malformed("workflow", error)
-        return
-    old = _mapping(parse_old(parse_yaml, sides.old, {}))
-    yield from _triggers(report, old, new, sides.new)
-    yield from _permissions(report, old, new, sides.new)
-    yield from _injections(report, old, new, sides.new)
-    yield from _lines(report, change, sides)
+    new_key = _key(change.path, change.new_id)
+    if change.binary or new_key not in audit.findings:
+        reason = "binary content" if change.binary else audit.failed.get(new_key, "zizmor was not run on it")
+        yield report(
+            "workflow.audit-failed",
+            f"{basename(change.path)} was not audited: {reason}",
+            None,
+            Severity.ERROR,
+            details=("Fix the file (or the zizmor install) and run the check again; until then review it by hand.",),
+        )
+    else:
+        old_key = _old_key(change)
+        old = audit.findings.get(old_key, ()) if old_key is not None else ()
+        yield from (_finding(report, result) for result in news(audit.findings[new_key], old))
+    if not change.binary:
+        yield from _inventory(report, change, read_sides(change, blobs))
 
 
-def _mapping(document: Any) -> dict[Any, Any]:
-    if document is None:
-        return {}
-    if not isinstance(document, dict):
-        raise Malformed("a workflow must be a mapping")
-    return document
+def news(new: Sequence[zizmor.Result], old: Sequence[zizmor.Result]) -> list[zizmor.Result]:
+    """The findings of ``new`` that ``old`` did not have (see the module docstring)."""
+    left = list(old)
+    unmatched = [result for result in new if not _take(left, result, _by_text)]
+    return [result for result in unmatched if result.fragment is not None or not _take(left, result, _by_place)]
 
 
-def triggers(document: dict[Any, Any]) -> set[str]:
-    """The event names a workflow runs on (YAML 1.1 reads a bare ``on`` key as True)."""
-    on = document.get("on", document.get(True))
-    if isinstance(on, str):
-        return {on}
-    if isinstance(on, list | dict):
-        return {str(event) for event in on}
-    return set()
+def _by_text(result: zizmor.Result) -> Hashable:
+    return (result.audit, result.severity, result.annotation, " ".join((result.fragment or result.feature).split()))
 
 
-def _triggers(report: Reporter, old: dict[Any, Any], new: dict[Any, Any], text: str) -> Iterator[Finding]:
-    for event in sorted(triggers(new) - triggers(old)):
-        if event in DANGEROUS_TRIGGERS:
-            message = f"new {event} trigger: runs with repository secrets on untrusted input"
-            yield report(DANGEROUS_TRIGGERS[event], message, word_line(text, event), Severity.ERROR)
+def _by_place(result: zizmor.Result) -> Hashable:
+    return (result.audit, result.severity, result.annotation, result.route)
 
 
-def _holders(document: dict[Any, Any]) -> dict[str, Any]:
-    """Where a ``permissions`` block can stand: the workflow and each job."""
-    found: dict[str, Any] = {"workflow": document.get("permissions", _MISSING)}
-    jobs = document.get("jobs")
-    for name, job in jobs.items() if isinstance(jobs, dict) else ():
-        found[f"job {name}"] = job.get("permissions", _MISSING) if isinstance(job, dict) else _MISSING
-    return found
+def _take(left: list[zizmor.Result], result: zizmor.Result, key: Callable[[zizmor.Result], Hashable]) -> bool:
+    """Remove from ``left`` the first finding that matches ``result`` by ``key``; whether there was one."""
+    wanted = key(result)
+    for index, candidate in enumerate(left):
+        if key(candidate) == wanted:
+            del left[index]
+            return True
+    return False
 
 
-def _writes(permissions: Any) -> set[str]:
-    """The scopes a permissions value grants write access to (``*`` for write-all)."""
-    if permissions == "write-all":
-        return {"*"}
-    if isinstance(permissions, dict):
-        return {str(scope) for scope, level in permissions.items() if level == "write"}
-    return set()
+def _finding(report: Reporter, result: zizmor.Result) -> Finding:
+    what = f" ({result.fragment})" if result.fragment and len(result.fragment) <= 100 else ""
+    details = [f"line {note.line}: {note.annotation}" for note in result.related if note.line != result.line]
+    details.append(f"zizmor {result.audit}: severity {result.severity}, confidence {result.confidence}")
+    details.append(DOCS + result.audit)
+    finding = report(
+        f"workflow.{result.audit}",
+        f"{result.description}: {result.annotation}{what}",
+        result.line,
+        _SEVERITY.get(result.severity, Severity.NOTE),
+        details,
+    )
+    return replace(finding, confidence=_CONFIDENCE.get(result.confidence, Confidence.LOW))
 
 
-def _permissions(report: Reporter, old: dict[Any, Any], new: dict[Any, Any], text: str) -> Iterator[Finding]:
-    before = _holders(old)
-    for holder, value in _holders(new).items():
-        start = _holder_line(text, holder)
-        previous = before.get(holder, _MISSING)
-        if value is _MISSING:
-            if previous is not _MISSING:
-                message = f"permissions block removed from {holder}: the token gets the repository default"
-                yield report("workflow.permissions", message, None)
-            continue
-        old_writes = _writes(previous)
-        if "*" in old_writes:
-            continue
-        for scope in sorted(_writes(value) - old_writes):
-            if scope == "*":
-                line = line_of(text, r"permissions:\s*write-all", start=start)
-                yield report("workflow.permissions", f"{holder} gets permissions: write-all", line, Severity.ERROR)
-            else:
-                line = key_line(text, scope, start=start)
-                yield report("workflow.permissions", f"{holder} gets {scope}: write", line, Severity.ERROR)
-
-
-def _holder_line(text: str, holder: str) -> int:
-    """Where a job starts (its key under ``jobs:``), or 1 for the workflow itself."""
-    if holder == "workflow":
-        return 1
-    jobs = key_line(text, "jobs") or 1
-    return key_line(text, holder.removeprefix("job "), start=jobs) or jobs
-
-
-def _scripts(document: dict[Any, Any]) -> Iterator[str]:
-    """Every ``run:`` script and ``actions/github-script`` script of a workflow or composite action."""
-    jobs = document.get("jobs")
-    step_lists = [job.get("steps") for job in jobs.values() if isinstance(job, dict)] if isinstance(jobs, dict) else []
-    runs = document.get("runs")
-    if isinstance(runs, dict):
-        step_lists.append(runs.get("steps"))
-    for steps in step_lists:
-        for step in steps if isinstance(steps, list) else ():
-            if not isinstance(step, dict):
-                continue
-            if isinstance(step.get("run"), str):
-                yield step["run"]
-            with_ = step.get("with")
-            if str(step.get("uses", "")).startswith("actions/github-script") and isinstance(with_, dict):
-                yield str(with_.get("script", ""))
-
-
-def _untrusted_expressions(document: dict[Any, Any]) -> list[str]:
-    found = (m.group(0) for script in _scripts(document) for m in _EXPRESSION.finditer(script))
-    return list(dict.fromkeys(expr for expr in found if _UNTRUSTED.search(expr)))
-
-
-def _injections(report: Reporter, old: dict[Any, Any], new: dict[Any, Any], text: str) -> Iterator[Finding]:
-    before = set(_untrusted_expressions(old))
-    for expression in _untrusted_expressions(new):
-        if expression not in before:
-            message = f"{expression} is expanded into a script: an attacker-controlled value can run code"
-            line = line_of(text, re.escape(expression))
-            yield report("workflow.script-injection", message, line, Severity.ERROR)
-
-
-def _lines(report: Reporter, change: FileChange, sides: Sides) -> Iterator[Finding]:
+def _inventory(report: Reporter, change: FileChange, sides: Sides) -> Iterator[Finding]:
+    """What zizmor does not report: each repository secret a new line reads, and piped installers."""
     for added in introduced_lines(change, sides.old):
-        uses = _USES.match(added.text)
-        if uses and not _pinned(uses.group(1)):
-            reference = uses.group(1)
-            severity = Severity.NOTE if reference.startswith(("actions/", "github/")) else Severity.WARNING
-            message = f"{reference} is not pinned to a full commit SHA"
-            yield report("workflow.unpinned-action", message, added.number, severity)
         for secret in _SECRET.finditer(added.text):
-            name = secret.group(1)
-            message = f"uses secret {name}" if name else "passes every secret to the called workflow"
-            yield report(
-                "workflow.secrets", message, added.number, Severity.NOTE if name == "GITHUB_TOKEN" else Severity.WARNING
-            )
+            name = secret.group(1) or secret.group(2)
+            severity = Severity.NOTE if name == "GITHUB_TOKEN" else Severity.WARNING
+            yield report("workflow.secrets", f"uses secret {name}", added.number, severity)
         if PIPE_TO_SHELL.search(added.text):
             yield report("workflow.pipe-to-shell", "downloads a script and pipes it into a shell", added.number)
-
-
-def _pinned(reference: str) -> bool:
-    if reference.startswith("./"):
-        return True
-    if reference.startswith("docker://"):
-        return "@sha256:" in reference
-    return bool(_SHA.search(reference))
