@@ -2,6 +2,7 @@
 
     python benchmarks/check_speed.py                     # builds a 1,000-commit repository
     python benchmarks/check_speed.py --real PATH         # also: the last 500 commits of PATH
+    python benchmarks/check_speed.py --compare OLD       # also: the check of another checkout's src
 
 Both tools run in the same process tree, the same number of times, alternately, so a noisy
 machine slows both alike; the script prints medians and the ratio check / git log -p.
@@ -10,6 +11,7 @@ machine slows both alike; the script prints medians and the ratio check / git lo
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
@@ -54,28 +56,34 @@ def build_repository(path: Path, commits: int, seed: int = 7) -> None:
     subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=path, check=True)
 
 
-def _time(cmd: list[str], cwd: Path) -> float:
+def _time(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     return time.perf_counter() - start
 
 
-def compare(repo: Path, base: str, runs: int, label: str) -> None:
+def compare(repo: Path, base: str, runs: int, label: str, older: Path | None = None) -> None:
     count = subprocess.run(
         ["git", "rev-list", "--count", f"{base}..HEAD"], cwd=repo, capture_output=True, text=True, check=True
     ).stdout.strip()
-    check = [sys.executable, "-m", "guardtrail", "check", "--base", base, "--format", "json"]
+    script = Path(sys.executable).with_name("guardtrail")  # not -m: the repository's own files would shadow modules
+    check = [str(script), "check", "--base", base, "--format", "json"]
     floor = ["git", "log", "-p", "--no-color", f"{base}..HEAD"]
-    times: dict[str, list[float]] = {"check": [], "git log -p": []}
+    envs = {"check": None, "git log -p": None}
+    if older is not None:
+        envs[f"check of {older}"] = {**os.environ, "PYTHONPATH": str(older.resolve() / "src")}
+    times: dict[str, list[float]] = {name: [] for name in envs}
     for _ in range(runs):
-        times["check"].append(_time(check, repo))
-        times["git log -p"].append(_time(floor, repo))
-    check_median = statistics.median(times["check"])
-    floor_median = statistics.median(times["git log -p"])
+        for name, env in envs.items():
+            times[name].append(_time(floor if name == "git log -p" else check, repo, env))
+    medians = {name: statistics.median(values) for name, values in times.items()}
     print(f"{label}: {count} commits, {runs} runs each")
-    print(f"  guardtrail check  median {check_median * 1000:8.0f} ms")
-    print(f"  git log -p        median {floor_median * 1000:8.0f} ms")
-    print(f"  ratio check / git log -p: {check_median / floor_median:.1f}x")
+    for name, median in medians.items():
+        print(
+            f"  {name:<18} median {median * 1000:8.0f} ms   ratio to git log -p {median / medians['git log -p']:.1f}x"
+        )
+    if older is not None:
+        print(f"  ratio check / check of {older}: {medians['check'] / medians[f'check of {older}']:.2f}")
 
 
 def main() -> int:
@@ -83,13 +91,15 @@ def main() -> int:
     parser.add_argument("--commits", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--real", type=Path, help="a real repository: check its last 500 commits")
+    parser.add_argument("--compare", type=Path, help="also time the check of this checkout (its src/), alternately")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gt-bench-") as tmp:
         synthetic = Path(tmp) / "synthetic"
         build_repository(synthetic, args.commits)
-        compare(synthetic, f"HEAD~{args.commits - 1}", args.runs, f"synthetic ({args.commits} commits built)")
+        label = f"synthetic ({args.commits} commits built)"
+        compare(synthetic, f"HEAD~{args.commits - 1}", args.runs, label, args.compare)
         if args.commits > 500:
-            compare(synthetic, "HEAD~500", args.runs, "synthetic, last 500 commits")
+            compare(synthetic, "HEAD~500", args.runs, "synthetic, last 500 commits", args.compare)
     if args.real:
         total = int(
             subprocess.run(
@@ -97,7 +107,7 @@ def main() -> int:
             ).stdout
         )
         base = f"HEAD~{min(500, total - 1)}"
-        compare(args.real, base, args.runs, f"{args.real} (last {min(500, total - 1)} commits)")
+        compare(args.real, base, args.runs, f"{args.real} (last {min(500, total - 1)} commits)", args.compare)
     return 0
 
 

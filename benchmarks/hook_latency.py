@@ -1,9 +1,11 @@
 """Whole-process latency of the pre-commit stage on a one-file change, against detect-secrets-hook.
 
-Two changes are timed: a plain edit, which wakes none of detect-secrets' plugins (so guardtrail
-never imports detect-secrets), and one that assigns a secret-looking value, which does (both
-tools then report it). For each, the script builds a real repository, stages the file, then
-alternates ``guardtrail staged`` and ``detect-secrets-hook FILE`` as subprocesses (each as a
+Three changes are timed: a plain edit, which wakes none of detect-secrets' plugins (so guardtrail
+never imports detect-secrets), one that assigns a secret-looking value, which does (both
+tools then report it), and a comment that names an assistant, which passes the injection
+analyser's keyword prefilter (so its passages and rules run). For each, the script builds a
+real repository, stages the file, then alternates ``guardtrail staged`` and
+``detect-secrets-hook FILE`` as subprocesses (each as a
 hook runs: a fresh interpreter) and reports the medians and their ratio. Both run with
 bytecode caching on (in a private ``PYTHONPYCACHEPREFIX``, warmed by the first run), as
 installed hooks do: with ``PYTHONDONTWRITEBYTECODE`` set, a source checkout would recompile
@@ -41,6 +43,7 @@ def _git(repo: Path, *args: str) -> None:
 CHANGES = {
     "plain edit": "def changed(x):\n    return x * 2\n\nNAME = 'value'\n",
     "edit waking a plugin": "def changed(x):\n    return x * 2\n\nPASSWORD = 'hunter2-Correct-Horse-7'\n",
+    "comment naming an assistant": "def changed(x):\n    # the AI assistant reads this cache\n    return x * 2\n",
 }
 """The new text of ``module_7.py`` in each timed change."""
 

@@ -121,7 +121,7 @@ def _drop_object(repo: GitRepo, revision: str) -> str:
         ("feature:.guardtrail.yml", ["scan", "--history"], "cannot read .guardtrail.yml at "),
         ("feature~1", ["check", "--base", "main"], "cannot read the commits of "),
         ("feature~1", ["scan", "--history"], "cannot read the history: object not found"),
-        ("feature:x.txt", ["check", "--base", "main"], "cannot read what commit "),
+        ("feature:x.txt", ["check", "--base", "main"], "cannot read what the commits change (git log): "),
     ],
     ids=["policy-at-base", "policy-at-head", "commit-in-range", "commit-in-history", "changed-file"],
 )

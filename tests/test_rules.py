@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from guardtrail.classify.injection import ASK_PREFIX, rule_match
 from guardtrail.classify.paths import PathClassifier
 from guardtrail.model import Category
 from guardtrail.rules import Rule, load_rules
@@ -32,7 +33,23 @@ def test_assistant_rule_examples(rule: Rule, text: str, should_match: bool) -> N
     assert bool(rule.regex.search(text)) is should_match
 
 
-@pytest.mark.parametrize("name", ["paths", "assistants"])
+@pytest.mark.parametrize(("rule", "text", "should_match"), _examples("injection"), ids=_id)
+def test_injection_rule_examples(rule: Rule, text: str, should_match: bool) -> None:
+    assert (rule_match(rule, text) is not None) is should_match
+
+
+def test_injection_rules_say_their_part_and_what_they_ask() -> None:
+    """Every rule names its part of the bait; every match example of an address or override rule
+    holds one of its keywords (they are the analyser's prefilter); an ask reads as one."""
+    for rule in load_rules("injection"):
+        assert rule.field in {"address", "override", "conceal", "ask", "mention"}, rule.id
+        assert rule.category is Category.INJECTION and rule.keywords, rule.id
+        for text in rule.examples.match:
+            assert any(word in " ".join(text.lower().split()) for word in rule.keywords), (rule.id, text)
+        assert rule.description.startswith(ASK_PREFIX) is (rule.field == "ask"), rule.id
+
+
+@pytest.mark.parametrize("name", ["paths", "assistants", "injection"])
 def test_every_rule_has_examples_both_ways(name: str) -> None:
     for rule in load_rules(name):
         assert rule.examples.match and rule.examples.no_match, rule.id

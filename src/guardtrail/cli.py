@@ -1,12 +1,15 @@
 """Command-line interface: parse arguments, call a command, map the outcome to an exit code.
 
-Exit codes: 0 nothing blocks; 1 something blocks; 2 usage, repository or policy error.
+Exit codes: 0 nothing blocks; 1 something blocks; 2 usage, repository or policy error;
+130 interrupted (SIGINT), 143 terminated (SIGTERM): nothing reported, workers and git stopped.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -16,13 +19,15 @@ import click
 from click.decorators import FC
 
 from guardtrail import __version__
-from guardtrail.errors import GuardtrailError
+from guardtrail.errors import GuardtrailError, Stopped
 
 if TYPE_CHECKING:
     from guardtrail.decide.gate import Decision
     from guardtrail.terminal import Progress
 
 EXIT_PASS, EXIT_BLOCK, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+"""Interrupted (SIGINT, Ctrl-C): 130 as shells report it; SIGTERM exits 143 (:class:`Stopped`)."""
 FORMATS = ("text", "json", "sarif", "github")
 
 
@@ -371,8 +376,23 @@ def _shown(message: str) -> str:
         return message
 
 
+def _stop_on_sigterm(signal_number: int, _frame: object) -> None:
+    raise Stopped(signal_number)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit code instead of exiting, for tests."""
+    """Entry point; returns the exit code instead of exiting, for tests. SIGTERM stops the run
+    as Ctrl-C does, through every ``finally`` (the handler is this call's only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         result = cli.main(args=list(argv) if argv is not None else None, prog_name="guardtrail", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
@@ -381,9 +401,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return EXIT_ERROR
-    except click.exceptions.Abort:
-        click.echo("guardtrail: aborted", err=True)
-        return EXIT_ERROR
+    except click.exceptions.Abort as exc:
+        interrupted = isinstance(exc.__cause__, KeyboardInterrupt)
+        click.echo("guardtrail: interrupted: nothing was reported" if interrupted else "guardtrail: aborted", err=True)
+        return EXIT_INTERRUPTED if interrupted else EXIT_ERROR
+    except Stopped as exc:
+        click.echo("guardtrail: stopped by a signal: nothing was reported", err=True)
+        return exc.exit_code
     except GuardtrailError as exc:
         click.echo(f"guardtrail: error: {_shown(str(exc))}", err=True)
         return EXIT_ERROR

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -79,6 +80,32 @@ class Commit:
         return tuple(value for name, value in self.trailers if name.lower() == wanted)
 
 
+DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
+"""Files larger than this are not read as text (the policy's ``max_file_size`` changes it): the
+change names them as skipped instead. git is told the same limit (``core.bigFileThreshold``), so
+it never writes the patch of such a file either."""
+
+
+class Skipped(str, enum.Enum):
+    """Why a file's content was not read as text: every report names such a file, never silently."""
+
+    TOO_LARGE = "too-large"
+    BINARY = "binary"
+    LFS_POINTER = "lfs-pointer"
+
+    @property
+    def describe(self) -> str:
+        """The reason in a report's words."""
+        return _SKIPPED_WORDS[self]
+
+
+_SKIPPED_WORDS = {
+    Skipped.TOO_LARGE: "over the size limit, max_file_size in .guardtrail.yml",
+    Skipped.BINARY: "binary",
+    Skipped.LFS_POINTER: "Git LFS pointer: the file itself is stored outside the repository",
+}
+
+
 class AddedLine(NamedTuple):
     """One line a change adds: its number in the new file and its text (no newline).
 
@@ -105,7 +132,12 @@ class FileChange:
     new_id: str | None
     """Blob id after the change, or None when the file is deleted."""
     binary: bool = False
+    """Whether the new side (a deletion's old side) is binary by content; its blob ids stay, for
+    whatever reads binaries' bytes."""
     added: tuple[AddedLine, ...] = ()
+    skipped: Skipped | None = None
+    """Why the content was not read as text, when it was not (or, for an LFS pointer, why the
+    text read is not the file's)."""
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -113,6 +145,18 @@ class FileChange:
         if self.old_path and self.old_path != self.path:
             return (self.old_path, self.path)
         return (self.path,)
+
+
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def display_path(path: str) -> str:
+    """``path`` as reports show it: a byte that is not UTF-8 (kept by the readers as a surrogate
+    escape, so the path still names its file to git) written ``\\xNN``, so that every output,
+    JSON and SARIF included, stays valid UTF-8."""
+    if path.isascii() or _ESCAPED_BYTE.search(path) is None:
+        return path
+    return _ESCAPED_BYTE.sub(lambda byte: f"\\x{ord(byte.group()) - 0xDC00:02x}", path)
 
 
 @dataclass(frozen=True)
@@ -149,6 +193,11 @@ class Finding:
     """Extra lines for reviewers (what exactly changed), shown under the message."""
     confidence: Confidence | None = None
     """How sure the detector is, where it says (hidden text, injection bait, workflow audits)."""
+
+    def __post_init__(self) -> None:
+        """A path that is not UTF-8 is kept as every report shows it (:func:`display_path`)."""
+        if not self.path.isascii():
+            object.__setattr__(self, "path", display_path(self.path))
 
     def as_row(self) -> FindingRow:
         """The field values in order, for :meth:`from_row` in another process: a tuple pickles

@@ -7,6 +7,7 @@ test suite runs every example, so a rule cannot ship without proof it does what 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from guardtrail.model import Category
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when present: the rule files load in a few ms instead of 120."""
 
-RULE_FILES = ("paths", "assistants", "secrets")
+RULE_FILES = ("paths", "assistants", "secrets", "injection")
 """Every rule file under ``rules/``; the example test walks this list."""
 
 _KEYS = {
@@ -37,6 +38,7 @@ _KEYS = {
     "confidence",
     "allowlist",
     "examples",
+    "checksum",
 }
 
 
@@ -59,7 +61,9 @@ class Rule:
     pattern: str | None = None
     """A Python regex (assistant signals and secret rules)."""
     field: str | None = None
-    """For assistant signals: ``author``, ``committer``, ``trailer``, ``message`` or ``env``."""
+    """For assistant signals: ``author``, ``committer``, ``trailer``, ``message`` or ``env``; for
+    injection rules, the part of planted text they recognise (``address``, ``override``,
+    ``conceal``, ``ask`` or ``mention``)."""
     keywords: tuple[str, ...] = ()
     """Lower-case words one of which must occur in a line before ``pattern`` runs."""
     entropy: float | None = None
@@ -67,6 +71,12 @@ class Rule:
     allowlist: tuple[str, ...] = ()
     """Regexes; a match of ``pattern`` that also matches one of these is not reported."""
     examples: Examples = Examples()
+    checksum: str | None = None
+    """The name of a checksum the token carries (``crc32-base62``: GitHub's and npm's last six
+    characters): a value that passes it is reported with high confidence."""
+    fallback: bool = False
+    """From the ``fallback:`` section: a value another detector also finds (detect-secrets'
+    plugins included) is reported under that one's id."""
 
     @functools.cached_property
     def regex(self) -> re.Pattern[str]:
@@ -89,17 +99,31 @@ def rules_dir() -> Path:
 
 
 @functools.cache
-def load_rules(name: str) -> tuple[Rule, ...]:
-    """The rules of ``rules/<name>.yaml``, validated."""
+def _document(name: str) -> tuple[Path, Any]:
+    """``rules/<name>.yaml`` parsed (once: its rules and its lists are read apart)."""
     path = rules_dir() / f"{name}.yaml"
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        return path, yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise GuardtrailError(f"{path}: cannot read rules ({exc})") from exc
+
+
+@functools.cache
+def load_rules(name: str) -> tuple[Rule, ...]:
+    """The rules of ``rules/<name>.yaml``, validated."""
+    path, document = _document(name)
     entries = document.get("rules") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         raise GuardtrailError(f"{path}: expected a top-level 'rules:' list")
     rules = tuple(rule_from_mapping(entry, str(path)) for entry in entries)
+    if "providers" in document:
+        from guardtrail.rule_table import compile_providers  # it builds Rules: imported here, not above
+
+        rules += compile_providers(document["providers"], str(path))
+    fallback = document.get("fallback") or []
+    if not isinstance(fallback, list):
+        raise GuardtrailError(f"{path}: 'fallback' should be a list of rules")
+    rules += tuple(dataclasses.replace(rule_from_mapping(entry, str(path)), fallback=True) for entry in fallback)
     seen: set[str] = set()
     for rule in rules:
         if rule.id in seen:
@@ -147,8 +171,18 @@ def rule_from_mapping(entry: Any, source: str) -> Rule:
         entropy=entry.get("entropy"),
         confidence=str(entry.get("confidence", "high")),
         allowlist=_strings(entry.get("allowlist"), where),
+        checksum=entry.get("checksum"),
         examples=Examples(
             match=_strings(examples.get("match"), where),
             no_match=_strings(examples.get("no-match"), where),
         ),
     )
+
+
+@functools.cache
+def documented_examples(name: str) -> frozenset[str]:
+    """The ``documented-examples:`` of ``rules/<name>.yaml``: published sample values (the AWS
+    documentation keys, the jwt.io token) that look like secrets and grant nothing."""
+    path, document = _document(name)
+    values = document.get("documented-examples") if isinstance(document, dict) else None
+    return frozenset(_strings(values, f"{path}: documented-examples"))

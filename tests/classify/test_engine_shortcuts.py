@@ -201,9 +201,28 @@ def test_a_top_level_branch_is_told_from_one_inside_a_group_class_or_escape(patt
     ["a.py", "x/y.tar.gz", ".bashrc", "dir.d/file", "a.PY", "noext", "a.", "x/.hidden.yml", "c.d/e.tf", "e.x.ample"],
 )
 def test_the_file_type_asked_by_extension_is_the_one_detect_secrets_gives_the_path(path: str) -> None:
-    from detect_secrets.util.filetype import determine_file_type
+    from detect_secrets.util.filetype import FileType, determine_file_type
 
-    assert secret_engine._file_type(path) == determine_file_type(path)
+    expected = FileType.CONFIG if secret_engine.is_config_file(path) else determine_file_type(path)
+    assert secret_engine._file_type(path) == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "config"),
+    [
+        (".env", True),
+        ("web/.env.production", True),
+        ("docker/db.env", True),
+        ("etc/my.cnf", True),
+        ("home/.pypirc", True),
+        ("home/.bash_profile", True),
+        ("src/env.py", False),
+        ("environment.yml", False),
+        ("docs/.envelope", False),
+    ],
+)
+def test_env_files_and_dotfile_configs_are_read_as_config_files(path: str, config: bool) -> None:
+    assert secret_engine.is_config_file(path) is config
 
 
 def test_the_denylist_is_spelled_out_word_by_word_or_not_at_all() -> None:

@@ -75,8 +75,12 @@ def test_two_workers_report_exactly_what_one_process_reports(long_history: GitRe
             f"cannot read 'données/mod_{COMMITS - 1}.py' in commit ",
             "object {} is missing",
         ),
-        # a file only the last merge adds: the worker reading that merge fails
-        ("main:naïve/merged.env", "cannot read what commit", "cannot read header for ({})"),
+        # a file only the last merge adds: git's log of that merge, read by a worker, fails
+        (
+            "main:naïve/merged.env",
+            "cannot read what the commits change (git log): object ",
+            "object '{}' is not a blob",
+        ),
     ],
     ids=["log", "merge"],
 )

@@ -8,7 +8,7 @@ from guardtrail.classify.secrets import SecretScanner
 from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, all_commits, scan_history, scan_worktree
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Repository
-from guardtrail.model import Finding
+from guardtrail.model import Finding, Skipped
 from tests.gitrepo import GitRepo
 
 GITHUB_TOKEN = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"
@@ -67,7 +67,7 @@ def test_worktree_scan_reads_binaries_for_tokens_and_skips_oversized_files(
     scan = scan_worktree(repo.path, scanner=scanner)
 
     assert [(f.rule, f.path, f.line) for f in scan.findings] == [("secret.github-token", "blob.bin", None)]
-    assert scan.too_large == ["huge.txt"]
+    assert (scan.too_large, scan.skipped) == (["huge.txt"], (("blob.bin", Skipped.BINARY),))
 
 
 def test_worktree_scan_refuses_paths_outside_the_repository(repo: GitRepo) -> None:

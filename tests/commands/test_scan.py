@@ -197,7 +197,7 @@ def test_a_path_that_is_not_there_is_an_error_and_a_file_too_large_to_read_is_na
     code, report = scan(capsys, repo.path, str(repo.path / "big.txt"))
     assert (code, report["findings"]) == (0, [])
     assert report["notes"] == [
-        "not read, over 8 MiB: big.txt; scan --history reads every line commits add, whatever its size"
+        "not read, over 8 MiB: big.txt; scan --history reads every line commits add, up to max_file_size"
     ]
     code, report = scan(capsys, repo.path, "--history")
     assert (code, [f["path"] for f in report["findings"]]) == (1, ["big.txt"])

@@ -36,13 +36,11 @@ def guardtrail(
     return run(cwd, sys.executable, "-m", "guardtrail", *args, env=env, stdin=stdin)
 
 
-def bare_server(tmp_path: Path, *, hook: bool = True) -> Path:
-    """A bare repository at ``tmp_path/server.git``, with guardtrail's pre-receive hook unless
-    ``hook`` is false."""
+def pre_receive_server(folder: Path) -> Path:
+    """A bare repository ``folder/server.git`` that runs guardtrail's shipped pre-receive hook."""
     import shutil
 
-    bare = tmp_path / "server.git"
-    assert git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare)).returncode == 0
-    if hook:
-        shutil.copy(REPO_ROOT / "hooks" / "pre-receive", bare / "hooks" / "pre-receive")
+    bare = folder / "server.git"
+    assert git(folder, "init", "-q", "--bare", "-b", "main", str(bare)).returncode == 0
+    shutil.copy(REPO_ROOT / "hooks" / "pre-receive", bare / "hooks" / "pre-receive")
     return bare

@@ -7,17 +7,13 @@ import sys
 from pathlib import Path
 
 from tests.gitrepo import CLAUDE, CLAUDE_TRAILER, make_project
-from tests.hooks.helpers import REPO_ROOT, bare_server, git, hook_env
-
-
-def _server(tmp_path: Path) -> Path:
-    return bare_server(tmp_path)
+from tests.hooks.helpers import REPO_ROOT, git, hook_env, pre_receive_server
 
 
 def test_assistant_workflow_change_is_rejected_until_a_signed_approval(tmp_path: Path) -> None:
     project = make_project(tmp_path)
     repo = project.repo
-    server = _server(tmp_path)
+    server = pre_receive_server(tmp_path)
     git(repo.path, "remote", "add", "origin", str(server))
     assert git(repo.path, "push", "-q", "origin", "main").returncode == 0
     repo.write(".github/workflows/ci.yml", "on: push\njobs: {}\n# faster\n")
@@ -44,7 +40,7 @@ def test_assistant_workflow_change_is_rejected_until_a_signed_approval(tmp_path:
 def test_deleting_a_branch_is_allowed_and_a_broken_policy_rejects(tmp_path: Path) -> None:
     project = make_project(tmp_path)
     repo = project.repo
-    server = _server(tmp_path)
+    server = pre_receive_server(tmp_path)
     git(repo.path, "remote", "add", "origin", str(server))
     assert git(repo.path, "push", "-q", "origin", "main", "feature").returncode == 0
 

@@ -8,12 +8,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.gitrepo import GitRepo, assert_hidden, make_project
-from tests.hooks.helpers import GITHUB_TOKEN, bare_server, git, guardtrail
+from tests.hooks.helpers import GITHUB_TOKEN, git, guardtrail, pre_receive_server
+
+
+def _plain_server(tmp_path: Path) -> Path:
+    """A bare repository without guardtrail's hook: what the client hooks push to."""
+    bare = tmp_path / "plain.git"
+    assert git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare)).returncode == 0
+    return bare
 
 
 def test_a_pushed_annotated_tag_with_a_token_in_its_message_is_rejected(tmp_path: Path) -> None:
     repo = make_project(tmp_path).repo
-    server = bare_server(tmp_path)
+    server = pre_receive_server(tmp_path)
     git(repo.path, "remote", "add", "origin", str(server))
     assert git(repo.path, "push", "-q", "origin", "main").returncode == 0
     repo.git("tag", "-a", "v1.0", "main", "-m", f"Release 1.0\n\ndeploy token {GITHUB_TOKEN}")
@@ -37,7 +44,7 @@ def test_a_pushed_annotated_tag_with_a_token_in_its_message_is_rejected(tmp_path
 
 def test_a_pushed_ref_named_with_a_token_is_rejected_and_its_name_redacted(tmp_path: Path) -> None:
     repo = make_project(tmp_path).repo
-    server = bare_server(tmp_path)
+    server = pre_receive_server(tmp_path)
     git(repo.path, "remote", "add", "origin", str(server))
     assert git(repo.path, "push", "-q", "origin", "main").returncode == 0
 
@@ -52,7 +59,7 @@ def test_a_pushed_ref_named_with_a_token_is_rejected_and_its_name_redacted(tmp_p
 
 def test_pre_push_blocks_a_token_in_a_commit_subject(tmp_path: Path) -> None:
     repo = make_project(tmp_path).repo
-    server = bare_server(tmp_path, hook=False)
+    server = _plain_server(tmp_path)
     git(repo.path, "remote", "add", "origin", str(server))
     assert git(repo.path, "push", "-q", "origin", "main").returncode == 0
     assert guardtrail(repo.path, "install", "--hook-type", "pre-push").returncode == 0
@@ -103,7 +110,7 @@ def test_a_malformed_approval_quoting_a_token_is_rejected_with_the_token_hidden(
 
 def test_pre_push_blocks_an_annotated_tag_with_a_token_in_its_message(tmp_path: Path) -> None:
     repo = make_project(tmp_path).repo
-    server = bare_server(tmp_path, hook=False)
+    server = _plain_server(tmp_path)
     git(repo.path, "remote", "add", "origin", str(server))
     assert git(repo.path, "push", "-q", "origin", "main", "feature").returncode == 0
     assert guardtrail(repo.path, "install", "--hook-type", "pre-push").returncode == 0

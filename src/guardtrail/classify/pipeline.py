@@ -8,6 +8,7 @@ from dataclasses import replace
 from guardtrail.classify.analysers import CONTENT_ANALYSERS, OnDemand  # each analyser imports on first use
 from guardtrail.classify.base import Analyser, Blobs
 from guardtrail.classify.hidden import analyse_hidden_text
+from guardtrail.classify.injection import analyse_injection
 from guardtrail.classify.paths import PathClassifier, compile_globs, literal_glob
 from guardtrail.classify.secrets import SecretScanner, redact_in
 from guardtrail.decide.policy import Policy
@@ -50,7 +51,11 @@ class Classifier:
         self._baseline = PathClassifier([baseline])
         self._content: tuple[OnDemand, ...] = CONTENT_ANALYSERS
         self._scanner = policy_scanner(policy)  # redacts every finding, even when it does not report secrets
-        self._always: tuple[Analyser, ...] = (analyse_hidden_text, *((self._scanner,) if secrets else ()))
+        self._always: tuple[Analyser, ...] = (
+            analyse_hidden_text,
+            analyse_injection,
+            *((self._scanner,) if secrets else ()),
+        )
 
     @property
     def scanner(self) -> SecretScanner:

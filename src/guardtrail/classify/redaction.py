@@ -15,7 +15,7 @@ import functools
 from dataclasses import replace
 
 from guardtrail.classify.secrets import SecretScanner, redact_in
-from guardtrail.classify.surfaces import AUTHOR, COMMITTER, MESSAGE, is_surface
+from guardtrail.classify.surfaces import AUTHOR, COMMITTER, MESSAGE, is_surface, scannable
 from guardtrail.decide.approvals import Approval
 from guardtrail.decide.authorship import Signal
 from guardtrail.decide.gate import CommitDecision, Decision
@@ -55,7 +55,7 @@ class Redactor:
         key = (surface, text)
         found = self._memo.get(key)
         if found is None:
-            found = tuple(self._scanner.secret_values(surface, text))
+            found = tuple(self._scanner.secret_values(surface, scannable(text)))
             self._remember(key, found)
         return found
 

@@ -525,8 +525,28 @@ def hex_entropy(charset: str, value: str) -> float:
 def _file_type(path: str) -> Any:
     """detect-secrets' ``FileType`` of ``path``: ``determine_file_type`` reads only the
     extension ``os.path.splitext`` gives, and builds a table of 25 types on every call, so it
-    is asked once per extension."""
-    return _extension_type(os.path.splitext(path)[1])
+    is asked once per extension. Env and dotfile configs it does not know are config files
+    (:func:`is_config_file`)."""
+    extension = os.path.splitext(path)[1]
+    return _extension_type(".cfg" if is_config_file(path) else extension)
+
+
+CONFIG_FILE_NAMES = frozenset(
+    {".env", ".envrc", ".pypirc", ".s3cfg", ".esmtprc", ".boto", ".tugboat", "credentials"}
+    | {".bash_profile", ".bashrc", ".zshrc", ".profile"}
+)
+"""Names of files whose lines are ``NAME=value`` or ``name = value`` settings, unquoted as a
+rule, that detect-secrets reads as plain text (where its keyword plugin wants quotes)."""
+_CONFIG_NAME = re.compile(r"\.env(?:\.[\w-]+)*|[\w.-]+\.(?:env|cnf)|\.[\w.-]+\.cnf")
+
+
+def is_config_file(path: str) -> bool:
+    """Env files (``.env``, ``.env.production``, ``db.env``: Laravel, Rails dotenv, Docker
+    Compose ``env_file``), ``my.cnf``, shell profiles (``export NAME=value``) and the dotfile
+    configs of :data:`CONFIG_FILE_NAMES`: their values are found unquoted, as in other config
+    files."""
+    name = path.rsplit("/", 1)[-1]
+    return name in CONFIG_FILE_NAMES or bool(_CONFIG_NAME.fullmatch(name))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -625,6 +645,7 @@ def echoes_its_name(line: str, secret: str) -> bool:
 _NAME_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _REFERENCE_WORDS = frozenset(
     {"name", "id", "ref", "path", "file", "env", "var", "header", "field", "label", "arn", "type"}
+    | {"hasher", "algorithm", "algo", "policy", "mode", "length", "timeout", "ttl", "format", "backend"}
 )
 """Last words of a name whose value says where a secret is or what it is called, not the secret."""
 

@@ -12,6 +12,8 @@ SHA-1 that detect-secrets baselines store, and ``fingerprint`` hashes rule, valu
 
 from __future__ import annotations
 
+import base64
+import binascii
 import bisect
 import dataclasses
 import functools
@@ -19,6 +21,7 @@ import hashlib
 import json
 import math
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,8 +32,8 @@ from guardtrail.classify.base import Blobs
 from guardtrail.classify.encodings import ESCAPE_KEYWORDS, binary_strings, decoded
 from guardtrail.classify.secret_engine import fold_case
 from guardtrail.errors import GuardtrailError
-from guardtrail.model import AddedLine, Category, FileChange, Finding, Severity
-from guardtrail.rules import Rule, load_rules
+from guardtrail.model import AddedLine, Category, Confidence, FileChange, Finding, Severity, Skipped
+from guardtrail.rules import Rule, documented_examples, load_rules
 
 try:
     import ahocorasick_rs as _ahocorasick
@@ -410,6 +413,63 @@ def is_public_value(secret: str) -> bool:
     return bool(_PUBLIC.match(secret))
 
 
+def is_documented_example(secret: str) -> bool:
+    """A published sample value (``rules/secrets.yaml``'s ``documented-examples``), or a piece
+    of one that a rule captured."""
+    examples = documented_examples("secrets")
+    return secret in examples or (len(secret) >= MIN_PIECE * 2 and any(secret in example for example in examples))
+
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
+_TEXT = re.compile(r"[A-Za-z][a-z]*(?:[ ,.'!?-]+[A-Za-z][a-z]*){2,}[.!?]?\s*")
+"""Three or more words of letters with spaces or punctuation between them."""
+
+
+def decodes_to_text(secret: str) -> bool:
+    """Base64 of plain prose (``SGVsbG8gd29ybGQsIHRoaXMgaXMgYSB0ZXN0``: "Hello world, this is a
+    test"): random-looking, but it encodes words, not a key. A password encoded alone (a
+    Kubernetes Secret, a Docker ``auth``) has no spaces between words and stays a secret."""
+    if not _BASE64.fullmatch(secret):
+        return False
+    padded = secret.replace("-", "+").replace("_", "/").rstrip("=")
+    try:
+        decoded = base64.b64decode(padded + "=" * (-len(padded) % 4), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return bool(_TEXT.fullmatch(decoded))
+
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def crc32_base62_ok(secret: str) -> bool:
+    """GitHub's and npm's token checksum: the last six characters are the CRC32 of the random
+    part (after the four-character prefix), in base62, zero-padded."""
+    body, tail = secret[4:-6], secret[-6:]
+    crc = zlib.crc32(body.encode("ascii", "replace"))
+    digits = ""
+    while crc:
+        crc, digit = divmod(crc, 62)
+        digits = _BASE62[digit] + digits
+    return digits.rjust(6, "0") == tail
+
+
+CHECKSUMS: dict[str, Callable[[str], bool]] = {"crc32-base62": crc32_base62_ok}
+"""The checksums a rule's ``checksum`` may name."""
+
+
+def confidence(detector: Detector, secret: str) -> Confidence | None:
+    """High for a token whose checksum holds, medium for one whose checksum fails (a made-up or
+    mistyped value: still reported), None for rules without a checksum."""
+    name = detector.spec.checksum if isinstance(detector, RuleDetector) else None
+    if name is None:
+        return None
+    check = CHECKSUMS.get(name)
+    if check is None:
+        raise GuardtrailError(f"rule {detector.rule}: unknown checksum {name!r}")
+    return Confidence.HIGH if check(secret) else Confidence.MEDIUM
+
+
 def secret_hash(secret: str) -> str:
     """SHA-1 hex of the value, exactly as detect-secrets stores ``hashed_secret``."""
     return hashlib.sha1(secret.encode("utf-8")).hexdigest()
@@ -417,7 +477,7 @@ def secret_hash(secret: str) -> str:
 
 def fingerprint(rule: str, hashed: str, path: str) -> str:
     """A short stable id for one secret in one file under one rule."""
-    return hashlib.sha256(f"{rule}\0{hashed}\0{path}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{rule}\0{hashed}\0{path}".encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 def redact(secret: str) -> str:
@@ -482,8 +542,9 @@ class SecretScanner:
         chosen = load_rules("secrets") if rules is None else rules
         engine = secret_engine.default_plugins() if plugins is None else plugins
         self._detectors: tuple[Detector, ...] = (
-            *(RuleDetector(rule) for rule in chosen),
+            *(RuleDetector(rule) for rule in chosen if not rule.fallback),
             *(PluginDetector(plugin) for plugin in engine),
+            *(RuleDetector(rule) for rule in chosen if rule.fallback),
         )
         self._escapes = len(self._detectors)
         """The id of the :class:`EscapeMarker` among the keyword index's detectors."""
@@ -551,8 +612,9 @@ class SecretScanner:
         return blobs.blob(change.new_id).decode("utf-8", "replace")
 
     def _binary_change(self, change: FileChange, blobs: Blobs) -> list[Finding]:
-        """:meth:`scan_binary` of a binary file a change adds or rewrites."""
-        if change.new_id is None or change.new_id == change.old_id:
+        """:meth:`scan_binary` of a binary file a change adds or rewrites; not of one left unread
+        for its size (``max_file_size`` is the user's limit) or a Git LFS pointer."""
+        if change.new_id is None or change.new_id == change.old_id or change.skipped not in (None, Skipped.BINARY):
             return []
         new = blobs.blob(change.new_id)
         old = blobs.blob(change.old_id) if change.old_id is not None and len(new) <= MAX_BINARY_BYTES else None
@@ -670,6 +732,7 @@ class SecretScanner:
         requires = self._requires
         index = counted = 0  # the index of the line starting at ``counted``
         escaped: list[int] = []
+        reported: dict[int, set[str]] = {}  # the rules found on each line, by where it starts
         for start in sorted(candidates):
             end = text.find("\n", start)
             line = text[start:] if end < 0 else text[start:end]
@@ -681,6 +744,7 @@ class SecretScanner:
             secrets = self._remembered_secrets(context, line, runnable) if runnable else ()
             if not secrets:
                 continue
+            reported[start] = {detector.rule for detector, _, _ in secrets}
             index += text.count("\n", counted, start)
             counted = start
             allowlisted = pragmas and _allowlisted(text, start, line, index, number)
@@ -697,20 +761,31 @@ class SecretScanner:
                 for detector, secret, hashed in secrets
             )
         if escaped:
-            findings += self._decoded_findings(commit, path, text, number, escaped, pragmas=pragmas)
+            findings += self._decoded_findings(commit, path, text, number, escaped, reported, pragmas=pragmas)
         return findings
 
     def _decoded_findings(
-        self, commit: str, path: str, text: str, number: Callable[[int], int], starts: Sequence[int], *, pragmas: bool
+        self,
+        commit: str,
+        path: str,
+        text: str,
+        number: Callable[[int], int],
+        starts: Sequence[int],
+        reported: Mapping[int, Collection[str]],
+        *,
+        pragmas: bool,
     ) -> list[Finding]:
         """Findings of the secrets the lines of ``text`` starting at ``starts`` (ascending) hide
-        behind escapes, each on the line that holds it as written."""
+        behind escapes, each on the line that holds it as written; but for those of a rule the
+        plain scan already found on the line (a URL's password, percent-encoded as URLs want
+        it, is one secret, not two)."""
         findings: list[Finding] = []
         index = counted = 0  # the index of the line starting at ``counted``
         for start in starts:
             end = text.find("\n", start)
             line = text[start:] if end < 0 else text[start:end]
-            found = self._decoded_secrets(path, line)
+            known = reported.get(start, ())
+            found = [entry for entry in self._decoded_secrets(path, line) if entry[0].rule not in known]
             if not found:
                 continue
             index += text.count("\n", counted, start)
@@ -755,6 +830,8 @@ class SecretScanner:
                 if (
                     is_placeholder(secret)
                     or is_public_value(secret)
+                    or is_documented_example(secret)
+                    or decodes_to_text(secret)
                     or any(secret in seen or seen in secret for _, seen in kept)
                 ):
                     continue
@@ -778,6 +855,7 @@ class SecretScanner:
             fingerprint=fingerprint(detector.rule, hashed, path),
             secret_hash=hashed,
             allowlisted=allowlisted,
+            confidence=confidence(detector, secret),
         )
 
 

@@ -12,6 +12,7 @@ import collections
 import itertools
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,14 +22,13 @@ from typing import Any, NamedTuple
 from guardtrail.classify.secrets import MAX_BINARY_BYTES, SecretScanner
 from guardtrail.classify.surfaces import SurfaceScanner
 from guardtrail.errors import GuardtrailError
-from guardtrail.git.repo import LoggedChange, Repository, is_binary_content
+from guardtrail.git.changes import DEFAULT_MAX_FILE_BYTES, as_text, is_lfs_pointer, no_object
+from guardtrail.git.repo import LoggedChange, Repository
 from guardtrail.git.tags import read_tags, tag_refs
-from guardtrail.model import Finding, FindingRow
+from guardtrail.model import Category, Finding, FindingRow, Severity, Skipped
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 """Working-tree files larger than this are not read (generated data, archives)."""
-_BINARY_SNIFF = 8000
-"""Like git: a NUL byte in the first 8000 bytes makes a file binary."""
 MAX_WORKERS = 2
 """History scans use at most this many worker processes (fewer on fewer cores)."""
 PARALLEL_BYTES = 2_000_000
@@ -72,31 +72,33 @@ def _expand(repo_root: Path, paths: Sequence[str]) -> list[str]:
     return list(chosen)
 
 
-def _read_file(path: Path) -> bytes | None:
-    """The regular file's bytes, or None when it is missing or no regular file."""
+def _read_text(path: Path) -> tuple[str | None, Skipped | None]:
+    """The file's text (UTF-16 and UTF-32 decoded), or None when it is missing or not a regular
+    file; and why it was not read as text (binary), or that it is a Git LFS pointer. Its size is
+    the caller's to check first (:func:`_too_large`)."""
     try:
         if not path.is_file() or path.is_symlink():
-            return None
-        return path.read_bytes()
+            return None, None
+        data = path.read_bytes()
     except OSError:
-        return None
+        return None, None
+    text = as_text(data)
+    if text is None:
+        return None, Skipped.BINARY
+    return text.decode("utf-8", "replace"), Skipped.LFS_POINTER if is_lfs_pointer(data) else None
 
 
-def _scan_file(scanner: SecretScanner, relative: str, path: Path) -> list[Finding]:
-    """Findings in one working-tree file: its path, and its text, the printable runs of a
-    binary, or a symlink's target (what git stores as the link's content)."""
-    findings = SurfaceScanner(scanner).path("", relative)
-    if path.is_symlink():
-        try:
-            return findings + scanner.scan_text("", relative, os.readlink(path))
-        except OSError:
-            return findings
-    data = _read_file(path)
-    if data is None:
-        return findings
-    if b"\0" in data[:_BINARY_SNIFF]:
-        return findings + scanner.scan_binary("", relative, data)
-    return findings + scanner.scan_text("", relative, data.decode("utf-8", "replace"))
+def _unread_findings(scanner: SecretScanner, relative: str, path: Path, reason: Skipped | None) -> list[Finding]:
+    """What a file the text scan does not read still says: a symlink's target (what git stores
+    as the link's content), and the token formats in a binary file's printable runs."""
+    try:
+        if path.is_symlink():
+            return scanner.scan_text("", relative, os.readlink(path))
+        if reason is Skipped.BINARY:
+            return scanner.scan_binary("", relative, path.read_bytes())
+    except OSError:
+        pass
+    return []
 
 
 class WorktreeScan(NamedTuple):
@@ -105,26 +107,41 @@ class WorktreeScan(NamedTuple):
     findings: list[Finding]
     """Findings have ``commit=""``: they belong to no commit yet."""
     too_large: list[str]
-    """Files left unread for their size (over :data:`MAX_FILE_BYTES`), repository-relative."""
+    """Files left unread for their size (over the scan's limit), repository-relative."""
+    skipped: tuple[tuple[str, Skipped], ...] = ()
+    """Files not read as text (binary), or Git LFS pointers, and why."""
 
 
-def scan_worktree(repo_root: Path, paths: Sequence[str] = (), *, scanner: SecretScanner | None = None) -> WorktreeScan:
-    """Secrets in the working tree's tracked files, or in ``paths`` (files or folders)."""
+def scan_worktree(
+    repo_root: Path, paths: Sequence[str] = (), *, scanner: SecretScanner | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> WorktreeScan:
+    """Secrets in the working tree's tracked files, or in ``paths`` (files or folders), those
+    over ``max_bytes`` left unread."""
     scanner = scanner or SecretScanner()
-    result = WorktreeScan([], [])
+    findings: list[Finding] = []
+    too_large: list[str] = []
+    skipped: list[tuple[str, Skipped]] = []
+    surfaces = SurfaceScanner(scanner)
     for relative in _expand(repo_root, paths):
         path = repo_root / relative
-        if _too_large(path):
-            result.too_large.append(relative)
+        findings.extend(surfaces.path("", relative))
+        if _too_large(path, max_bytes):
+            too_large.append(relative)
             continue
-        result.findings.extend(_scan_file(scanner, relative, path))
-    return result
+        text, reason = _read_text(path)
+        if reason is not None:
+            skipped.append((relative, reason))
+        if text is not None:
+            findings.extend(scanner.scan_text("", relative, text))
+        else:
+            findings.extend(_unread_findings(scanner, relative, path, reason))
+    return WorktreeScan(findings, too_large, tuple(skipped))
 
 
-def _too_large(path: Path) -> bool:
-    """Whether ``path`` is a regular file over :data:`MAX_FILE_BYTES`, which is not read."""
+def _too_large(path: Path, max_bytes: int) -> bool:
+    """Whether ``path`` is a regular file over ``max_bytes``, which is not read."""
     try:
-        return path.is_file() and not path.is_symlink() and path.stat().st_size > MAX_FILE_BYTES
+        return path.is_file() and not path.is_symlink() and path.stat().st_size > max_bytes
     except OSError:
         return False
 
@@ -141,6 +158,8 @@ def scan_history(
     workers: int | None = None,
     threshold: int = PARALLEL_BYTES,
     task_bytes: int = TASK_BYTES,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    skipped: list[tuple[str, Skipped]] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Finding]:
     """Secrets in the lines every commit of the history adds, each in the commit that added it.
@@ -154,7 +173,8 @@ def scan_history(
     worker (by default one per core, at most :data:`MAX_WORKERS`), forked worker processes
     read and scan them, about ``task_bytes`` at a time, and the merges, while this process
     reads the log; the findings are the same, in the same order. Where ``fork`` is
-    unavailable the scan stays in this process.
+    unavailable the scan stays in this process. The files not read as text, and why (over
+    ``max_bytes``, binary, a Git LFS pointer), are added to ``skipped`` when it is given.
 
     ``progress`` hears (commits read, ordinary commits in all) as git's log streams in.
     """
@@ -164,7 +184,7 @@ def scan_history(
     merge_set = set(merges)
     ordinary = [sha for sha in commits if sha not in merge_set]
     count = min(MAX_WORKERS, os.cpu_count() or 1) if workers is None else workers
-    changes: Iterable[LoggedChange] = repo.history_changes(ordinary)
+    changes: Iterable[LoggedChange] = repo.history_changes(ordinary, max_bytes=max_bytes)
     if progress is not None:
         changes = _counted(changes, len(ordinary), progress)
     if count > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -177,10 +197,11 @@ def scan_history(
                 ((_scan_changes_task, batch) for batch in itertools.chain(ahead, (batch for batch, _ in batches))),
             )
             surfaces = (_scan_surfaces(repo, scanner, commits) for _ in range(1))  # while the last tasks run
-            return _in_order(commits, itertools.chain(_in_workers(repo, scanner, tasks, count), surfaces))
+            found = itertools.chain(_in_workers(repo, scanner, max_bytes, tasks, count), surfaces)
+            return _without_skipped(_in_order(commits, found), skipped)
         changes = itertools.chain.from_iterable(ahead)
-    results = [_scan_merges(repo, scanner, merges), _scan_changes(repo, scanner, changes)]
-    return _in_order(commits, [*results, _scan_surfaces(repo, scanner, commits)])
+    scans = [_scan_merges(repo, scanner, merges, max_bytes), _scan_changes(repo, scanner, changes, max_bytes)]
+    return _without_skipped(_in_order(commits, [*scans, _scan_surfaces(repo, scanner, commits)]), skipped)
 
 
 def _scan_surfaces(repo: Repository, scanner: SecretScanner, commits: Iterable[str]) -> dict[str, list[Finding]]:
@@ -256,9 +277,10 @@ def _read_ahead(batches: Iterator[_Batch], threshold: int) -> tuple[list[list[Lo
 
 
 def _scan_changes(
-    repo: Repository, scanner: SecretScanner, changes: Iterable[LoggedChange]
+    repo: Repository, scanner: SecretScanner, changes: Iterable[LoggedChange], max_bytes: int
 ) -> dict[str, list[Finding]]:
-    """Findings per commit in the lines ``changes`` add."""
+    """Findings per commit in the lines ``changes`` add, and a :data:`SKIPPED_RULE` note for
+    each file not read as text."""
     by_commit: dict[str, list[Finding]] = {}
     surfaces = SurfaceScanner(scanner)
     for change in changes:
@@ -266,9 +288,11 @@ def _scan_changes(
             named = surfaces.path(change.commit, change.path)
             if named:
                 by_commit.setdefault(change.commit, []).extend(named)
-        added = repo.added_text(change)
+        added, skipped = repo.read_added(change, max_bytes=max_bytes)
+        if skipped is not None:
+            by_commit.setdefault(change.commit, []).append(skipped_finding(change.commit, change.path, skipped))
         if added is None:
-            binary = _binary_findings(repo, scanner, change)
+            binary = _binary_findings(repo, scanner, change) if skipped is Skipped.BINARY else []
             if binary:
                 by_commit.setdefault(change.commit, []).extend(binary)
             continue
@@ -285,39 +309,53 @@ def _scan_changes(
 
 
 def _binary_findings(repo: Repository, scanner: SecretScanner, change: LoggedChange) -> list[Finding]:
-    """:meth:`SecretScanner.scan_binary` of a file ``change`` adds or rewrites when it is a
-    binary one (what :meth:`Repository.added_text` reads no lines of), within the size cap."""
-    if change.new_mode not in _FILE_MODES or _absent(change.new_id) or change.new_id == change.old_id:
+    """:meth:`SecretScanner.scan_binary` of a binary file ``change`` adds or rewrites (one
+    :meth:`Repository.read_added` reads no lines of), within the size cap."""
+    if change.new_mode not in _FILE_MODES or no_object(change.new_id) or change.new_id == change.old_id:
         return []
     if repo.added_size(change) > MAX_BINARY_BYTES:
         return []
     data = repo.blob(change.new_id)
-    if not is_binary_content(data):
-        return []  # an empty file, or text that adds no line
-    old = None if change.old_mode not in _FILE_MODES or _absent(change.old_id) else repo.blob(change.old_id)
+    old = None if change.old_mode not in _FILE_MODES or no_object(change.old_id) else repo.blob(change.old_id)
     return scanner.scan_binary(change.commit, change.path, data, old)
 
 
-def _absent(object_id: str) -> bool:
-    return not object_id.strip("0")
+def _scan_merges(
+    repo: Repository, scanner: SecretScanner, merges: Sequence[str], max_bytes: int
+) -> dict[str, list[Finding]]:
+    """Findings per merge in the lines each merge introduces itself (``Repository.merge_changes``)."""
+    return _scan_changes(repo, scanner, repo.merge_changes(merges, max_bytes=max_bytes), max_bytes)
 
 
-def _scan_merges(repo: Repository, scanner: SecretScanner, merges: Iterable[str]) -> dict[str, list[Finding]]:
-    """Findings per merge in the lines each merge introduces itself, and in the paths it
-    introduces."""
-    surfaces = SurfaceScanner(scanner)
-    found: dict[str, list[Finding]] = {}
-    for sha in merges:
-        changes = repo.changes(sha)
-        found[sha] = [finding for change in changes for finding in scanner(change, repo)] + surfaces.paths(changes)
-    return found
+SKIPPED_RULE = "scan.skipped-file"
+"""The rule of a note that a file was not read as text (``model.Skipped`` says why)."""
+
+
+def skipped_finding(commit: str, path: str, skipped: Skipped) -> Finding:
+    """A note, never blocking, that ``path`` in ``commit`` was not scanned, and why."""
+    return Finding(
+        commit=commit,
+        path=path,
+        line=None,
+        category=Category.SECRET,
+        rule=SKIPPED_RULE,
+        message=skipped.value,
+        severity=Severity.NOTE,
+    )
+
+
+def _without_skipped(findings: Sequence[Finding], skipped: list[tuple[str, Skipped]] | None) -> list[Finding]:
+    """``findings`` without the :func:`skipped_finding` notes, whose (path, reason) go to ``skipped``."""
+    if skipped is not None:
+        skipped += ((f.path, Skipped(f.message)) for f in findings if f.rule == SKIPPED_RULE)
+    return [finding for finding in findings if finding.rule != SKIPPED_RULE]
 
 
 _Task = tuple[Callable[[Any], dict[str, list[FindingRow]]], Any]
 
 
 def _in_workers(
-    repo: Repository, scanner: SecretScanner, tasks: Iterable[_Task], count: int
+    repo: Repository, scanner: SecretScanner, max_bytes: int, tasks: Iterable[_Task], count: int
 ) -> Iterator[dict[str, list[Finding]]]:
     """The results of ``tasks`` (a function and its argument) run in ``count`` forked
     processes, in the order of the tasks.
@@ -329,7 +367,7 @@ def _in_workers(
     would raise it; the pool is shut down and its processes reaped on every way out.
     """
     pool = ProcessPoolExecutor(
-        count, mp_context=multiprocessing.get_context("fork"), initializer=_adopt, initargs=(repo, scanner)
+        count, mp_context=multiprocessing.get_context("fork"), initializer=_adopt, initargs=(repo, scanner, max_bytes)
     )
     pending: collections.deque[Future[dict[str, list[FindingRow]]]] = collections.deque()
     try:
@@ -340,33 +378,55 @@ def _in_workers(
         while pending:
             yield _from_rows(pending.popleft().result())
     except BrokenProcessPool:
+        _stop_workers(pool)
         raise GuardtrailError("a process scanning the history stopped unexpectedly: run the scan again") from None
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:  # an error, an interrupt, a signal, or the caller stopped reading
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
-_worker: tuple[Repository, SecretScanner] | None = None
-"""In a worker process only: the repository and scanner inherited from the parent."""
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop ``pool``'s workers now, whatever they are doing, and reap them: waiting for their
+    tasks could take minutes, and a worker left behind outlives the run. (Python 3.14 has
+    ``terminate_workers()``; before it the processes are only reachable this way.)"""
+    processes = list((pool._processes or {}).values())
+    for process in processes:
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=1)
+        if process.is_alive():  # pragma: no cover - SIGTERM is not ignored in a worker
+            process.kill()
+            process.join()
 
 
-def _adopt(repo: Repository, scanner: SecretScanner) -> None:
+_worker: tuple[Repository, SecretScanner, int] | None = None
+"""In a worker process only: the repository, scanner and size limit inherited from the parent."""
+
+
+def _adopt(repo: Repository, scanner: SecretScanner, max_bytes: int) -> None:
+    """A worker's start: it inherits what it scans with, and leaves signals to the parent,
+    which stops it (Ctrl-C reaches the whole process group; the parent decides)."""
     global _worker
-    _worker = (repo, scanner)
+    _worker = (repo, scanner, max_bytes)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _inherited() -> tuple[Repository, SecretScanner]:
+def _inherited() -> tuple[Repository, SecretScanner, int]:
     assert _worker is not None, "called outside a worker started by _scan_in_workers"
     return _worker
 
 
 def _scan_changes_task(changes: Sequence[LoggedChange]) -> dict[str, list[FindingRow]]:
-    repo, scanner = _inherited()
-    return _as_rows(_scan_changes(repo, scanner, changes))
+    repo, scanner, max_bytes = _inherited()
+    return _as_rows(_scan_changes(repo, scanner, changes, max_bytes))
 
 
 def _scan_merges_task(merges: Sequence[str]) -> dict[str, list[FindingRow]]:
-    repo, scanner = _inherited()
-    return _as_rows(_scan_merges(repo, scanner, merges))
+    repo, scanner, max_bytes = _inherited()
+    return _as_rows(_scan_merges(repo, scanner, merges, max_bytes))
 
 
 def _as_rows(found: dict[str, list[Finding]]) -> dict[str, list[FindingRow]]:

@@ -13,6 +13,7 @@ line. Reports show every pseudo-path as it is; SARIF gives it a logical location
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
@@ -35,6 +36,18 @@ NEW_PATHS = ("added", "renamed", "copied")
 """Statuses whose path the commit writes for the first time."""
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scannable(text: str) -> str:
+    """``text`` as the scanner can read it. A name git stores as bytes that are no UTF-8 comes
+    with lone surrogates in their place (``surrogateescape``), which no UTF-8 consumer takes:
+    each is read as U+FFFD, one character for one, so every offset stays."""
+    if text.isascii():
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def is_surface(path: str) -> bool:
     """Whether ``path`` is one of :data:`SURFACES` rather than a file of the tree."""
     return path.startswith(":")
@@ -53,7 +66,8 @@ class SurfaceScanner:
         """Findings in ``text``, the surface ``surface`` of the object ``sha``, line by line."""
         if not text:
             return []
-        lines = [AddedLine(number, line.removesuffix("\r")) for number, line in enumerate(text.split("\n"), start=1)]
+        read = scannable(text)
+        lines = [AddedLine(number, line.removesuffix("\r")) for number, line in enumerate(read.split("\n"), start=1)]
         found = self._scanner.scan_lines(sha, surface, lines)
         if not found and self._clean is not None:
             self._clean(surface, text)
@@ -86,7 +100,7 @@ class SurfaceScanner:
 
     def path(self, sha: str, path: str) -> list[Finding]:
         """Findings in ``path``, a file's path the object ``sha`` writes, on that file."""
-        found = self._scanner.scan_lines(sha, path, [AddedLine(1, path)])
+        found = self._scanner.scan_lines(sha, path, [AddedLine(1, scannable(path))])
         if not found and self._clean is not None:
             self._clean(path, path)
         return [replace(finding, line=None, details=(PATH_DETAIL, *finding.details)) for finding in found]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from guardtrail.classify.injection import analyse_message
 from guardtrail.classify.pipeline import Classifier
 from guardtrail.classify.redaction import Redactor, redact_decision
 from guardtrail.classify.surfaces import SurfaceScanner
@@ -22,6 +23,7 @@ from guardtrail.decide.policy import POLICY_FILE, FileReader, load_baseline, loa
 from guardtrail.decide.signatures import SignatureVerifier
 from guardtrail.decide.statements import check_statements, net_digests, policy_id
 from guardtrail.errors import GuardtrailError
+from guardtrail.git.changes import skipped_note
 from guardtrail.git.repo import Range, Repository
 from guardtrail.model import Category, Commit, FileChange, Finding
 from guardtrail.terminal import ProgressCallback
@@ -56,6 +58,11 @@ def append_audit_log(decision: Decision, path: str | os.PathLike[str]) -> str:
 def run_check(options: CheckOptions, *, progress: ProgressCallback | None = None) -> Decision:
     repo = Repository(options.repo)
     span = repo.resolve_range(options.base, options.head)
+    if options.base is not None and repo.is_swapped(span.base, span.head):
+        raise GuardtrailError(
+            f"head is an ancestor of base: did you swap them? --base {options.base} comes after"
+            f" --head {options.head or 'HEAD'}; pass the older commit as --base"
+        )
     return check_range(repo, span, policy_revision(repo, span, options.base, options.policy_ref), progress=progress)
 
 
@@ -75,12 +82,19 @@ def policy_revision(repo: Repository, span: Range, base: str | None, policy_ref:
 
 
 def _changes_of_each(
-    repo: Repository, commits: Sequence[Commit], progress: ProgressCallback | None
+    repo: Repository,
+    commits: Sequence[Commit],
+    max_bytes: int,
+    progress: ProgressCallback | None,
+    skipped: list[FileChange],
 ) -> Iterator[list[FileChange]]:
-    """Each commit's changes in turn; ``progress`` hears of a commit when the classifier asks
-    for the next one, that is, once it has classified this one (workflows wait for the end)."""
-    for done, commit in enumerate(commits, start=1):
-        yield repo.changes(commit.sha)
+    """Each commit's changes in turn, streamed by the one reader; the files it did not read go
+    into ``skipped``. ``progress`` hears of a commit when the classifier asks for the next one,
+    that is, once it has classified this one (workflows wait for the end)."""
+    ranged = repo.range_changes([commit.sha for commit in commits], max_bytes=max_bytes)
+    for done, (_sha, changes) in enumerate(ranged, start=1):
+        skipped += (change for change in changes if change.skipped is not None)
+        yield changes
         if progress is not None:
             progress(done, len(commits))
 
@@ -106,13 +120,16 @@ def check_range(
     redactor = Redactor(classifier.scanner)
     surfaces = SurfaceScanner(classifier.scanner, clean=redactor.clean)
     named: list[Finding] = []  # what the commits say besides their files' content
+    skipped: list[FileChange] = []
 
     def each_scanned() -> Iterator[list[FileChange]]:
-        for commit, changes in zip(commits, _changes_of_each(repo, commits, progress), strict=True):
+        each = _changes_of_each(repo, commits, policy.max_file_size, progress, skipped)
+        for commit, changes in zip(commits, each, strict=True):
             named.extend(surfaces.commit(commit) + surfaces.paths(changes))
             yield changes
 
     findings = classifier.classify_range(each_scanned(), repo) + named
+    findings += [f for commit in commits for f in analyse_message(commit)]  # bait in the log
     if extra is not None:
         findings += extra(surfaces)
     detector = AuthorshipDetector(policy)
@@ -138,4 +155,4 @@ def check_range(
         statements=statements,
         digests=digests,
     )
-    return redact_decision(decision, redactor)
+    return redact_decision(decision.with_notes(skipped_note(skipped)), redactor)

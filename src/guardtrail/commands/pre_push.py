@@ -81,6 +81,7 @@ def _pushed_tags(repo: Repository, pushed: PushedRange) -> Callable[[SurfaceScan
 
 def run_pre_push(options: PrePushOptions) -> HookResult:
     from guardtrail.report import Format, render
+    from guardtrail.report.text import printable
 
     repo = Repository(options.repo)
     reports: list[str] = []
@@ -101,6 +102,8 @@ def run_pre_push(options: PrePushOptions) -> HookResult:
             reports.append(f"guardtrail: {label}: new history, nothing on {options.remote} to compare with\n")
         else:
             reports.append(f"guardtrail: PASS  push of {label}: {commits_checked(decision)}\n")
+            # what a pass did not read (files not scanned, say) is said too
+            reports += (f"guardtrail: {label}: {printable(note)}\n" for note in decision.notes)
     if exit_code:
         reports.append(
             "Client hooks are advice: 'git push --no-verify' skips them; the CI check or the server hook enforces.\n"

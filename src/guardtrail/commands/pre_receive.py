@@ -105,6 +105,7 @@ def _judge_updates(
     repo: Repository, updates: Sequence[RefUpdate], environ: Mapping[str, str], max_commits: int | None = None
 ) -> tuple[bool, list[str]]:
     from guardtrail.report import Format, render
+    from guardtrail.report.text import printable
 
     default_ref = repo.head_branch_ref() or repo.default_branch_ref()
     default_tip = repo.resolve(default_ref) if default_ref else None
@@ -133,6 +134,8 @@ def _judge_updates(
             lines.append("  blocked by the commits reported above")
         elif decision.blocking:
             lines.append(render(fresh, Format.TEXT).rstrip("\n"))
+        else:  # what a pass did not read (files not scanned, say) is said too
+            lines += (f"  note: {printable(note)}" for note in decision.notes)
     return blocked, lines
 
 

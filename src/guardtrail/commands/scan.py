@@ -18,8 +18,9 @@ from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, scan_history, scan_
 from guardtrail.decide.gate import Decision, SecretBaseline
 from guardtrail.decide.policy import Policy, load_baseline, load_policy
 from guardtrail.errors import GuardtrailError
+from guardtrail.git.changes import skipped_note
 from guardtrail.git.repo import Repository
-from guardtrail.model import Finding
+from guardtrail.model import Finding, Skipped, display_path
 from guardtrail.terminal import ProgressCallback
 
 
@@ -70,17 +71,21 @@ def run_scan(options: ScanOptions, *, progress: ProgressCallback | None = None) 
     policy, baseline = _policy_and_baseline(repo, history=options.history, writing=options.write_baseline is not None)
     scanner = policy_scanner(policy)
     too_large: list[str] = []
+    skipped: list[tuple[str, Skipped]] = []
     if options.history:
         if repo.is_empty():
             raise GuardtrailError("the repository has no commits yet: nothing to scan with --history")
-        found = scan_history(repo, scanner=scanner, progress=progress) + scan_tags(repo, scanner)
+        found = scan_history(repo, scanner=scanner, max_bytes=policy.max_file_size, skipped=skipped, progress=progress)
+        found += scan_tags(repo, scanner)
         scope = "history of every ref and HEAD"
     else:
         if repo.workdir is None:
             raise GuardtrailError("a bare repository has no working tree: use --history")
-        worktree = scan_worktree(repo.workdir, options.paths, scanner=scanner)
+        limit = min(MAX_FILE_BYTES, policy.max_file_size)  # the policy may ask for less, never more
+        worktree = scan_worktree(repo.workdir, options.paths, scanner=scanner, max_bytes=limit)
         found, scope, too_large = worktree.findings, "working tree", worktree.too_large
-    notes = _unread(too_large)
+        skipped += worktree.skipped
+    notes = _unread(too_large, min(MAX_FILE_BYTES, policy.max_file_size)) + skipped_note(skipped)
     if options.history and repo.is_shallow():
         notes += (SHALLOW_NOTE,)
     if options.write_baseline is not None:
@@ -106,13 +111,16 @@ SHALLOW_NOTE = (
 )
 
 
-def _unread(too_large: Sequence[str]) -> tuple[str, ...]:
-    """A note naming the files the scan did not read for their size, if any."""
+def _unread(too_large: Sequence[str], limit: int) -> tuple[str, ...]:
+    """A note naming the files the scan did not read for their size (over ``limit``), if any."""
     if not too_large:
         return ()
     shown = ", ".join(too_large[:5]) + (f" and {len(too_large) - 5} more" if len(too_large) > 5 else "")
-    limit = MAX_FILE_BYTES // 2**20
-    return (f"not read, over {limit} MiB: {shown}; scan --history reads every line commits add, whatever its size",)
+    size = f"{limit // 2**20} MiB" if limit % 2**20 == 0 else f"{limit} bytes"
+    return (
+        f"not read, over {size}: {display_path(shown)}; scan --history reads every line commits add,"
+        " up to max_file_size",
+    )
 
 
 def write_baseline(path: Path, found: Sequence[Finding], scanner: SecretScanner, policy: Policy) -> str:

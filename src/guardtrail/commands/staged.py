@@ -29,6 +29,7 @@ from guardtrail.decide.authorship import AuthorshipDetector, Signal
 from guardtrail.decide.gate import Decision, decide
 from guardtrail.decide.policy import load_baseline, load_policy
 from guardtrail.decide.signatures import UNSIGNED
+from guardtrail.git.changes import skipped_note
 from guardtrail.git.index import STAGED, StagedIndex
 from guardtrail.git.trailers import parse_trailers
 from guardtrail.model import Category, Commit, FileChange, Finding
@@ -108,7 +109,7 @@ def run_staged(options: StagedOptions) -> StagedResult:
 
     index = StagedIndex(options.repo, options.environ, options.cwd)
     policy = replace(load_policy(index.file_at_head, "at HEAD"), mode="assistant")  # nothing is signed yet
-    changes = index.changes()
+    changes = index.changes(max_bytes=policy.max_file_size)
     commit = _pending_commit(index, options)
     detector = AuthorshipDetector(policy)
     signals = detector.env_signals(options.environ)
@@ -119,6 +120,10 @@ def run_staged(options: StagedOptions) -> StagedResult:
     surfaces = SurfaceScanner(classifier.scanner, clean=redactor.clean)
     findings = classifier.classify(changes, index) if changes else []
     findings += surfaces.commit(commit) + surfaces.paths(changes)  # the message at commit-msg time
+    if options.message is not None:
+        from guardtrail.classify.injection import analyse_message
+
+        findings += analyse_message(commit)
     decision = decide(
         base="HEAD",
         head=STAGED,
@@ -136,7 +141,7 @@ def run_staged(options: StagedOptions) -> StagedResult:
     if worktree:
         decision = _with_worktree_secrets(decision, options, worktree, index)
     shown = tuple(redactor.signal(signal) for signal in signals)
-    return StagedResult(redact_decision(decision, redactor), shown, sensitive, scope)
+    return StagedResult(redact_decision(decision.with_notes(skipped_note(changes)), redactor), shown, sensitive, scope)
 
 
 def _worktree_files(options: StagedOptions, changes: list[FileChange]) -> list[str]:
@@ -172,7 +177,7 @@ def _with_worktree_secrets(
 
 def render_staged(result: StagedResult, *, verbose_sensitive: bool = True) -> str:
     """The hook's report; empty when there is nothing to say."""
-    from guardtrail.report.text import finding_line
+    from guardtrail.report.text import finding_line, printable
 
     decision = result.decision
     blocking = decision.blocking
@@ -180,12 +185,13 @@ def render_staged(result: StagedResult, *, verbose_sensitive: bool = True) -> st
     notes = [f for f in result.sensitive if (f.path, f.line, f.rule) not in shown] if verbose_sensitive else []
     warnings = [f for f in decision.findings if not f.blocking]
     scope = f"staged change: {result.scope}"
-    if not (blocking or warnings or notes):
+    if not (blocking or warnings or notes or decision.notes):
         return f"guardtrail: {decision.verdict.upper()}  {scope}\n"
     lines = [f"guardtrail: {decision.verdict.upper()}  {scope} (policy: {decision.policy.source})"]
     lines += [finding_line(f, "BLOCK") for f in blocking]
     lines += [finding_line(f, "warn ") for f in warnings]
     lines += [finding_line(f, "note ") for f in notes]
+    lines += [f"  note: {printable(note)}" for note in decision.notes]
     if result.assistant:
         evidence = "; ".join(f"{s.evidence} ({s.rule})" for s in result.signals[:3])
         lines.append(f"  assistant-authored: {evidence}")

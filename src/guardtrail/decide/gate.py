@@ -78,6 +78,10 @@ class Decision:
     def verdict(self) -> str:
         return "block" if self.blocking else "pass"
 
+    def with_notes(self, notes: Sequence[str]) -> Decision:
+        """This decision with ``notes`` after its own (files that were not scanned, say)."""
+        return replace(self, notes=(*self.notes, *notes)) if notes else self
+
     @property
     def exit_code(self) -> int:
         return 1 if self.blocking else 0

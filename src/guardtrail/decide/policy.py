@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from guardtrail.errors import GuardtrailError
-from guardtrail.model import Category, Person
+from guardtrail.model import DEFAULT_MAX_FILE_BYTES, Category, Person
 from guardtrail.rules import Examples, Rule
 
 if TYPE_CHECKING:
@@ -22,7 +22,18 @@ if TYPE_CHECKING:
 
 POLICY_FILE = ".guardtrail.yml"
 MODES = ("assistant", "unsigned")
-_TOP_KEYS = ("mode", "approvers", "paths", "ignore", "assistants", "baseline", "hooks", "approvals", "secrets")
+_TOP_KEYS = (
+    "mode",
+    "approvers",
+    "paths",
+    "ignore",
+    "assistants",
+    "baseline",
+    "hooks",
+    "approvals",
+    "secrets",
+    "max_file_size",
+)
 _HOOK_KEYS = ("attribute-assistant",)
 _APPROVER_KEYS = ("name", "email", "keys")
 _ASSISTANT_KEYS = ("emails", "names")
@@ -103,6 +114,8 @@ class Policy:
     """Where the policy came from, for reports and the audit log."""
     approvals: ApprovalRules = ApprovalRules()
     """What an approval must carry: flags, self-approval, thresholds."""
+    max_file_size: int = DEFAULT_MAX_FILE_BYTES
+    """Files larger than this many bytes are not read; reports name them as skipped."""
 
     def approver_by_email(self, email: str) -> Approver | None:
         wanted = email.strip().lower()
@@ -183,6 +196,18 @@ def _approver(node: yaml.Node, source: str) -> Approver:
     if not (ssh or fingerprints or armored):
         raise _error(source, fields["keys"], f"approver {email} lists no keys")
     return Approver(_scalar(fields["name"], source, "name"), email, ssh, fingerprints, armored)
+
+
+_SIZE = re.compile(r"\s*(\d+)\s*(|b|kb|kib|mb|mib|gb|gib)\s*", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3}
+
+
+def _size(node: yaml.Node, source: str, what: str) -> int:
+    """A size in bytes written as ``50MB``, ``50 MiB``, ``200kb`` or a plain number of bytes."""
+    found = _SIZE.fullmatch(_scalar(node, source, what))
+    if found is None or int(found.group(1)) == 0:
+        raise _error(source, node, f"{what} must be a size such as 50MB, 512KiB or 1000000 (bytes)")
+    return int(found.group(1)) * _SIZE_UNITS[found.group(2).lower()]
 
 
 def _choice(node: yaml.Node, source: str, what: str, choices: tuple[str, ...]) -> str:
@@ -269,6 +294,11 @@ def parse_policy(text: str, source: str) -> Policy:
         disabled_rules=disabled,
         source=source,
         approvals=_approvals_section(fields["approvals"], source) if "approvals" in fields else ApprovalRules(),
+        max_file_size=(
+            _size(fields["max_file_size"], source, "max_file_size")
+            if "max_file_size" in fields
+            else DEFAULT_MAX_FILE_BYTES
+        ),
     )
 
 

@@ -11,19 +11,23 @@ that file by its content as every other reader does (``Repository.judged_by_cont
 from __future__ import annotations
 
 import os
-import re
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import NamedTuple
 
 from guardtrail.errors import GuardtrailError
-from guardtrail.model import AddedLine, FileChange, Person
+from guardtrail.git.changes import (
+    DEFAULT_MAX_FILE_BYTES,
+    added_lines,
+    file_changes,
+    parse_diff,
+    patch_additions,
+    pointer_skip,
+)
+from guardtrail.model import FileChange, Person
 
 STAGED = "staged"
 """The ``commit`` of every staged change and finding: the commit does not exist yet."""
-
-_STATUS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "copied", "T": "typechange"}
 
 _STAGED_DIFF = (
     "diff",
@@ -52,8 +56,6 @@ _IGNORED_ENVIRONMENT = ("GIT_INDEX_FILE", "GIT_DIFF_OPTS", "GIT_EXTERNAL_DIFF")
 """Taken from the hook's environment (``GIT_INDEX_FILE``) or dropped: ``GIT_DIFF_OPTS`` would
 widen the hunks' context and ``GIT_EXTERNAL_DIFF`` would replace the patch."""
 
-_HUNK = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)")
-
 
 def _git_environment(environ: Mapping[str, str], cwd: Path) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if name not in _IGNORED_ENVIRONMENT}
@@ -74,18 +76,20 @@ class StagedIndex:
         self._env = _git_environment(environ, cwd)
         self._user_config: dict[str, str] | None = None
 
-    def changes(self) -> list[FileChange]:
+    def changes(self, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> list[FileChange]:
         """Every staged file with the lines the index adds over HEAD (the empty tree before the first commit).
 
-        git lets attributes call a text file binary, which would hide its lines: a file git
-        calls binary is judged again by its content."""
-        changes = list(parse_staged_diff(self._git(*_STAGED_DIFF)))
+        git lets attributes call a text file binary, which would hide its lines, and calls
+        UTF-16 text and files over ``max_bytes`` binary (it writes no patch of those): a file
+        git calls binary is judged again by its content, or named as skipped."""
+        output = self._git("-c", f"core.bigFileThreshold={max_bytes}", *_STAGED_DIFF)
+        changes = list(parse_staged_diff(output))
         if not any(change.binary for change in changes):
             return changes
         from guardtrail.git.repo import Repository  # pygit2 loads only for a commit that stages a binary
 
         repo = Repository(os.fsdecode(self._git("rev-parse", "--absolute-git-dir").rstrip(b"\n")))
-        return [repo.judged_by_content(change) for change in changes]
+        return [repo.judged_by_content(change, max_bytes=max_bytes) for change in changes]
 
     def file_at_head(self, path: str) -> bytes | None:
         """The committed content of ``path`` at HEAD, or None (no such file, or no commit yet)."""
@@ -124,7 +128,7 @@ class StagedIndex:
 
     def _git(self, *args: str, stdin: bytes | None = None) -> bytes:
         done = self._run(*args, stdin=stdin)
-        self._check(done, args[0])
+        self._check(done, next(arg for arg in args if not arg.startswith("-") and "=" not in arg))
         return done.stdout
 
     def _check(self, done: subprocess.CompletedProcess[bytes], command: str) -> None:
@@ -152,125 +156,11 @@ class StagedIndex:
 # -- reading ``git diff --cached -z --raw --numstat --patch`` ---------------------------------
 
 
-class _RawEntry(NamedTuple):
-    """One ``--raw`` record: ``:old_mode new_mode old_id new_id status`` and one or two paths."""
-
-    status: str
-    old_id: str
-    new_id: str
-    old_path: str
-    path: str
-
-
-class _Patch(NamedTuple):
-    """One ``diff --git`` section of the patch: whether git called it binary, and its added lines."""
-
-    binary: bool
-    added: tuple[AddedLine, ...]
-
-
 def parse_staged_diff(output: bytes) -> Iterator[FileChange]:
-    """The file changes of ``git diff`` output in :data:`_STAGED_DIFF`'s format: ``--raw`` records,
-    as many ``--numstat`` records, a NUL, then the patch text.
-
-    A type change (a file become a symlink) is a deletion and an addition of the same path, the
-    addition first, as libgit2 lists it; git prints its patch in that order's reverse.
-    """
-    entries, offset = _raw_entries(output, 0)
-    binary, offset = _numstat_binary(output, offset, entries)
-    if output[offset : offset + 1] not in (b"", b"\0"):
-        raise _unexpected("no NUL before the patch")
-    patches = iter(_patches(output[offset + 1 :]))
-    for entry, is_binary in zip(entries, binary, strict=True):
-        if entry.status == "T":
-            removed, created = next(patches, None), next(patches, None)
-            if removed is None or created is None:
-                raise _unexpected("a type change without its two patches")
-            yield _change(entry, "added", created)
-            yield _change(entry, "deleted", removed)
-            continue
-        patch = next(patches, None)
-        if patch is None:
-            raise _unexpected(f"no patch for {entry.path}")
-        status = _STATUS.get(entry.status, "modified")
-        yield _change(entry, status, _Patch(is_binary, patch.added))
-    if next(patches, None) is not None:
-        raise _unexpected("more patches than files")
-
-
-def _change(entry: _RawEntry, status: str, patch: _Patch) -> FileChange:
-    return FileChange(
-        commit=STAGED,
-        path=entry.old_path if status == "deleted" else entry.path,
-        old_path=None if status == "added" else entry.old_path,
-        status=status,
-        old_id=None if status == "added" else entry.old_id,
-        new_id=None if status == "deleted" else entry.new_id,
-        binary=patch.binary,
-        added=() if patch.binary or status == "deleted" else patch.added,
-    )
-
-
-def _unexpected(what: str) -> GuardtrailError:
-    return GuardtrailError(f"unexpected output from git diff: {what}")
-
-
-def _field(output: bytes, offset: int) -> tuple[bytes, int]:
-    end = output.find(b"\0", offset)
-    if end < 0:
-        raise _unexpected("a record without its NUL")
-    return output[offset:end], end + 1
-
-
-def _raw_entries(output: bytes, offset: int) -> tuple[list[_RawEntry], int]:
-    entries = []
-    while output.startswith(b":", offset):
-        meta, offset = _field(output, offset)
-        _old_mode, _new_mode, old_id, new_id, status = meta[1:].decode().split(" ")
-        old_path, offset = _field(output, offset)
-        new_path = old_path
-        if status[0] in "RC":
-            new_path, offset = _field(output, offset)
-        entries.append(_RawEntry(status[0], old_id, new_id, os.fsdecode(old_path), os.fsdecode(new_path)))
-    return entries, offset
-
-
-def _numstat_binary(output: bytes, offset: int, entries: Sequence[_RawEntry]) -> tuple[list[bool], int]:
-    """Whether git counts each file as binary (``-`` for its line counts): both sides are read,
-    so a binary file only renamed or made executable counts too, as it did in libgit2."""
-    binary = []
-    for entry in entries:
-        counts, offset = _field(output, offset)
-        added, _deleted, path = counts.split(b"\t", 2)
-        if not path:  # a rename: "added\tdeleted\t\0old\0new\0"
-            _old, offset = _field(output, offset)
-            path, offset = _field(output, offset)
-        if os.fsdecode(path) != entry.path:
-            raise _unexpected(f"--numstat names {os.fsdecode(path)!r} where --raw names {entry.path!r}")
-        binary.append(added == b"-")
-    return binary, offset
-
-
-def _patches(text: bytes) -> list[_Patch]:
-    """Each ``diff --git`` section's binary marker and added lines, numbered in the new file."""
-    sections: list[tuple[bool, list[AddedLine]]] = []
-    number = 0
-    in_hunk = False
-    for line in text.split(b"\n"):
-        if line.startswith(b"diff --git "):
-            sections.append((False, []))
-            in_hunk = False
-        elif line.startswith(b"@@ ") and sections:
-            found = _HUNK.match(line)
-            if found is None:
-                raise _unexpected(f"a hunk header {line[:40]!r}")
-            number, in_hunk = int(found.group(1)), True
-        elif not in_hunk:
-            if line.startswith(b"Binary files ") and sections:
-                sections[-1] = (True, sections[-1][1])
-        elif line.startswith(b"+"):
-            sections[-1][1].append(AddedLine(number, line[1:].decode("utf-8", "replace").rstrip("\r\n")))
-            number += 1
-        elif line.startswith(b" "):
-            number += 1
-    return [_Patch(binary, tuple(added)) for binary, added in sections]
+    """The file changes of ``git diff`` output in :data:`_STAGED_DIFF`'s format
+    (:func:`guardtrail.git.changes.parse_diff`), each with the lines it adds; a file git calls
+    binary has none here (:meth:`StagedIndex.changes` judges it by content)."""
+    for entry, binary, section in parse_diff(STAGED, output):
+        added = None if binary or section is None else patch_additions(section, entry.path)
+        lines = () if added is None else added_lines(*added)
+        yield from file_changes(entry, lines, binary=binary, skipped=pointer_skip(added))

@@ -1,7 +1,8 @@
-"""Read commits, diffs and files from the object database with pygit2.
+"""Read commits, diffs and files from the object database: pygit2 and git's logs.
 
 This module is the only place that reads a repository. It never touches the working tree
 or HEAD: everything comes from objects, so a scan changes nothing in the user's checkout.
+What git's logs write is read by ``git/changes.py``, the one parser of every entry point.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import itertools
 import os
 import re
 import subprocess
@@ -20,21 +20,46 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pygit2
-from pygit2.enums import DiffFind, DiffOption, FileMode, ObjectType, SortMode
+from pygit2.enums import DiffOption, ObjectType, SortMode
 
 from guardtrail.errors import GuardtrailError
+from guardtrail.git.changes import (
+    DEFAULT_MAX_FILE_BYTES,
+    GITLINK_MODE,
+    SNIFF_BYTES,
+    AddedText,
+    Additions,
+    LoggedChange,
+    added_lines,
+    as_text,
+    decode_line,
+    file_changes,
+    is_binary_content,
+    logged_changes,
+    merge_changes_of,
+    no_object,
+    nul_fields,
+    patch_additions,
+    patch_of,
+    pointer_skip,
+    sections,
+    usable_patch,
+    whole_text,
+)
 from guardtrail.git.quarantine import expose_quarantine
 from guardtrail.git.trailers import parse_trailers
-from guardtrail.model import AddedLine, Commit, FileChange, Person
+from guardtrail.model import AddedLine, Commit, FileChange, Person, Skipped
 
-_STATUS = {
-    "A": "added",
-    "M": "modified",
-    "D": "deleted",
-    "R": "renamed",
-    "C": "copied",
-    "T": "typechange",
-}
+__all__ = [
+    "GITLINK_MODE",
+    "SNIFF_BYTES",
+    "AddedText",
+    "LineChange",
+    "LoggedChange",
+    "Range",
+    "Repository",
+    "is_binary_content",
+]
 
 _DEFAULT_BRANCHES = ("main", "master")
 
@@ -47,38 +72,6 @@ class Range:
     head: str
     base_note: str
     """Why this base: the revision the user gave, or the default that was picked."""
-
-
-class AddedText(NamedTuple):
-    """The lines one commit adds to one file, in one piece (:meth:`Repository.added_text`)."""
-
-    commit: str
-    path: str
-    text: bytes
-    """The added lines joined by ``\\n``, trailing carriage returns removed (as in
-    :meth:`Repository.changes`); no newline after the last one."""
-    hunks: tuple[tuple[int, int], ...]
-    """Per hunk, in order: the index of its first line among the added lines, and that
-    line's number in the new file."""
-
-
-class LoggedChange(NamedTuple):
-    """One file one ordinary commit changes, as ``git log --raw`` lists it: against the commit's
-    first parent (renames found), a root commit against the empty tree."""
-
-    commit: str
-    status: str
-    """git's letter: ``A`` added, ``M`` modified, ``T`` type changed, ``R`` renamed, ``D`` deleted."""
-    old_mode: int
-    new_mode: int
-    old_id: str
-    """All zeros where the file did not exist before the commit."""
-    new_id: str
-    """All zeros where the commit deletes the file."""
-    path: str
-    patch: bytes | None = None
-    """For an edit (``M`` or ``R``): git's -U0 patch of the file, from the log of edits beside
-    the raw log (:meth:`Repository.history_changes`)."""
 
 
 class LineChange(NamedTuple):
@@ -98,14 +91,6 @@ class LineChange(NamedTuple):
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _LOG_FORMAT = "%x00%H"
 """Each commit of the raw log starts with a NUL, its sha and a NUL: no file entry can be empty."""
-GITLINK_MODE = 0o160000
-"""A submodule's entry: its id names a commit of another repository, not a file."""
-_HUNK_HEADER = re.compile(rb"@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@[^\n]*\n")
-SNIFF_BYTES = 8000
-"""git's and libgit2's content rule: a NUL byte within a file's first 8000 bytes makes it binary."""
-MAX_TEXT_BYTES = 512 * 1024 * 1024
-"""Larger files stay binary whatever their content, as git (``core.bigFileThreshold``'s default)
-and libgit2 (a diff's ``max_size``) judge them: no huge file is ever read as a text diff."""
 
 
 class Repository:
@@ -190,11 +175,51 @@ class Repository:
         return Range(str(merge_base), head_sha, f"base {str(merge_base)[:10]} (merge-base with {short_ref})")
 
     def rev_list(self, base: str, head: str) -> list[str]:
-        """Commits in ``base..head``, oldest first (parents before children)."""
+        """Commits in ``base..head``, oldest first (parents before children), each with the
+        parents it is diffed against at hand: a commit whose parents a shallow clone cut off,
+        or a missing parent, is a one-line error naming it, never a commit read against nothing."""
         with _reading(f"the commits of {base[:12]}..{head[:12]}"):
             walker = self._repo.walk(head, SortMode.TOPOLOGICAL | SortMode.REVERSE)
             walker.hide(base)
-            return [str(commit.id) for commit in walker]
+            commits = list(walker)
+            return self._readable(base, head, commits)
+
+    def _readable(self, base: str, head: str, commits: list[pygit2.Commit]) -> list[str]:
+        """The ids of ``commits``, once each is known to have its parents at hand."""
+        cut = self._shallow_commits()
+        for commit in commits:
+            sha = str(commit.id)
+            if sha in cut:
+                raise GuardtrailError(
+                    f"commit {sha[:12]} of {base[:10]}..{head[:10]} is a shallow clone's boundary: its parents"
+                    " were not fetched, so what it changes cannot be read; run `git fetch --unshallow`"
+                    " (or fetch deeper), then check again"
+                )
+            missing = next((str(parent) for parent in commit.parent_ids if parent not in self._repo), None)
+            if missing is not None:
+                raise GuardtrailError(
+                    f"commit {sha[:12]} of {base[:10]}..{head[:10]}: its parent {missing[:12]} is missing,"
+                    " so what it changes cannot be read; fetch it (or run `git fsck`), then check again"
+                )
+        return [str(commit.id) for commit in commits]
+
+    def _shallow_commits(self) -> set[str]:
+        """The commits a shallow clone holds without their parents (``.git/shallow``)."""
+        common = self.git_dir / "commondir"
+        folders = [self.git_dir]
+        if common.is_file():  # a linked worktree: the shallow file is the main repository's
+            folders.append(self.git_dir / common.read_text(encoding="utf-8").strip())
+        for folder in folders:
+            shallow = folder / "shallow"
+            if shallow.is_file():
+                return set(shallow.read_text(encoding="ascii").split())
+        return set()
+
+    def is_swapped(self, base: str, head: str) -> bool:
+        """Whether ``base`` comes after ``head`` (a descendant of it): a range given the wrong
+        way round, which would read as no commits. ``base == head`` is an empty range."""
+        with _reading(f"the commits of {base[:12]}..{head[:12]}"):
+            return base != head and bool(self._repo.descendant_of(base, head))
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         return ancestor == descendant or bool(self._repo.descendant_of(descendant, ancestor))
@@ -285,45 +310,99 @@ class Repository:
     def is_merge(self, sha: str) -> bool:
         return len(self._commit(sha).parent_ids) > 1
 
-    def history_patches(self, commits: Iterable[str]) -> Iterator[AddedText]:
+    def range_changes(
+        self, commits: Iterable[str], *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    ) -> Iterator[tuple[str, list[FileChange]]]:
+        """Each of ``commits`` in the order given, with the files it changes and the lines it adds
+        itself: the reader of ``check`` and every command built on it, streaming as
+        :meth:`history_changes` does for the history scan (the same logs, the same parser).
+
+        A root commit is compared with the empty tree, an ordinary commit with its first parent.
+        A merge counts only what it introduces itself (:meth:`merge_changes`). Files over
+        ``max_bytes`` are named as skipped, not read."""
+        chosen = list(commits)
+        merges = {sha for sha in chosen if self.is_merge(sha)}
+        ordinary = self.history_changes([sha for sha in chosen if sha not in merges], max_bytes=max_bytes)
+        pending = next(ordinary, None)
+        for sha in chosen:
+            logged: list[LoggedChange] = []
+            if sha in merges:
+                logged = list(self.merge_changes([sha], max_bytes=max_bytes))
+            while pending is not None and pending.commit == sha:
+                logged.append(pending)
+                pending = next(ordinary, None)
+            yield sha, [record for change in logged for record in self.file_changes(change, max_bytes=max_bytes)]
+        if pending is not None:  # pragma: no cover - git log lists the commits it is given, in order
+            raise GuardtrailError(f"git log: commit {pending.commit[:12]} is not one of those asked for")
+
+    def changes(self, sha: str, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> list[FileChange]:
+        """The files ``sha`` changes and the lines it adds itself (:meth:`range_changes`)."""
+        return next(self.range_changes([sha], max_bytes=max_bytes))[1]
+
+    def file_changes(self, change: LoggedChange, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> list[FileChange]:
+        """The change records of one logged change, with the lines it adds read as text."""
+        added, skipped = self.read_added(change, max_bytes=max_bytes)
+        lines = () if added is None else added_lines(added.text, added.hunks)
+        binary = skipped in (Skipped.BINARY, Skipped.TOO_LARGE)
+        return file_changes(change, lines, binary=binary, skipped=skipped)
+
+    def history_patches(
+        self, commits: Iterable[str], *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    ) -> Iterator[AddedText]:
         """The lines each of ``commits`` adds, file by file, in the order given."""
-        for change in self.history_changes(commits):
-            added = self.added_text(change)
+        for change in self.history_changes(commits, max_bytes=max_bytes):
+            added = self.added_text(change, max_bytes=max_bytes)
             if added is not None:
                 yield added
 
-    def history_changes(self, commits: Iterable[str]) -> Iterator[LoggedChange]:
+    def history_changes(
+        self, commits: Iterable[str], *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    ) -> Iterator[LoggedChange]:
         """Every file each of ``commits`` changes, in the order given: the file changes of a
         whole history in two streaming passes of git beside each other. ``git log --raw``
         lists them all; a second ``git log -p -U0`` writes the patches of edits alone (files
         modified or renamed), which git reads and diffs faster than libgit2, and each edit
         comes with its patch. New files are not written out by git: :meth:`added_text` reads
         them from the object database, in whichever process scans them. Merges list nothing
-        here: :meth:`changes` says what a merge introduces itself. Options pin what git's
+        here: :meth:`merge_changes` says what a merge introduces itself. Options pin what git's
         configuration could change (renames, prefixes, quoting, relative paths, hunk
         context, diff algorithm, file order); ``-z`` gives every path as it is.
         """
         chosen = list(commits)
         if not chosen:
             return  # given no revision, git log would read HEAD
-        raw = _logged_changes(_nul_fields(self._log(chosen, _RAW_OPTIONS)))
-        edits = _sections(self._log(chosen, _EDIT_OPTIONS))
+        raw = logged_changes(nul_fields(self._log(chosen, _RAW_OPTIONS, max_bytes)))
+        edits = sections(self._log(chosen, _EDIT_OPTIONS, max_bytes))
         for change in raw:
             if change.status in _EDITS:
-                change = change._replace(patch=_patch_of(change, next(edits, None)))
+                change = change._replace(patch=patch_of(change, next(edits, None)))
             yield change
         if next(edits, None) is not None:  # pragma: no cover - both logs list the same edits
             raise GuardtrailError("git log: the patches of the history outnumber its edits")
 
-    def _log(self, commits: Sequence[str], options: Sequence[str]) -> Iterator[bytes]:
+    def merge_changes(
+        self, merges: Iterable[str], *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    ) -> Iterator[LoggedChange]:
+        """The files each of ``merges`` changes against every parent, each with git's dense
+        combined patch (``--cc``): whose ``++`` lines are the lines no parent had (conflict
+        resolutions, "evil" merges). A file taken unchanged from one parent is not listed: that
+        parent's commits carry it."""
+        chosen = list(merges)
+        if chosen:
+            yield from merge_changes_of(nul_fields(self._log(chosen, _MERGE_OPTIONS, max_bytes)))
+
+    def _log(self, commits: Sequence[str], options: Sequence[str], max_bytes: int) -> Iterator[bytes]:
         """The output of ``git log OPTIONS`` over ``commits`` (in that order, no walk), read
-        as it comes; git's last line of error when it fails."""
+        as it comes; git's last line of error when it fails. Files over ``max_bytes`` are
+        binary to git (``core.bigFileThreshold``): it writes no patch of them."""
         command = [
             "git",
             "--no-pager",
             "--no-replace-objects",  # refs/replace would show another commit in place of one
             "-c",
             "core.quotePath=false",
+            "-c",
+            f"core.bigFileThreshold={max_bytes}",
             f"--git-dir={self.git_dir}",
             *([f"--work-tree={self.workdir}"] if self.workdir else []),
             "log",
@@ -334,7 +413,6 @@ class Repository:
             "--no-notes",
             "--no-color",
             "--root",
-            "--diff-merges=off",
             "--find-renames",
             "--no-relative",
             "-O/dev/null",
@@ -362,40 +440,63 @@ class Repository:
                 yield from iter(functools.partial(process.stdout.read, _CHUNK_BYTES), b"")
             finally:
                 process.stdout.close()
+                if process.poll() is None:
+                    process.terminate()  # left before the end (an error, a signal): git stops too
                 status = process.wait()
             if status != 0:
                 errors.seek(0)
                 detail = errors.read().decode("utf-8", "replace").strip().splitlines()
-                raise GuardtrailError(f"git log failed reading the history: {detail[-1] if detail else status}")
+                reason = detail[-1].removeprefix("fatal: ").rstrip("!") if detail else f"exit code {status}"
+                raise GuardtrailError(f"cannot read what the commits change (git log): {reason}: run `git fsck`")
 
-    def added_text(self, change: LoggedChange) -> AddedText | None:
+    def added_text(self, change: LoggedChange, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> AddedText | None:
+        """The lines ``change`` adds, or None when it adds none (:meth:`read_added`)."""
+        return self.read_added(change, max_bytes=max_bytes)[0]
+
+    def read_added(
+        self, change: LoggedChange, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    ) -> tuple[AddedText | None, Skipped | None]:
         """The lines ``change`` adds, or None when it adds none: a deletion, a submodule, a pure
         rename or mode change, an empty file, or one binary by content (attributes aside, so
-        that whoever writes ``.gitattributes`` cannot hide a file). A new file, or one whose
-        old side is no text (binary, a submodule, another type of entry), adds every line;
-        otherwise libgit2's diff of the two files says which lines are new."""
-        if _no_object(change.new_id) or change.new_mode == GITLINK_MODE or change.new_id == change.old_id:
-            return None
+        that whoever writes ``.gitattributes`` cannot hide a file); and why a file was not read
+        as text, when it was not (binary, over ``max_bytes``), or is a Git LFS pointer. A new
+        file, or one whose old side is no text (binary, a submodule, another type of entry),
+        adds every line; otherwise git's patch (libgit2's diff where git wrote none) says
+        which lines are new. UTF-16 and UTF-32 text is read as text."""
+        if no_object(change.new_id) or change.new_mode == GITLINK_MODE:
+            return None, None
+        if change.new_id == change.old_id:  # a pure rename or mode change adds nothing; a binary is still named
+            return None, self._kind(change)
         try:  # not ``_reading``: its message would be built for every file of the history
-            added = self._additions(change)
+            added, skipped = self._additions(change, max_bytes)
         except (KeyError, pygit2.GitError) as exc:
             raise _unreadable(f"{change.path!r} in commit {change.commit[:12]}", exc) from None
-        return None if added is None else AddedText(change.commit, change.path, *added)
+        if added is None:
+            return None, skipped
+        return AddedText(change.commit, change.path, *added), pointer_skip(added) or skipped
 
-    def _additions(self, change: LoggedChange) -> tuple[bytes, tuple[tuple[int, int], ...]] | None:
-        if change.patch is not None and _usable_patch(change.patch):
-            return _patch_additions(change.patch, change.path)
-        new = self._text_data(change.new_id)
-        if new is None:
+    def _kind(self, change: LoggedChange) -> Skipped | None:
+        """Why an unchanged file's content would not be read (a binary renamed, say), if it would not."""
+        try:
+            kind, size = self._repo.odb.read_header(change.new_id)
+            return None if kind != ObjectType.BLOB else self._text_data(change.new_id, max(size, 1))[1]
+        except (KeyError, ValueError, pygit2.GitError):
             return None
+
+    def _additions(self, change: LoggedChange, max_bytes: int) -> tuple[Additions | None, Skipped | None]:
+        if change.patch is not None and usable_patch(change.patch):
+            return patch_additions(change.patch, change.path), None
+        new, skipped = self._text_data(change.new_id, max_bytes)
+        if new is None:
+            return None, skipped
         old = None
-        if change.status not in ("A", "T") and not _no_object(change.old_id) and change.old_mode != GITLINK_MODE:
-            old = self._text_data(change.old_id)
+        if change.status not in ("A", "T") and not no_object(change.old_id) and change.old_mode != GITLINK_MODE:
+            old = self._text_data(change.old_id, max_bytes)[0]
         if old is None:
-            whole = _whole_text(new)
-            return None if whole is None else (whole, ((0, 1),))
+            whole = whole_text(new)
+            return (None if whole is None else (whole, ((0, 1),))), None
         patch = pygit2.Patch.create_from(old, new, flag=DiffOption.FORCE_TEXT, context_lines=0, interhunk_lines=0)
-        return _patch_additions(patch.data, change.path)  # read while old and new are referenced
+        return patch_additions(patch.data, change.path), None  # read while old and new are referenced
 
     def added_size(self, change: LoggedChange) -> int:
         """About how much scanning ``change`` costs, in bytes: an edit's patch, a new file's
@@ -403,89 +504,53 @@ class Repository:
         then names)."""
         if change.patch is not None:
             return len(change.patch)
-        if _no_object(change.new_id) or change.new_mode == GITLINK_MODE:
+        if no_object(change.new_id) or change.new_mode == GITLINK_MODE:
             return 0
         try:
             return int(self._repo.odb.read_header(change.new_id)[1])
         except (KeyError, ValueError, pygit2.GitError):
             return 0
 
-    def judged_by_content(self, change: FileChange) -> FileChange:
-        """``change`` as the diff engine gave it, unless the engine called binary a file whose
-        content is text: then that change as text, with the lines it adds.
+    def judged_by_content(self, change: FileChange, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> FileChange:
+        """``change`` as git's diff gave it, unless git called binary a file whose content is
+        text: then that change as text, with the lines it adds; or, for a file not read, why.
 
-        git and libgit2 let attributes (``-diff``, ``binary``, a ``diff`` driver configured
-        binary) from ``.gitattributes``, ``info/attributes`` or a global file overrule content,
-        and whoever writes files can write those: a secret must be found whoever wrote it.
+        git lets attributes (``-diff``, ``binary``, a ``diff`` driver configured binary) from
+        ``.gitattributes``, ``info/attributes`` or a global file overrule content, and whoever
+        writes files can write those: a secret must be found whoever wrote it. git also calls
+        UTF-16 text and files over ``max_bytes`` binary.
         """
         if not change.binary:
             return change
-        added = self._text_additions(change.old_id, change.new_id)
+        added, skipped = self._text_additions(change.old_id, change.new_id, max_bytes)
         if added is None:
-            return change
-        lines = tuple(AddedLine(number, raw.decode("utf-8", "replace").rstrip("\r\n")) for number, raw in added)
-        return dataclasses.replace(change, binary=False, added=lines)
+            return dataclasses.replace(change, skipped=skipped if change.status != "deleted" else None)
+        lines = tuple(AddedLine(number, decode_line(raw).rstrip("\r\n")) for number, raw in added)
+        return dataclasses.replace(change, binary=False, added=lines, skipped=None)
 
-    def _text_additions(self, old_id: str | None, new_id: str | None) -> list[tuple[int, bytes]] | None:
+    def _text_additions(
+        self, old_id: str | None, new_id: str | None, max_bytes: int
+    ) -> tuple[list[tuple[int, bytes]] | None, Skipped | None]:
         """The lines a change from blob ``old_id`` to ``new_id`` (None: no file on that side)
         adds, each with its number in the new file and its line end, when the file is text by
-        content (:func:`is_binary_content`; a deleted file by its old side), else None.
+        content (:func:`as_text`; a deleted file by its old side), else None and why.
 
         An old side that is binary counts as no file: every line of the text replacing it is
-        new, or a binary placeholder could hide the secret its successor brings. Only files a
-        diff engine called binary come here: text files cost nothing."""
+        new, or a binary placeholder could hide the secret its successor brings. Only files git
+        called binary come here: text files cost nothing."""
         with _reading(f"file object {(new_id or old_id or '')[:12]}"):
-            new = None if new_id is None else self._text_data(new_id)
+            new, skipped = (None, None) if new_id is None else self._text_data(new_id, max_bytes)
             if new_id is not None and new is None:
-                return None  # the new file is binary: it adds no text
-            old = None if old_id is None else self._text_data(old_id)
+                return None, skipped  # the new file is binary or too large: it adds no text
+            old = None if old_id is None else self._text_data(old_id, max_bytes)[0]
             if new_id is None and old is None:
-                return None  # a binary file deleted
+                return None, Skipped.BINARY  # a binary file deleted
             patch = pygit2.Patch.create_from(old, new, flag=DiffOption.FORCE_TEXT, context_lines=0, interhunk_lines=0)
             # read while old and new are referenced here: a patch does not keep its buffers alive
-            return [
+            lines = [
                 (line.new_lineno, line.raw_content) for hunk in patch.hunks for line in hunk.lines if line.origin == "+"
             ]
-
-    def _text_data(self, blob_id: str) -> bytes | None:
-        """The content of blob ``blob_id`` when it is text by content, its size checked before
-        it is read (straight from the object database: a third faster than a ``Blob``'s data)."""
-        odb = self._repo.odb
-        kind, size = odb.read_header(blob_id)
-        if kind != ObjectType.BLOB or size > MAX_TEXT_BYTES:
-            return None
-        data: bytes = odb.read(blob_id)[1]
-        return None if is_binary_content(data) else data
-
-    def changes(self, sha: str) -> list[FileChange]:
-        """The files ``sha`` changes and the lines it adds itself.
-
-        A root commit is compared with the empty tree, an ordinary commit with its parent.
-        A merge counts only what it introduces itself: files that differ from every parent,
-        and in them the lines found in no parent (conflict resolutions, "evil" merges).
-        """
-        with _reading(f"what commit {sha[:12]} changes"):
-            return self._changes(sha)
-
-    def _changes(self, sha: str) -> list[FileChange]:
-        commit = self._commit(sha)
-        parents = commit.parents
-        if not parents:
-            diff = commit.tree.diff_to_tree(swap=True, context_lines=0, interhunk_lines=0)
-            return self._file_changes(sha, diff)
-        first = self._diff(parents[0].tree, commit.tree)
-        if len(parents) == 1:
-            return self._file_changes(sha, first)
-        return self._merge_changes(sha, commit, first)
-
-    def _file_changes(self, sha: str, diff: pygit2.Diff) -> list[FileChange]:
-        """The changes of ``diff``, binary only where content says so (:meth:`judged_by_content`)."""
-        return [self.judged_by_content(change) for change in changes_from_diff(sha, diff)]
-
-    def _diff(self, old: pygit2.Tree, new: pygit2.Tree) -> pygit2.Diff:
-        diff = old.diff_to_tree(new, context_lines=0, interhunk_lines=0)
-        diff.find_similar(DiffFind.FIND_RENAMES)
-        return diff
+            return lines, None
 
     def line_changes(self, old: str, new: str, paths: Iterable[str]) -> dict[str, LineChange]:
         """How each of ``paths`` differs from ``old`` to ``new`` (no rename detection: both sides
@@ -523,37 +588,27 @@ class Repository:
                 result[path] = LineChange(path, lines, new_id, 0 if gone else int(delta.new_file.mode), binary)
         return result
 
-    def _merge_changes(self, sha: str, commit: pygit2.Commit, first: pygit2.Diff) -> list[FileChange]:
-        others = commit.parents[1:]
-        merge_tree = commit.tree
-        result = []
-        for change in self._file_changes(sha, first):
-            new_entry_id = _entry_id(merge_tree, change.path)
-            other_ids = [_entry_id(parent.tree, change.path) for parent in others]
-            if new_entry_id in other_ids:
-                continue  # taken unchanged from another parent: that parent's commits carry it
-            seen: set[str] = set()
-            for other_id in other_ids:
-                if other_id is not None:
-                    seen.update(_text_lines(self._repo[other_id]))
-            own = tuple(line for line in change.added if line.text not in seen)
-            result.append(FileChange(**{**change.__dict__, "added": own}))
-        return result
-
-
-def is_binary_content(data: bytes) -> bool:
-    """Whether a file is binary by git's own rule, attributes aside (:data:`SNIFF_BYTES`)."""
-    return data.find(b"\0", 0, SNIFF_BYTES) >= 0
+    def _text_data(self, blob_id: str, max_bytes: int) -> tuple[bytes | None, Skipped | None]:
+        """The content of blob ``blob_id`` as UTF-8 text when it is text by content
+        (:func:`as_text`), its size checked before it is read (straight from the object
+        database: a third faster than a ``Blob``'s data); else None and why."""
+        odb = self._repo.odb
+        kind, size = odb.read_header(blob_id)
+        if kind != ObjectType.BLOB:
+            return None, None
+        if size > max_bytes:
+            return None, Skipped.TOO_LARGE
+        text = as_text(odb.read(blob_id)[1])
+        return (None, Skipped.BINARY) if text is None else (text, None)
 
 
 _CHUNK_BYTES = 1 << 16
 """How much of a log is read at a time."""
-_RAW_OPTIONS = ("--raw", "-z", "--no-abbrev")
+_RAW_OPTIONS = ("--diff-merges=off", "--raw", "-z", "--no-abbrev")
 _EDITS = ("M", "R")
 """The raw log's statuses whose patch the log of edits writes: a type change is the removal of
 one entry and the addition of another, which git writes as two patches."""
-_EDIT_OPTIONS = (
-    "--diff-filter=MR",
+_PATCH_OPTIONS = (
     "--patch",
     "--unified=0",
     "--inter-hunk-context=0",
@@ -566,186 +621,8 @@ _EDIT_OPTIONS = (
     "--submodule=short",
     "--full-index",  # the blob ids, to check each patch against its entry of the raw log
 )
-
-
-def _records(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """A ``git log -p`` stream cut, as it arrives, after the last complete record (a commit's
-    line or a file's ``diff --git`` section). Patch lines start with ``+``, ``-``, ``\\`` or a
-    space, so a line starting with NUL or ``diff --git `` can only begin a record."""
-    buffer = bytearray()
-    for chunk in chunks:
-        searched = max(0, len(buffer) - 16)
-        buffer += chunk
-        cut = max(buffer.rfind(b"\n\x00", searched), buffer.rfind(b"\ndiff --git ", searched))
-        if cut >= 0:
-            yield bytes(buffer[: cut + 1])
-            del buffer[: cut + 1]
-    if buffer:
-        yield bytes(buffer)
-
-
-def _sections(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Each file's ``diff --git`` section of a ``git log -p`` stream, in order."""
-    for records in _records(chunks):
-        starts = sorted(_line_starts(records, b"\x00") + _line_starts(records, b"diff --git "))
-        starts.append(len(records))
-        for start, end in itertools.pairwise(starts):
-            if records.startswith(b"diff --git ", start):
-                yield records[start:end]
-
-
-def _patch_of(change: LoggedChange, section: bytes | None) -> bytes:
-    """``section``, the next patch of the log of edits, checked to be ``change``'s by the blob
-    ids of its ``index`` line (an unchanged file's, a pure rename's or mode change's, has none)."""
-    if section is None:  # pragma: no cover - both logs list the same edits
-        raise GuardtrailError(f"git log: no patch for {change.path!r} in commit {change.commit[:12]}")
-    if change.old_id != change.new_id:
-        index = section.find(b"\nindex ")
-        ids = section[index + 7 : section.find(b"\n", index + 1)].split(b" ")[0] if index >= 0 else b""
-        if ids != f"{change.old_id}..{change.new_id}".encode():  # pragma: no cover - same order in both logs
-            raise GuardtrailError(
-                f"git log: the patch of {change.path!r} in commit {change.commit[:12]} is not its own"
-            )
-    return section
-
-
-def _usable_patch(patch: bytes) -> bool:
-    """Whether git wrote ``patch`` as text: not a "Binary files" section, which attributes can
-    make of a text file (libgit2 then reads it by content). Attributes that make git write a
-    binary file as text make libgit2 do so too: every reader sees those lines alike."""
-    return b"\nBinary files " not in patch
-
-
-def _no_object(object_id: str) -> bool:
-    """Whether a raw log entry's id is git's all-zero "no file on this side"."""
-    return not object_id.strip("0")
-
-
-def _nul_fields(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """The NUL-terminated fields of a ``-z`` stream arriving in ``chunks``."""
-    rest = b""
-    for chunk in chunks:
-        fields = (rest + chunk).split(b"\0")
-        rest = fields.pop()
-        yield from fields
-    if rest:
-        yield rest
-
-
-def _logged_changes(fields: Iterator[bytes]) -> Iterator[LoggedChange]:
-    """The file changes of a ``git log --raw -z`` stream (:meth:`Repository.history_changes`),
-    field by field: an empty field, then a commit's sha; or an entry
-    (``:MODE MODE ID ID STATUS``, the first after a newline), then its path, a rename's or
-    copy's old path first."""
-    sha = ""
-    for field in fields:
-        if not field:
-            sha = next(fields, b"").decode()
-            continue
-        entry = field.lstrip(b"\n")
-        try:
-            old_mode, new_mode, old_id, new_id, status = entry[1:].decode().split(" ")
-            path = next(fields)
-            if status[:1] in ("R", "C"):
-                path = next(fields)
-            yield LoggedChange(
-                sha,
-                status[:1],
-                int(old_mode, 8),
-                int(new_mode, 8),
-                old_id,
-                new_id,
-                path.decode("utf-8", "surrogateescape"),
-            )
-        except (ValueError, StopIteration):  # pragma: no cover - git writes every entry whole
-            raise GuardtrailError(f"git log: unreadable entry {entry[:80]!r} in commit {sha}") from None
-
-
-def _whole_text(data: bytes) -> bytes | None:
-    """A new file's lines joined by newlines, trailing carriage returns removed and no newline
-    after the last one (as :class:`AddedText` holds them), or None for an empty file."""
-    if not data:
-        return None
-    return _joined(data if data.endswith(b"\n") else data + b"\n")
-
-
-def _joined(lines: bytes) -> bytes:
-    """``lines``, each ending in a newline, as :class:`AddedText` holds them: trailing carriage
-    returns removed, however many, and no newline after the last line."""
-    while b"\r\n" in lines:
-        lines = lines.replace(b"\r\n", b"\n")
-    return lines[:-1]
-
-
-def _line_starts(data: bytes, prefix: bytes, start: int = 0, end: int | None = None) -> list[int]:
-    """Where lines starting with ``prefix`` start in ``data[start:end]`` (memchr speed, no regex)."""
-    end = len(data) if end is None else end
-    found = [start] if data.startswith(prefix, start, end) else []
-    marker = b"\n" + prefix
-    at = data.find(marker, start, end)
-    while at >= 0:
-        found.append(at + 1)
-        at = data.find(marker, at + 1, end)
-    return found
-
-
-def _patch_additions(patch: bytes, path: str) -> tuple[bytes, tuple[tuple[int, int], ...]] | None:
-    """The lines a -U0 ``patch`` of one file (``path``) adds, joined as :class:`AddedText`
-    holds them, and its hunks; None when it adds none."""
-    headers = _line_starts(patch, b"@@ -")
-    pieces: list[bytes] = []
-    hunks: list[tuple[int, int]] = []
-    lines = 0
-    headers.append(len(patch))
-    for at, following in itertools.pairwise(headers):
-        header = _HUNK_HEADER.match(patch, at)
-        if header is None:  # pragma: no cover - libgit2 always writes a well-formed header
-            raise GuardtrailError(f"unreadable hunk header in the diff of {path!r}")
-        count = 1 if header.group(2) is None else int(header.group(2))
-        if count == 0:
-            continue
-        first = int(header.group(1))
-        block = _added_block(patch, header.end(), following, count)
-        if block is None:  # not the removed-then-added shape of -U0: read line by line
-            for number, line in _added_lines(patch[header.end() : following], first):
-                hunks.append((lines, number))
-                pieces.append(line + b"\n")
-                lines += 1
-            continue
-        hunks.append((lines, first))
-        pieces.append(block)
-        lines += count
-    if not pieces:
-        return None
-    return _joined(b"".join(pieces)), tuple(hunks)
-
-
-def _added_block(patch: bytes, start: int, end: int, count: int) -> bytes | None:
-    """The ``count`` added lines of the -U0 hunk ``patch[start:end]`` without their ``+``, each
-    ending in a newline; None unless the hunk is removed lines, then exactly ``count`` added."""
-    if patch.startswith(b"+", start, end):
-        first = start
-    else:
-        first = patch.find(b"\n+", start, end) + 1
-        if first == 0:
-            return None
-    last = patch.rfind(b"\n", first, end - 1) + 1 or first
-    if patch.startswith(b"\\", last, end):  # "\ No newline at end of file"
-        end = last
-    if patch.count(b"\n", first, end) != count:  # git counts the "+" lines: any other line shows
-        return None
-    return patch[first + 1 : end].replace(b"\n+", b"\n")
-
-
-def _added_lines(hunk: bytes, number: int) -> Iterator[tuple[int, bytes]]:
-    """The added lines of any hunk with their numbers, context lines counted."""
-    for line in hunk.split(b"\n"):
-        kind = line[:1]
-        if kind == b"+":
-            yield number, line[1:]
-            number += 1
-        elif kind == b" ":
-            number += 1
+_EDIT_OPTIONS = ("--diff-merges=off", "--diff-filter=MR", *_PATCH_OPTIONS)
+_MERGE_OPTIONS = ("--diff-merges=dense-combined", "--raw", "-z", "--no-abbrev", *_PATCH_OPTIONS)
 
 
 def _entry_id(tree: pygit2.Tree, path: str) -> str | None:
@@ -774,40 +651,3 @@ def _unreadable(what: str, exc: KeyError | pygit2.GitError) -> GuardtrailError:
     bare_id = isinstance(detail, str) and _OBJECT_ID.fullmatch(detail) is not None  # a lookup's KeyError
     reason = f"object {detail} is missing" if bare_id else detail
     return GuardtrailError(f"cannot read {what}: {reason}: run `git fsck`")
-
-
-def _text_lines(obj: pygit2.Object) -> list[str]:
-    if not isinstance(obj, pygit2.Blob) or obj.is_binary:
-        return []
-    return obj.data.decode("utf-8", "replace").splitlines()
-
-
-def changes_from_diff(sha: str, diff: pygit2.Diff) -> Iterator[FileChange]:
-    """The file changes of a libgit2 diff, attributed to commit ``sha``."""
-    for patch in diff:
-        if patch is None:  # pragma: no cover - unchanged entries
-            continue
-        delta = patch.delta
-        status = _STATUS.get(delta.status_char(), "modified")
-        old_path = None if status == "added" else delta.old_file.path
-        path = delta.old_file.path if status == "deleted" else delta.new_file.path
-        # a submodule is never binary: libgit2 calls one so under a -diff attribute, git never does
-        binary = bool(delta.is_binary) and FileMode.COMMIT not in (delta.old_file.mode, delta.new_file.mode)
-        added: tuple[AddedLine, ...] = ()
-        if not binary and status != "deleted":
-            added = tuple(
-                AddedLine(line.new_lineno, line.content.rstrip("\r\n"))
-                for hunk in patch.hunks
-                for line in hunk.lines
-                if line.origin == "+"
-            )
-        yield FileChange(
-            commit=sha,
-            path=path,
-            old_path=old_path,
-            status=status,
-            old_id=None if status == "added" else str(delta.old_file.id),
-            new_id=None if status == "deleted" else str(delta.new_file.id),
-            binary=binary,
-            added=added,
-        )

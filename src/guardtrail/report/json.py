@@ -28,6 +28,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         result["fingerprint"] = finding.fingerprint
     if finding.details:
         result["details"] = list(finding.details)
+    if finding.confidence is not None:
+        result["confidence"] = finding.confidence.value
     return result
 
 

@@ -160,6 +160,8 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "partialFingerprints": {FINGERPRINT_KEY: partial_fingerprint(finding)},
         "properties": {"commit": finding.commit, "category": finding.category.value, "blocking": finding.blocking},
     }
+    if finding.confidence is not None:
+        result["properties"]["confidence"] = finding.confidence.value
     if finding.approved_by:
         result["suppressions"] = [
             {"kind": "external", "status": "accepted", "justification": f"approved by {finding.approved_by}"}
