@@ -19,7 +19,7 @@ import click
 from click.decorators import FC
 
 from guardtrail import __version__
-from guardtrail.errors import GuardtrailError, Stopped
+from guardtrail.errors import GuardtrailError, Stopped, clear_stops, raise_if_stopped, record_stop, stop_code
 
 if TYPE_CHECKING:
     from guardtrail.decide.gate import Decision
@@ -32,6 +32,7 @@ FORMATS = ("text", "json", "sarif", "github")
 
 
 def _write(text: str, output: str | None) -> None:
+    raise_if_stopped()
     if output is None or output == "-":
         _echo(text)
         return
@@ -377,7 +378,13 @@ def _shown(message: str) -> str:
 
 
 def _stop_on_sigterm(signal_number: int, _frame: object) -> None:
+    record_stop(signal_number)
     raise Stopped(signal_number)
+
+
+def _interrupt(signal_number: int, _frame: object) -> None:
+    record_stop(signal_number)
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -385,11 +392,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     as Ctrl-C does, through every ``finally`` (the handler is this call's only)."""
     if threading.current_thread() is not threading.main_thread():
         return _main(argv)
-    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    clear_stops()
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm), signal.signal(signal.SIGINT, _interrupt)
     try:
-        return _main(argv)
+        code = _main(argv)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])
+    stopped = stop_code()
+    if stopped is not None and code != stopped:  # its exception was swallowed: still a stop
+        click.echo("guardtrail: stopped by a signal", err=True)
+        return stopped
+    return code
 
 
 def _main(argv: Sequence[str] | None) -> int:

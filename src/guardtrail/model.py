@@ -138,6 +138,11 @@ class FileChange:
     skipped: Skipped | None = None
     """Why the content was not read as text, when it was not (or, for an LFS pointer, why the
     text read is not the file's)."""
+    old_mode: int | None = None
+    """git's file mode before the change (``0o100644``, ``0o120000`` a symlink, ``0o160000`` a
+    submodule), or None when the file is new or the reader does not say."""
+    new_mode: int | None = None
+    """git's file mode after the change, or None when the file is deleted or the reader does not say."""
 
     @property
     def paths(self) -> tuple[str, ...]:

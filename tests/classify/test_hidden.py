@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from guardtrail.classify.hidden import analyse_hidden_text, hidden_characters
-from guardtrail.model import AddedLine, FileChange
+from guardtrail.model import AddedLine, Confidence, FileChange
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,28 @@ def test_findings_name_the_code_points_and_cap_per_file() -> None:
     assert found[0].message == "hidden characters in added line: U+200B ZERO WIDTH SPACE"
     assert (found[0].path, found[0].line) == ("rules.md", 1)
     assert found[-1].message == "5 more added lines with hidden characters"
+    assert (found[-1].rule, found[-1].line) == ("hidden-text.invisible-characters", 21)
+
+
+def test_trojan_source_and_smuggled_tags_are_high_confidence_rules_of_their_own() -> None:
+    flag = "\U0001f3f4\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f"  # flag of Wales
+    lines = [
+        "ok = user != 'admin\u202e \u2066// later\u2069'\u200b",
+        f"see {flag}",
+        "say\U000e0068\U000e0069",
+        "mark\u200fonly",
+    ]
+    found = list(analyse_hidden_text(_change(lines), blobs=None))  # type: ignore[arg-type]
+    assert {(f.rule, f.line, f.confidence) for f in found} == {
+        ("hidden-text.bidi-control", 1, Confidence.HIGH),
+        ("hidden-text.invisible-characters", 1, Confidence.MEDIUM),
+        ("hidden-text.tag-characters", 3, Confidence.HIGH),
+        ("hidden-text.invisible-characters", 4, Confidence.MEDIUM),
+    }
+    bidi = next(f for f in found if f.rule == "hidden-text.bidi-control")
+    assert bidi.message == (
+        "bidi control characters (Trojan Source) in added line: U+202E RIGHT-TO-LEFT OVERRIDE,"
+        " U+2066 LEFT-TO-RIGHT ISOLATE, U+2069 POP DIRECTIONAL ISOLATE"
+    )
+    tags = next(f for f in found if f.rule == "hidden-text.tag-characters")
+    assert tags.details == ('tag characters spell: "hi"',)

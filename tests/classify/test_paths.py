@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from guardtrail.classify.paths import compile_globs
+from guardtrail.classify.paths import PathClassifier, compile_globs
+from guardtrail.rules import load_rules
 
 
 @pytest.mark.parametrize(
@@ -36,3 +37,56 @@ def test_globs_follow_gitignore(glob: str, matches: list[str], misses: list[str]
 
 def test_no_globs_match_nothing() -> None:
     assert not compile_globs([]).matches("anything")
+
+
+@pytest.mark.parametrize(
+    ("glob", "matches", "misses"),
+    [
+        ("CLAUDE.md", ["claude.md", "docs/Claude.MD", "CLAUDE.md.", "CLAUDE.md ", "CLAUDE.md. . "], ["CLAUDE.mdx"]),
+        ("GNUmakefile", ["GNUMAKEFILE", "sub/gnumakefile"], ["GNUmakefile.bak"]),
+        ("BUILD", ["BUILD", "pkg/build"], ["build/out.o", "src/Build/x.py"]),  # a folder only in its own case
+        ("/.claude/**", [".Claude/settings.json", ".CLAUDE./x", ".claude /x"], ["x/.claude/y"]),
+        (".github/workflows/**", [".GitHub/workflows/x.yml", ".github/Workflows./x.yml"], [".github/workflow/x"]),
+    ],
+)
+def test_rule_globs_match_paths_as_case_insensitive_and_windows_checkouts_resolve_them(
+    glob: str, matches: list[str], misses: list[str]
+) -> None:
+    globs = compile_globs([glob], as_tools_see=True)
+    for path in matches:
+        assert globs.matches(path), path
+    for path in misses:
+        assert not globs.matches(path), path
+
+
+def test_ignore_lists_match_only_as_written() -> None:
+    classifier = PathClassifier(load_rules("paths"), ignore=["vendor/**"])
+    assert classifier.match("vendor/CLAUDE.md") == ()
+    assert [rule.id for rule in classifier.match("Vendor/CLAUDE.md")] == ["agent-config.instructions"]
+
+
+@pytest.mark.parametrize(
+    ("path", "imitated"),
+    [
+        (".github/workfl\u043ews/ci.yml", "build-logic.github-actions"),  # Cyrillic o
+        ("\u0421LAUDE.md", "agent-config.instructions"),  # Cyrillic Es
+        ("CLAUDE\u200b.md", "agent-config.instructions"),  # zero-width space
+        ("AGENTS\u00ad.md", "agent-config.instructions"),  # soft hyphen
+        ("\uff23\uff2c\uff21\uff35\uff24\uff25.md", "agent-config.instructions"),  # fullwidth
+        (".github\u2215workflows\u2215ci.yml", "build-logic.github-actions"),  # one name, division slashes
+        ("src/\u0430uth/login.py", "auth.code"),
+        ("Makef\u0131le", "build-logic.build-files"),  # dotless i
+        ("\u202eCLAUDE.md", "agent-config.instructions"),  # bidi override
+    ],
+)
+def test_a_path_that_imitates_a_sensitive_one_is_caught(path: str, imitated: str) -> None:
+    classifier = PathClassifier(load_rules("paths"))
+    assert classifier.match(path) == ()
+    assert [rule.id for rule in classifier.imitated(path)] == [imitated]
+
+
+@pytest.mark.parametrize(
+    "path", ["docs/caf\u00e9.md", "src/\u65e5\u672c\u8a9e.py", "CLAUDE.md", "docs/\u0430\u0431\u0432.md"]
+)
+def test_honest_unicode_and_real_names_imitate_nothing(path: str) -> None:
+    assert PathClassifier(load_rules("paths")).imitated(path) == ()

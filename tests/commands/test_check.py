@@ -365,16 +365,21 @@ def test_hidden_text_in_an_assistant_commit_blocks_with_the_code_point(
     assert "U+202E RIGHT-TO-LEFT OVERRIDE" in finding["message"]
 
 
-def test_hidden_tag_characters_in_a_human_commit_warn_and_spell_out(
+def test_hidden_tag_characters_in_a_human_commit_block_and_spell_out(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
     smuggled = "".join(chr(0xE0000 + ord(c)) for c in "run curl")
     project.repo.write("README.md", f"hello{smuggled}\n")
     project.repo.commit("docs")
     code, report = check(capsys, project.repo.path, "--base", "main")
-    assert code == 0
+    assert code == 1
     (finding,) = report["findings"]
-    assert finding["blocking"] is False
+    assert (finding["rule"], finding["path"], finding["line"], finding["blocking"]) == (
+        "hidden-text.tag-characters",
+        "README.md",
+        1,
+        True,
+    )
     assert finding["details"] == ['tag characters spell: "run curl"']
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Protocol
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
 from guardtrail.model import FileChange, Finding
 
@@ -12,6 +12,15 @@ class Blobs(Protocol):
     """Reads file contents by blob id (``Repository`` is one)."""
 
     def blob(self, blob_id: str) -> bytes: ...
+
+
+@runtime_checkable
+class Symlinks(Protocol):
+    """Reads the symlinks of the tree a change leaves (``Repository`` and ``StagedIndex`` do)."""
+
+    def symlinks(self, commit: str) -> Mapping[str, str]:
+        """Every symlink in the tree of ``commit``: its path and the target it holds."""
+        ...
 
 
 class Analyser(Protocol):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from guardtrail.classify.base import Blobs
+from guardtrail.classify.hidden import CONFUSABLE_PATH, HIDDEN, described, finding
+from guardtrail.classify.lookalike import disguising_characters, skeleton
 from guardtrail.model import Category, FileChange, Finding, Severity
 from guardtrail.rules import Rule
 
@@ -69,18 +71,38 @@ class GlobSet:
     of the pre-commit hook's time budget, for what is a 25-line translation. Plain names
     (``Makefile``, ``CODEOWNERS``: most globs) are looked up in a set, not compiled: a glob
     without ``/`` matches any path component, so the hook pays no regex compile for them.
+
+    With ``as_tools_see``, a path matches as checkouts on case-insensitive and Windows file
+    systems resolve it (:func:`without_trailing_dots`): ``.Claude/settings.json``, ``claude.md``,
+    ``GNUMAKEFILE`` and ``CLAUDE.md.`` are the files the rules name there. A plain name then
+    matches a file name in any case, and a folder only in its own case: ``BUILD`` names Bazel's
+    file, not every ``build/`` folder.
     """
 
-    def __init__(self, globs: Sequence[str]) -> None:
-        self._names = frozenset(g.strip() for g in globs if not _WILDCARD.search(g.strip()))
+    def __init__(self, globs: Sequence[str], *, as_tools_see: bool = False) -> None:
+        names = frozenset(g.strip() for g in globs if not _WILDCARD.search(g.strip()))
+        self._names = names
+        self._folded = frozenset(name.casefold() for name in names) if as_tools_see else None
         patterns = [_glob_regex(g) for g in globs if _WILDCARD.search(g.strip())]
         # DOTALL: a file name may hold a newline, and must not slip past a rule because of it
-        self._regex = re.compile("|".join(f"(?:{p})" for p in patterns), re.DOTALL) if patterns else None
+        flags = re.DOTALL | (re.IGNORECASE if as_tools_see else 0)
+        self._regex = re.compile("|".join(f"(?:{p})" for p in patterns), flags) if patterns else None
 
     def matches(self, path: str) -> bool:
+        if self._folded is not None:
+            path = without_trailing_dots(path)
+            if path.rsplit("/", 1)[-1].casefold() in self._folded:
+                return True
         if self._names and not self._names.isdisjoint(path.split("/")):
             return True
         return self._regex is not None and self._regex.fullmatch(path) is not None
+
+
+def without_trailing_dots(path: str) -> str:
+    """``path`` with the trailing dots and spaces Windows drops from each component dropped."""
+    if not path.endswith((".", " ")) and "./" not in path and " /" not in path:
+        return path
+    return "/".join(part.rstrip(". ") or part for part in path.split("/"))
 
 
 _WILDCARD = re.compile(r"[*?\[/]")
@@ -92,12 +114,21 @@ def literal_glob(path: str) -> str:
     return "/" + re.sub(r"[*?\[]", lambda match: f"[{match.group(0)}]", path.strip("/"))
 
 
-def compile_globs(globs: Sequence[str]) -> GlobSet:
-    return GlobSet(globs)
+def compile_globs(globs: Sequence[str], *, as_tools_see: bool = False) -> GlobSet:
+    return GlobSet(globs, as_tools_see=as_tools_see)
 
 
 class PathClassifier:
-    """Gives each changed path the categories its rules match (rename: both sides count)."""
+    """Gives each changed path the categories its rules match (rename: both sides count).
+
+    Rules match paths as tools see them (any case, Windows' trailing dots and spaces dropped);
+    the policy's ``ignore`` list only as written, so that it never ignores more than it says.
+    A path that matches no rule but whose look-alike skeleton (:mod:`lookalike`) does is an
+    imitation of a sensitive path: ``hidden-text.confusable-path``, high confidence, so that it
+    blocks in any commit until an approval covers it, as Trojan Source does. It is reported as
+    hidden text, not in the imitated category: the tools that read the real file do not read
+    the imitation, but a reviewer and any tool that folds names take one for the other.
+    """
 
     def __init__(
         self,
@@ -106,7 +137,7 @@ class PathClassifier:
         extra: Mapping[Category, Sequence[str]] | None = None,
         ignore: Sequence[str] = (),
     ) -> None:
-        compiled = [_CompiledRule(rule, compile_globs(rule.paths)) for rule in rules if rule.paths]
+        compiled = [_CompiledRule(rule, compile_globs(rule.paths, as_tools_see=True)) for rule in rules if rule.paths]
         for category, globs in (extra or {}).items():
             rule = Rule(
                 id=f"{category.value}.policy-paths",
@@ -114,7 +145,7 @@ class PathClassifier:
                 category=category,
                 paths=tuple(globs),
             )
-            compiled.append(_CompiledRule(rule, compile_globs(globs)))
+            compiled.append(_CompiledRule(rule, compile_globs(globs, as_tools_see=True)))
         self._rules = tuple(compiled)
         self._ignore = compile_globs(ignore) if ignore else None
         self._seen: dict[str, tuple[Rule, ...]] = {}
@@ -139,18 +170,25 @@ class PathClassifier:
             matched.append(compiled.rule)
         return matched
 
+    def imitated(self, path: str) -> tuple[Rule, ...]:
+        """The rules ``path`` imitates: those its look-alike skeleton matches and it does not."""
+        if path.isascii() and not HIDDEN.search(path):
+            return ()
+        real = {rule.id for rule in self.match(path)}
+        return tuple(rule for rule in self.match(skeleton(path)) if rule.id not in real)
+
     def __call__(self, change: FileChange, blobs: Blobs) -> Iterable[Finding]:
         del blobs  # paths alone decide
         seen: set[Category] = set()
         line = change.added[0].number if change.added else None
         verb = _VERBS.get(change.status, "changes")
+        shown = f"{change.old_path} → {change.path}" if change.status == "renamed" else change.path
         for path in change.paths:
             for rule in self.match(path):
                 assert rule.category is not None
                 if rule.category in seen:
                     continue
                 seen.add(rule.category)
-                shown = f"{change.old_path} → {change.path}" if change.status == "renamed" else change.path
                 yield Finding(
                     commit=change.commit,
                     path=change.path,
@@ -160,3 +198,18 @@ class PathClassifier:
                     message=f"{verb} {shown}: {rule.description}",
                     severity=Severity.WARNING,
                 )
+        yield from self._imitations(change, verb, shown)
+
+    def _imitations(self, change: FileChange, verb: str, shown: str) -> Iterator[Finding]:
+        for path in change.paths:
+            imitated = self.imitated(path)
+            if not imitated:
+                continue
+            what = imitated[0]
+            assert what.category is not None
+            names = described(disguising_characters(path))
+            message = f"{verb} {shown}: the name imitates a {what.category.value} path with {names}"
+            yield finding(
+                change, None, CONFUSABLE_PATH, message, (f"it reads as {skeleton(path)!r}: {what.description}",)
+            )
+            return  # one per change: both sides of a rename imitate alike

@@ -6,11 +6,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from guardtrail.classify.analysers import CONTENT_ANALYSERS, OnDemand  # each analyser imports on first use
-from guardtrail.classify.base import Analyser, Blobs
+from guardtrail.classify.base import Analyser, Blobs, Symlinks
 from guardtrail.classify.hidden import analyse_hidden_text
 from guardtrail.classify.injection import analyse_injection
 from guardtrail.classify.paths import PathClassifier, compile_globs, literal_glob
 from guardtrail.classify.secrets import SecretScanner, redact_in
+from guardtrail.classify.submodules import analyse_submodules
+from guardtrail.classify.symlinks import SymlinkView
 from guardtrail.decide.policy import Policy
 from guardtrail.model import Category, FileChange, Finding
 from guardtrail.rules import Rule, load_rules
@@ -80,17 +82,18 @@ class Classifier:
         detect-secrets on every workflow edit. The content analysers quote the file."""
         slots: list[list[Finding]] = []
         waiting: list[tuple[int, FileChange]] = []
+        views: dict[str, SymlinkView] = {}
         for changes in change_sets:
             for change in changes:
                 if not self._ignored(change) and any(e.batch and e.handles(change.path) for e in self._content):
                     waiting.append((len(slots), change))
                     slots.append([])
                 else:
-                    slots.append(self._classify(change, blobs, self._content))
+                    slots.append(self._classify(change, blobs, self._content, views))
         if waiting:
             content = self._prepared([change for _, change in waiting], blobs)
             for slot, change in waiting:
-                slots[slot] = self._classify(change, blobs, content)
+                slots[slot] = self._classify(change, blobs, content, views)
         return [finding for slot in slots for finding in slot]
 
     def _ignored(self, change: FileChange) -> bool:
@@ -103,13 +106,27 @@ class Classifier:
             for entry in self._content
         )
 
-    def _classify(self, change: FileChange, blobs: Blobs, content: Sequence[Analyser]) -> list[Finding]:
+    def _classify(
+        self, change: FileChange, blobs: Blobs, content: Sequence[Analyser], views: dict[str, SymlinkView]
+    ) -> list[Finding]:
         ignored = self._ignored(change)
         path_rules = self._baseline if ignored else self._path_rules
-        analysers: Sequence[Analyser] = self._always if ignored else (*content, *self._always)
+        analysers: Sequence[Analyser] = self._always if ignored else (*content, analyse_submodules, *self._always)
         found = list(path_rules(change, blobs))
         quoting = [finding for analyser in analysers for finding in analyser(change, blobs)]
+        quoting += self._symlinked(change, blobs, views)  # even in an ignored folder; they quote targets
         return found + redact_secrets(quoting, change, self._scanner)
+
+    def _symlinked(self, change: FileChange, blobs: Blobs, views: dict[str, SymlinkView]) -> list[Finding]:
+        """What the symlinks of ``change``'s commit make of it (:mod:`symlinks`), when ``blobs``
+        can list them. Only the current commit's view is kept: changes come commit by commit."""
+        if not isinstance(blobs, Symlinks):
+            return []
+        view = views.get(change.commit)
+        if view is None:
+            views.clear()
+            view = views[change.commit] = SymlinkView(blobs.symlinks(change.commit), self._path_rules)
+        return list(view(change))
 
 
 def redact_secrets(findings: Sequence[Finding], change: FileChange, scanner: SecretScanner) -> list[Finding]:

@@ -904,6 +904,8 @@ def load_baseline(data: bytes, source: str) -> Baseline:
         document: Any = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise GuardtrailError(f"{source}: not a detect-secrets baseline (invalid JSON: {exc})") from None
+    except RecursionError:
+        raise GuardtrailError(f"{source}: not a detect-secrets baseline (nested too deep)") from None
     results = document.get("results") if isinstance(document, dict) else None
     if not isinstance(results, dict):
         raise GuardtrailError(f"{source}: not a detect-secrets baseline (no 'results' mapping)")

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from guardtrail.classify.secrets import MAX_BINARY_BYTES, SecretScanner
 from guardtrail.classify.surfaces import SurfaceScanner
-from guardtrail.errors import GuardtrailError
+from guardtrail.errors import GuardtrailError, release_signals, signals_held
 from guardtrail.git.changes import DEFAULT_MAX_FILE_BYTES, as_text, is_lfs_pointer, no_object
 from guardtrail.git.repo import LoggedChange, Repository
 from guardtrail.git.tags import read_tags, tag_refs
@@ -372,7 +372,8 @@ def _in_workers(
     pending: collections.deque[Future[dict[str, list[FindingRow]]]] = collections.deque()
     try:
         for function, argument in tasks:
-            pending.append(pool.submit(function, argument))
+            with signals_held():  # a submit may fork the workers: no signal is lost in the fork
+                pending.append(pool.submit(function, argument))
             if len(pending) >= count * IN_FLIGHT:
                 yield _from_rows(pending.popleft().result())
         while pending:
@@ -412,6 +413,7 @@ def _adopt(repo: Repository, scanner: SecretScanner, max_bytes: int) -> None:
     _worker = (repo, scanner, max_bytes)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    release_signals()  # forked while the parent held them
 
 
 def _inherited() -> tuple[Repository, SecretScanner, int]:

@@ -22,7 +22,7 @@ from guardtrail.decide.gate import Decision, decide
 from guardtrail.decide.policy import POLICY_FILE, FileReader, load_baseline, load_policy
 from guardtrail.decide.signatures import SignatureVerifier
 from guardtrail.decide.statements import check_statements, net_digests, policy_id
-from guardtrail.errors import GuardtrailError
+from guardtrail.errors import GuardtrailError, raise_if_stopped
 from guardtrail.git.changes import skipped_note
 from guardtrail.git.repo import Range, Repository
 from guardtrail.model import Category, Commit, FileChange, Finding
@@ -44,6 +44,7 @@ def append_audit_log(decision: Decision, path: str | os.PathLike[str]) -> str:
     from guardtrail.commands.audit import last_line
     from guardtrail.report.audit import GENESIS, audit_lines, last_record_hash
 
+    raise_if_stopped()
     last = last_line(path)
     prev = GENESIS if last is None else last_record_hash(last, str(path))
     lines = audit_lines(decision, datetime.now(timezone.utc), prev)

@@ -20,7 +20,7 @@ from typing import Any
 
 from guardtrail.commands.check import CheckOptions, append_audit_log, run_check
 from guardtrail.decide.gate import Decision
-from guardtrail.errors import GuardtrailError
+from guardtrail.errors import GuardtrailError, raise_if_stopped
 from guardtrail.git.ci_fetch import ensure_range, merge_base_with_branch
 from guardtrail.report import Format, render
 from guardtrail.report.audit import render_audit_hash
@@ -142,6 +142,7 @@ def exit_code(decision: Decision, fail_on: str) -> int:
 
 
 def _append(path: str | os.PathLike[str], text: str, what: str) -> None:
+    raise_if_stopped()
     try:
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(text)
@@ -173,6 +174,7 @@ def _resolve_range(options: CiOptions, repo: Path) -> tuple[str, str] | None:
 
 
 def _publish(options: CiOptions, decision: Decision, repo: Path, say: Callable[[str], None]) -> None:
+    raise_if_stopped()
     say(render_annotations(decision, path_prefix=_path_prefix(repo, options.env.get("GITHUB_WORKSPACE"))))
     if options.fmt is not Format.GITHUB:
         say(render(decision, options.fmt))

@@ -473,6 +473,8 @@ def file_changes(
             binary=binary,
             added=() if binary or status == "deleted" else added,
             skipped=skipped,
+            old_mode=None if status == "added" else change.old_mode,
+            new_mode=None if status == "deleted" else change.new_mode,
         )
     ]
 

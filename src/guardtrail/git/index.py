@@ -126,6 +126,20 @@ class StagedIndex:
     def blob(self, blob_id: str) -> bytes:
         return self._git("cat-file", "blob", blob_id)
 
+    def symlinks(self, commit: str = STAGED) -> dict[str, str]:
+        """Every symlink in the index: its path and the target it holds (``commit`` is the
+        staged change's, as the classification asks every reader)."""
+        del commit
+        links = [
+            (meta.split(b" ")[1].decode(), os.fsdecode(path))
+            for meta, _, path in (entry.partition(b"\t") for entry in self._git("ls-files", "-s", "-z").split(b"\0"))
+            if meta.startswith(b"120000 ")
+        ]
+        if not links:
+            return {}
+        batch = self._git("cat-file", "--batch", stdin="".join(f"{blob_id}\n" for blob_id, _ in links).encode())
+        return {path: os.fsdecode(target) for (_, path), target in zip(links, _batch_contents(batch), strict=True)}
+
     def _git(self, *args: str, stdin: bytes | None = None) -> bytes:
         done = self._run(*args, stdin=stdin)
         self._check(done, next(arg for arg in args if not arg.startswith("-") and "=" not in arg))
@@ -164,3 +178,13 @@ def parse_staged_diff(output: bytes) -> Iterator[FileChange]:
         added = None if binary or section is None else patch_additions(section, entry.path)
         lines = () if added is None else added_lines(*added)
         yield from file_changes(entry, lines, binary=binary, skipped=pointer_skip(added))
+
+
+def _batch_contents(output: bytes) -> Iterator[bytes]:
+    """The object contents ``git cat-file --batch`` printed, in order."""
+    offset = 0
+    while offset < len(output):
+        header_end = output.index(b"\n", offset)
+        size = int(output[offset:header_end].split(b" ")[2])
+        yield output[header_end + 1 : header_end + 1 + size]
+        offset = header_end + 1 + size + 1

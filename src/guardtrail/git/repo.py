@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pygit2
-from pygit2.enums import DiffOption, ObjectType, SortMode
+from pygit2.enums import DiffOption, FileMode, ObjectType, SortMode
 
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.changes import (
@@ -109,6 +109,8 @@ class Repository:
         if found is None:
             raise GuardtrailError(f"{path}: not a git repository (run inside a repository or pass --repo DIR)")
         self._repo = pygit2.Repository(found)
+        self._symlink_memo: dict[pygit2.Oid, tuple[tuple[str, str], ...]] = {}
+        """The symlinks under each tree read so far, by tree id (:meth:`symlinks`)."""
         if environ is not None:
             expose_quarantine(self._repo.odb, environ)
 
@@ -297,6 +299,30 @@ class Repository:
             entry_id = _entry_id(commit.tree, path)
             blob = self._repo[entry_id] if entry_id is not None else None
         return blob.data if isinstance(blob, pygit2.Blob) else None
+
+    def symlinks(self, sha: str) -> dict[str, str]:
+        """Every symlink in the tree of commit ``sha``: its path and the target it holds.
+
+        Read tree by tree, each remembered by id: consecutive commits share most trees, so a
+        range reads each folder's entries once, not once per commit."""
+        with _reading(f"the symlinks of commit {sha[:12]}"):
+            tree = self._commit(sha).tree
+            known = self._symlink_memo.get(tree.id)
+            return dict(self._tree_symlinks(tree) if known is None else known)
+
+    def _tree_symlinks(self, tree: pygit2.Tree) -> tuple[tuple[str, str], ...]:
+        found: list[tuple[str, str]] = []
+        for entry in tree:
+            kind = entry.type  # an int: cheaper than the file mode, an enum made on each call
+            if kind == ObjectType.TREE:
+                below = self._symlink_memo.get(entry.id)  # looked up before the tree is loaded
+                if below is None:
+                    below = self._tree_symlinks(entry.peel(pygit2.Tree))
+                found += ((f"{entry.name}/{path}", target) for path, target in below)
+            elif kind == ObjectType.BLOB and entry.filemode == FileMode.LINK:
+                found.append((entry.name or "", os.fsdecode(self._repo[entry.id].peel(pygit2.Blob).data)))
+        self._symlink_memo[tree.id] = result = tuple(found)
+        return result
 
     def blob(self, blob_id: str) -> bytes:
         with _reading(f"file object {blob_id[:12]}"):

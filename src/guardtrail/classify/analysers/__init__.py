@@ -101,6 +101,8 @@ RULES: dict[str, str] = {
     "dependency.install-script": "Code runs when the dependencies are installed",
     "dependency.lockfile": "Summary of the packages a lockfile change adds, removes and updates",
     "dependency.malformed": "A dependency file cannot be parsed",
+    "dependency.submodule": "A submodule is added, removed, moved or pinned to another commit",
+    "dependency.submodule-url": "A submodule is fetched from a new or changed URL",
     "workflow.secrets": "A step newly reads a repository secret",
     "workflow.pipe-to-shell": "A step pipes a download into a shell",
     "workflow.audit-failed": "zizmor could not audit a workflow or action (not installed, failed, or cannot parse it)",

@@ -14,11 +14,13 @@ from guardtrail.classify.analysers._common import (
     has_new_text,
     introduced_lines,
     line_of,
+    mapping,
     mappings_in,
     parse_json,
     parse_old,
     parse_yaml_all,
     read_sides,
+    sequence,
     word_line,
 )
 from guardtrail.classify.analysers.dispatch import auth_kind
@@ -149,9 +151,10 @@ def _rbac_grants(document: Any) -> Iterator[_Grant]:
     if not isinstance(document, dict):
         return
     kind = document.get("kind")
-    name = str((document.get("metadata") or {}).get("name", ""))
+    kind = kind if isinstance(kind, str) else ""
+    name = str(mapping(document.get("metadata")).get("name", ""))
     if kind in {"Role", "ClusterRole"}:
-        for rule in document.get("rules") or []:
+        for rule in sequence(document.get("rules")):
             if not isinstance(rule, dict):
                 continue
             parts = {field: _as_list(rule.get(field)) for field in ("verbs", "resources", "apiGroups")}
@@ -160,9 +163,9 @@ def _rbac_grants(document: Any) -> Iterator[_Grant]:
                 message = f'{kind} "{name}" grants {" and ".join(wild)}'
                 yield _Grant(f"{kind} {name} {sorted(parts.items())}", message, name)
     elif kind in {"RoleBinding", "ClusterRoleBinding"}:
-        role = str((document.get("roleRef") or {}).get("name", ""))
+        role = str(mapping(document.get("roleRef")).get("name", ""))
         if role in _ADMIN_ROLES:
-            subjects = ", ".join(str(s.get("name")) for s in document.get("subjects") or [] if isinstance(s, dict))
+            subjects = ", ".join(str(s.get("name")) for s in sequence(document.get("subjects")) if isinstance(s, dict))
             message = f'{kind} "{name}" gives {role} to {subjects or "(no subjects)"}'
             yield _Grant(f"{kind} {name} {role} {subjects}", message, name, "auth.admin-binding")
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
 
-from guardtrail.classify.analysers._common import Malformed, parse_json, parse_toml, parse_yaml
+from guardtrail.classify.analysers._common import Malformed, mapping, parse_json, parse_toml, parse_yaml, sequence
 
 Locked = dict[str, str]
 """Package name → its locked version(s), several joined by ``, ``."""
@@ -29,7 +28,7 @@ def _npm_lock(text: str) -> Locked:
     data = parse_json(text)
     if not isinstance(data, dict):
         raise Malformed("lockfile is not an object")
-    packages: Any = data.get("packages") or data.get("dependencies") or {}
+    packages = mapping(data.get("packages")) or mapping(data.get("dependencies"))
     return _collect(
         (key.rsplit("node_modules/", 1)[-1], str(entry.get("version", "")))
         for key, entry in packages.items()
@@ -43,7 +42,7 @@ def npm_install_scripts(text: str) -> dict[str, str]:
     packages = data.get("packages") if isinstance(data, dict) else None
     return {
         key: str(entry.get("version", ""))
-        for key, entry in (packages or {}).items()
+        for key, entry in mapping(packages).items()
         if key and isinstance(entry, dict) and entry.get("hasInstallScript")
     }
 
@@ -72,11 +71,11 @@ def _pnpm_key(key: str) -> tuple[str, str]:
 def _pnpm_lock(text: str) -> Locked:
     data = parse_yaml(text)
     packages = data.get("packages") if isinstance(data, dict) else None
-    return _collect(_pnpm_key(str(key)) for key in (packages or {}))
+    return _collect(_pnpm_key(str(key)) for key in mapping(packages))
 
 
 def _toml_lock(text: str) -> Locked:
-    packages = parse_toml(text).get("package", [])
+    packages = sequence(parse_toml(text).get("package"))
     return _collect((str(p.get("name", "")), str(p.get("version", ""))) for p in packages if isinstance(p, dict))
 
 
@@ -87,10 +86,10 @@ def _json_sections_lock(text: str) -> Locked:
         raise Malformed("lockfile is not an object")
     pairs: list[tuple[str, str]] = []
     for section in ("default", "develop"):
-        for name, entry in (data.get(section) or {}).items():
+        for name, entry in mapping(data.get(section)).items():
             pairs.append((name, str(entry.get("version", "")).lstrip("=") if isinstance(entry, dict) else ""))
     for section in ("packages", "packages-dev"):
-        for entry in data.get(section) or []:
+        for entry in sequence(data.get(section)):
             if isinstance(entry, dict):
                 pairs.append((str(entry.get("name", "")), str(entry.get("version", ""))))
     return _collect(pairs)

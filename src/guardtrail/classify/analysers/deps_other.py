@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 from typing import Any
 
-from guardtrail.classify.analysers._common import Malformed, parse_json, parse_toml
+from guardtrail.classify.analysers._common import Malformed, mapping, parse_json, parse_toml, sequence
 from guardtrail.classify.analysers.deps_model import Dep, Manifest, normalise
 
 _GO_REQUIRE = re.compile(r"^\s*(?:require\s+)?([\w./~-]+\.[\w./~-]+|[\w-]+/[\w./~-]+)\s+(v[\w.+-]+)")
@@ -16,14 +18,15 @@ _GEM_SOURCE = re.compile(
 )
 _RUBY_SOURCE = re.compile(r"""^\s*source\s+["']([^"']+)["']""")
 _COMPOSER_SCRIPTS = ("pre-install-cmd", "post-install-cmd", "pre-update-cmd", "post-update-cmd", "post-autoload-dump")
-_XML_DEP = re.compile(r"<dependency>(.*?)</dependency>", re.S)
-_XML_REPO_URL = re.compile(r"<(?:repository|pluginRepository)>.*?<url>\s*([^<\s]+)\s*</url>", re.S)
+_XML_DEP = re.compile(r"<dependency>")
+_XML_REPO = re.compile(r"<(?:repository|pluginRepository)>")
+_XML_URL = re.compile(r"<url>\s*([^<\s]+)\s*</url>")
 _GRADLE_DEP = re.compile(
     r"""\b(?:implementation|api|compileOnly|runtimeOnly|testImplementation|testRuntimeOnly|classpath|kapt|ksp|"""
     r"""annotationProcessor)\s*\(?\s*["']([\w.-]+):([\w.-]+)(?::([^"'@]+))?"""
 )
 _GRADLE_REPO = re.compile(
-    r"""\bmaven\s*(?:\(\s*(?:url\s*=\s*)?|\{[^}]*?\burl\s*(?:=\s*)?(?:uri\s*\()?\s*)["']([^"']+)"""
+    r"""\bmaven\s*(?:\(\s*(?:url\s*=\s*)?|\{[^}]{0,400}?\burl\s*(?:=\s*)?(?:uri\s*\()?\s*)["']([^"']+)"""
 )
 
 
@@ -65,11 +68,11 @@ def _cargo_table(manifest: Manifest, table: Any) -> None:
 def parse_cargo_toml(text: str) -> Manifest:
     data = parse_toml(text)
     manifest = Manifest("cargo")
-    tables = [data, data.get("workspace", {}), *(data.get("target") or {}).values()]
+    tables = [data, mapping(data.get("workspace")), *mapping(data.get("target")).values()]
     for table in tables:
         for section in ("dependencies", "dev-dependencies", "build-dependencies"):
             _cargo_table(manifest, table.get(section) if isinstance(table, dict) else None)
-    for replacement in (data.get("patch") or {}).values():
+    for replacement in mapping(data.get("patch")).values():
         _cargo_table(manifest, replacement)
     return manifest
 
@@ -102,7 +105,7 @@ def parse_composer_json(text: str) -> Manifest:
             if name != "php" and not name.startswith("ext-"):
                 manifest.add(Dep(name, "" if spec == "*" else str(spec).replace(" ", "")))
     repositories = data.get("repositories")
-    entries = repositories.values() if isinstance(repositories, dict) else repositories or []
+    entries = repositories.values() if isinstance(repositories, dict) else sequence(repositories)
     for entry in entries:
         if isinstance(entry, dict) and isinstance(entry.get("url"), str):
             manifest.sources[entry["url"]] = None
@@ -119,17 +122,29 @@ def _xml_value(block: str, tag: str) -> str:
     return match.group(1) if match else ""
 
 
+def _xml_blocks(text: str, opening: re.Pattern[str], closing: str | None = None) -> Iterator[tuple[int, str]]:
+    """The content of each element ``opening`` starts, with its offset: up to ``closing`` (an
+    element left open is skipped), or without ``closing`` up to the next such element. Cut by
+    finding tags, not by a lazy regex, which rescans the rest of the file from each open tag
+    it cannot close: quadratic time on a file of ``<dependency>`` repeated."""
+    starts = [match.end() for match in opening.finditer(text)]
+    for start, after in itertools.pairwise([*starts, len(text)]):
+        end = after if closing is None else text.find(closing, start, after)
+        if end >= 0:
+            yield start, text[start:end]
+
+
 def parse_pom(text: str) -> Manifest:
     if "<project" not in text:
         raise Malformed("no <project> element")
     manifest = Manifest("maven")
-    for match in _XML_DEP.finditer(text):
-        block = match.group(1)
+    for start, block in _xml_blocks(text, _XML_DEP, "</dependency>"):
         name = f"{_xml_value(block, 'groupId')}:{_xml_value(block, 'artifactId')}"
-        line = text.count("\n", 0, match.start(1) + max(block.find("<artifactId>"), 0)) + 1
+        line = text.count("\n", 0, start + max(block.find("<artifactId>"), 0)) + 1
         manifest.add(Dep(name, _xml_value(block, "version"), None, line))
-    for url in _XML_REPO_URL.findall(text):
-        manifest.sources[url] = None
+    for _, block in _xml_blocks(text, _XML_REPO):
+        if url := _XML_URL.search(block):
+            manifest.sources[url.group(1)] = None
     return manifest
 
 

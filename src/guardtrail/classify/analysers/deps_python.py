@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from guardtrail.classify.analysers._common import parse_toml
+from guardtrail.classify.analysers._common import mapping, parse_toml
 from guardtrail.classify.analysers.deps_model import Dep, Manifest, normalise
 
 _PEP508 = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*(.*)$")
@@ -101,23 +101,23 @@ def _add_urls(manifest: Manifest, entries: Any) -> None:
 def parse_pyproject(text: str) -> Manifest:
     data = parse_toml(text)
     manifest = Manifest("pypi")
-    _add_strings(manifest, data.get("build-system", {}).get("requires"))
-    project = data.get("project", {})
+    _add_strings(manifest, mapping(data.get("build-system")).get("requires"))
+    project = mapping(data.get("project"))
     _add_strings(manifest, project.get("dependencies"))
-    for group in (project.get("optional-dependencies") or {}).values():
+    for group in mapping(project.get("optional-dependencies")).values():
         _add_strings(manifest, group)
-    for group in (data.get("dependency-groups") or {}).values():
+    for group in mapping(data.get("dependency-groups")).values():
         _add_strings(manifest, group)
-    tool = data.get("tool", {})
-    poetry = tool.get("poetry", {})
+    tool = mapping(data.get("tool"))
+    poetry = mapping(tool.get("poetry"))
     _add_table(manifest, poetry.get("dependencies"))
     _add_table(manifest, poetry.get("dev-dependencies"))
-    for group in (poetry.get("group") or {}).values():
+    for group in mapping(poetry.get("group")).values():
         _add_table(manifest, group.get("dependencies") if isinstance(group, dict) else None)
     _add_urls(manifest, poetry.get("source"))
-    uv = tool.get("uv", {})
+    uv = mapping(tool.get("uv"))
     _add_urls(manifest, uv.get("index"))
-    for name, value in (uv.get("sources") or {}).items():
+    for name, value in mapping(uv.get("sources")).items():
         known = manifest.deps.get(normalise(name))
         source = _table_dep(name, value).source
         if source is not None:
