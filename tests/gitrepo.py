@@ -157,3 +157,10 @@ def detect_secrets_baseline(repo: Path, *files: str) -> str:
     return subprocess.run(
         [sys.executable, "-m", "detect_secrets", "scan", *files], cwd=repo, capture_output=True, text=True, check=True
     ).stdout
+
+
+def assert_hidden(text: str, secret: str) -> None:
+    """No eight characters of ``secret`` in a row appear in ``text``: not the value, nor a piece
+    of it (its first four characters may, as a redaction shows them: ``ghp_…``)."""
+    shown = [secret[at : at + 8] for at in range(len(secret) - 7) if secret[at : at + 8] in text]
+    assert not shown, f"the secret shows in the output: {shown[:3]}"

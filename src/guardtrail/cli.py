@@ -366,6 +366,17 @@ def scan(
     return decision.exit_code
 
 
+def _shown(message: str) -> str:
+    """An error's message with any secret it quotes (a path, a ref, a line) redacted; as it is
+    when the redaction itself cannot run, since an error must still be said."""
+    from guardtrail.classify.redaction import redact_text
+
+    try:
+        return redact_text(message)
+    except Exception:  # the error being reported matters more than its redaction
+        return message
+
+
 def _stop_on_sigterm(signal_number: int, _frame: object) -> None:
     record_stop(signal_number)
     raise Stopped(signal_number)
@@ -412,13 +423,14 @@ def _main(argv: Sequence[str] | None) -> int:
         click.echo("guardtrail: stopped by a signal: nothing was reported", err=True)
         return exc.exit_code
     except GuardtrailError as exc:
-        click.echo(f"guardtrail: error: {exc}", err=True)
+        click.echo(f"guardtrail: error: {_shown(str(exc))}", err=True)
         return EXIT_ERROR
     except Exception as exc:  # a bug must still not dump a traceback on the user
         if os.environ.get("GUARDTRAIL_DEBUG"):
             raise
+        reason = _shown(str(exc))
         click.echo(
-            f"guardtrail: internal error: {type(exc).__name__}: {exc} (set GUARDTRAIL_DEBUG=1 for details)",
+            f"guardtrail: internal error: {type(exc).__name__}: {reason} (set GUARDTRAIL_DEBUG=1 for details)",
             err=True,
         )
         return EXIT_ERROR

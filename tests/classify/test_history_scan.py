@@ -151,10 +151,12 @@ def test_history_scan_finds_what_scanning_every_commits_changes_finds(history: G
             ("start", "docs/café notes.md", 1, "secret.npm-token", False),
             ("start", "crlf.env", 2, "secret.gitlab-token", False),
             ("start", "tail.txt", 1, "secret.stripe-secret-key", False),
+            ("start", "logo.bin", None, "secret.github-token", False),  # a printable run of a binary
             ("start", QUOTED_NAME, 1, "secret.sendgrid-api-key", False),
             ("start", "k8s/secret.yaml", 6, "secret.kubernetes-secret", False),
             ("rename, delete, edit", "app/settings.py", 22, "secret.github-token", False),
             ("rename, delete, edit", "crlf.env", 3, "secret.npm-token", False),
+            ("rename, delete, edit", "logo.bin", None, "secret.npm-token", False),
             ("feature", "feature.py", 2, "secret.stripe-secret-key", True),
             ("feature", "feature.py", 3, "secret.gitlab-token", False),
             ("edit the top", "app/settings.py", 2, "secret.npm-token", False),

@@ -136,3 +136,28 @@ def test_the_pre_commit_and_commit_msg_hooks_show_a_staged_token_redacted(
     assert f'package.json:1  new dependency "lib" from {REDACTED_URL}  [dependency.added]' in err
     assert "[workflow.audit-failed]" in err
     assert "[secret.github-token]" in err
+
+
+def test_the_redactor_hides_a_token_in_every_text_a_decision_carries() -> None:
+    """One table of what :func:`redact_decision` reaches, on values made by hand: an approval
+    bound to content names paths, a signal quotes a message's line, a person an email."""
+    from guardtrail.classify.redaction import Redactor
+    from guardtrail.classify.secrets import SecretScanner
+    from guardtrail.decide.approvals import Approval
+    from guardtrail.decide.authorship import Signal
+    from guardtrail.decide.policy import Approver
+    from guardtrail.model import Person
+
+    redactor = Redactor(SecretScanner())
+    alice = Approver("Alice", "alice@example.com")
+    approval = Approval(
+        "a" * 40, alice, frozenset(), frozenset(), frozenset(), changes={f"keys/{TOKEN}.txt": "d1", "ok.txt": "d2"}
+    )
+
+    assert dict(redactor.approval(approval).changes or {}) == {"keys/ghp_….txt": "d1", "ok.txt": "d2"}
+    assert redactor.signal(Signal("assistant.marker", f"Generated with {TOKEN}")).evidence == "Generated with ghp_…"
+    assert redactor.person(Person(f"Bot {TOKEN}", "bot@example.org"), ":author") == Person(
+        "Bot ghp_…", "bot@example.org"
+    )
+    assert redactor.path("plain/path.txt") == "plain/path.txt"
+    assert redactor.path(":commit-message") == ":commit-message"

@@ -193,11 +193,13 @@ def test_inline_pragma_marks_the_finding_but_keeps_it(repo: GitRepo, scanner: Se
     ]
 
 
-def test_binary_files_are_skipped(repo: GitRepo, scanner: SecretScanner) -> None:
-    repo.write("assets/blob.bin", b"\x00\x01" + f"GITHUB_TOKEN={GITHUB_TOKEN}\n".encode())
+def test_binary_files_are_searched_for_prefixed_tokens_only(repo: GitRepo, scanner: SecretScanner) -> None:
+    repo.write(
+        "assets/blob.bin", b"\x00\x01" + f"GITHUB_TOKEN={GITHUB_TOKEN}\npassword = 'tLwDwXSBU37e1Fu5'\n".encode()
+    )
     repo.commit("add a binary")
 
-    assert _scan_head(repo, scanner) == []
+    assert _where(_scan_head(repo, scanner)) == [("secret.github-token", "assets/blob.bin", None)]
 
 
 def test_a_huge_minified_line_is_scanned_with_bounded_work(repo: GitRepo, scanner: SecretScanner) -> None:
@@ -324,3 +326,17 @@ def test_a_repeated_line_is_reported_at_each_place_with_its_own_fingerprint(scan
     assert [(f.commit, f.path, f.line) for f in first + second] == [("c1", "a.py", 2), ("c2", "b/c.py", 1)]
     assert first[0].secret_hash == second[0].secret_hash
     assert first[0].fingerprint != second[0].fingerprint  # the path is part of it
+
+
+@pytest.mark.parametrize("automaton", [True, False], ids=["aho-corasick", "regex"])
+def test_binary_keywords_find_ascii_and_utf16le_words_ignoring_case(
+    monkeypatch: pytest.MonkeyPatch, automaton: bool
+) -> None:
+    from guardtrail.classify import secrets
+
+    if not automaton:
+        monkeypatch.setattr(secrets, "_ahocorasick", None)
+    find = secrets.BinaryKeywords(["ghp_", "AKIA"])
+    data = b"\x00GHP_x\x00" + "akia".encode("utf-16-le") + b"\xffghp"
+
+    assert sorted(find(data)) == [1, 7]

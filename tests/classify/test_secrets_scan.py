@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from guardtrail.classify.secrets import SecretScanner
-from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, WorktreeScan, all_commits, scan_history, scan_worktree
+from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, all_commits, scan_history, scan_worktree
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Repository
 from guardtrail.model import Finding, Skipped
@@ -57,14 +57,17 @@ def test_worktree_scan_of_given_paths_takes_files_and_folders(repo: GitRepo, sca
     ]
 
 
-def test_worktree_scan_skips_binaries_and_oversized_files(repo: GitRepo, scanner: SecretScanner) -> None:
+def test_worktree_scan_reads_binaries_for_tokens_and_skips_oversized_files(
+    repo: GitRepo, scanner: SecretScanner
+) -> None:
     repo.write("blob.bin", b"\x00" + GITHUB_TOKEN.encode())
     repo.write("huge.txt", f"{GITHUB_TOKEN}\n" + "a" * MAX_FILE_BYTES)
     repo.commit("add data")
 
-    assert scan_worktree(repo.path, scanner=scanner) == WorktreeScan(
-        findings=[], too_large=["huge.txt"], skipped=(("blob.bin", Skipped.BINARY),)
-    )
+    scan = scan_worktree(repo.path, scanner=scanner)
+
+    assert [(f.rule, f.path, f.line) for f in scan.findings] == [("secret.github-token", "blob.bin", None)]
+    assert (scan.too_large, scan.skipped) == (["huge.txt"], (("blob.bin", Skipped.BINARY),))
 
 
 def test_worktree_scan_refuses_paths_outside_the_repository(repo: GitRepo) -> None:

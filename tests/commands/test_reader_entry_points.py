@@ -160,7 +160,8 @@ def _skipping_change(repo: GitRepo) -> None:
     repo.write(".guardtrail.yml", "max_file_size: 1KB\n")
     repo.commit("policy: files over 1 KB are not read")
     repo.write("big.txt", TOKEN_LINE + "x" * 2000 + "\n")
-    repo.write("logo.bin", b"\x89PNG\r\n\x1a\n\0\0\0" + TOKEN_LINE.encode())
+    # no token format inside: a binary's printable runs are searched for those (and would block)
+    repo.write("logo.bin", b"\x89PNG\r\n\x1a\n\0\0\0password = 'tLwDwXSBU37e1Fu5'\n")
     repo.write("model.bin", LFS_POINTER)
     repo.git("add", "-A")
 

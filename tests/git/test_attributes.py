@@ -239,10 +239,10 @@ def test_pre_receive_rejects_a_token_the_server_s_info_attributes_would_hide(tmp
     assert "remote:   BLOCK secret       prod.env:2" in rejected.stderr
 
 
-# ---- files binary by content stay skipped ---------------------------------------------------
+# ---- files binary by content are read as binaries: printable runs, token formats only ---------
 
 
-def test_a_binary_file_under_minus_diff_stays_skipped_while_a_text_one_is_scanned(
+def test_a_binary_file_under_minus_diff_is_searched_for_tokens_while_a_text_one_is_scanned(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = project.repo
@@ -255,8 +255,12 @@ def test_a_binary_file_under_minus_diff_stays_skipped_while_a_text_one_is_scanne
     code, found = _check(capsys, repo)
     scan_code, history = _history(capsys, repo)
 
-    assert (code, found) == (1, [(GITHUB_RULE, "text.env", 1)])
-    assert (scan_code, history) == (1, [(sha, GITHUB_RULE, "text.env", 1)])
+    binaries = [(GITHUB_RULE, "blob.env", None), (GITHUB_RULE, "big.env", None)]  # their printable runs
+    assert (code, sorted(found, key=str)) == (1, sorted([(GITHUB_RULE, "text.env", 1), *binaries], key=str))
+    assert (scan_code, sorted(history, key=str)) == (
+        1,
+        sorted([(sha, *finding) for finding in [(GITHUB_RULE, "text.env", 1), *binaries]], key=str),
+    )
     opened = Repository(repo.path)
     changes = {c.path: (c.binary, len(c.added)) for c in opened.changes(sha)}
     assert changes == {
@@ -268,7 +272,7 @@ def test_a_binary_file_under_minus_diff_stays_skipped_while_a_text_one_is_scanne
     assert [added.path for added in opened.history_patches([sha])] == [".gitattributes", "text.env"]
 
 
-def test_a_binary_file_under_minus_diff_stays_skipped_by_the_staged_hook_and_history(
+def test_a_binary_file_under_minus_diff_is_searched_for_tokens_by_the_staged_hook_and_history(
     repo: GitRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo.write(".gitattributes", "*.env -diff\n")
@@ -279,12 +283,14 @@ def test_a_binary_file_under_minus_diff_stays_skipped_by_the_staged_hook_and_his
 
     assert code == 1
     assert [line.split()[1:3] for line in stderr.splitlines() if line.startswith("  BLOCK")] == [
-        ["secret", "text.env:1"]
+        ["secret", "blob.env"],  # the token in the binary's printable run
+        ["secret", "text.env:1"],
     ]
     git(repo.path, "rm", "-q", "--cached", "text.env")
-    done = git(repo.path, "commit", "-q", "-m", "binary only")
+    done = git(repo.path, "commit", "-q", "--no-verify", "-m", "binary only")
     assert done.returncode == 0, done.stderr
-    assert _history(capsys, repo) == (0, [])
+    code, found = _history(capsys, repo)
+    assert (code, [finding[1:] for finding in found]) == (1, [(GITHUB_RULE, "blob.env", None)])
 
 
 # ---- attributes change nothing: the same changes as in a clone without them -----------------

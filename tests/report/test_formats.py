@@ -161,3 +161,25 @@ def test_json_and_sarif_reports_write_one_finding_a_line(blocked: Decision) -> N
     sarif = render(blocked, Format.SARIF)
     assert json.loads(sarif) == sarif_log(blocked)
     assert sum(line.startswith('        {"ruleId": ') for line in sarif.splitlines()) == findings
+
+
+def test_sarif_with_findings_on_a_message_an_identity_and_a_file_name_validates(
+    project: Project, tmp_path: Path
+) -> None:
+    project.repo.write(f"keys/{TOKEN}.txt", "x\n")
+    project.repo.commit(f"add {TOKEN}", author=f"Dev <{TOKEN}@example.org>")
+    decision = decide(project)
+    target = tmp_path / "report.sarif"
+    target.write_text(render(decision, Format.SARIF), encoding="utf-8")
+
+    locations = [r["locations"][0] for r in json.loads(target.read_text(encoding="utf-8"))["runs"][0]["results"]]
+    assert sorted(
+        (loc["physicalLocation"]["artifactLocation"]["uri"], "logicalLocations" in loc) for loc in locations
+    ) == [
+        ("author", True),
+        ("commit-message", True),
+        ("keys/ghp_….txt", False),
+    ]
+    for schema in [SCHEMA] + ([SHARED_SCHEMA] if SHARED_SCHEMA.is_file() else []):
+        result = validate(target, schema)
+        assert result.returncode == 0, result.stdout + result.stderr

@@ -37,11 +37,13 @@ from typing import NamedTuple
 from guardtrail.classify.analysers.dispatch import LOCKFILE_NAMES
 from guardtrail.classify.base import Blobs
 from guardtrail.classify.hidden import HIDDEN
+from guardtrail.classify.surfaces import MESSAGE
 from guardtrail.model import Commit, FileChange, Finding
 from guardtrail.rules import Rule, load_rules
 
-COMMIT_MESSAGE = ":commit-message"
-"""The pseudo-path of findings in a commit's message (lines are the message's own)."""
+COMMIT_MESSAGE = MESSAGE
+"""The pseudo-path of findings in a commit's message (lines are the message's own), the one
+every surface of a commit is named by (:mod:`surfaces`)."""
 MAX_PER_FILE = 20
 """Findings reported per file (or message)."""
 ASK_PREFIX = "Asks the reading agent to "

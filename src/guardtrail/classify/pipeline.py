@@ -59,6 +59,11 @@ class Classifier:
             *((self._scanner,) if secrets else ()),
         )
 
+    @property
+    def scanner(self) -> SecretScanner:
+        """The run's secret scanner: the surfaces and the redaction of a report use it too."""
+        return self._scanner
+
     def classify(self, changes: Iterable[FileChange], blobs: Blobs) -> list[Finding]:
         """Every analyser's findings on each of ``changes``, with no secret value left in them."""
         return self.classify_range([changes], blobs)

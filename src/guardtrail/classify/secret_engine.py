@@ -191,6 +191,9 @@ class Plugin:
     requires: re.Pattern[str] | None = None
     """A regex that matches every line the plugin could report on (read off the plugin's own
     patterns): the scanner skips the plugin on other lines, whatever keyword woke it."""
+    prefixed: bool = False
+    """A token format with a fixed prefix (``AKIA…``): precise enough to search the printable
+    runs of binary files with."""
 
     @functools.cached_property
     def plugin(self) -> Any:
@@ -298,6 +301,7 @@ def default_plugins() -> tuple[Plugin, ...]:
             trigger=AWS_SECRET_KEY,
             sieve=QUOTED_SIEVE,
             requires=AWS_VALUE,
+            prefixed=True,
         ),
         Plugin(
             "secret.artifactory",

@@ -2,7 +2,9 @@
 
 Every added line of every commit is scanned, whoever wrote it. One keyword pass over a file's
 added text (a single compiled alternation) picks the lines and the detectors worth running,
-so the cost grows with the number of lines, not with lines times rules.
+so the cost grows with the number of lines, not with lines times rules. The same pass marks
+the lines holding an escape, which are scanned again decoded (:mod:`encodings`); a binary
+file is searched in its printable runs, with the token formats that have a fixed prefix only.
 
 Findings never carry the value: the message shows its first characters, ``secret_hash`` is the
 SHA-1 that detect-secrets baselines store, and ``fingerprint`` hashes rule, value and path.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import dataclasses
 import functools
 import hashlib
 import json
@@ -26,9 +29,10 @@ from typing import Any, Protocol
 
 from guardtrail.classify import secret_engine
 from guardtrail.classify.base import Blobs
+from guardtrail.classify.encodings import ESCAPE_KEYWORDS, binary_strings, decoded
 from guardtrail.classify.secret_engine import fold_case
 from guardtrail.errors import GuardtrailError
-from guardtrail.model import AddedLine, Category, Confidence, FileChange, Finding, Severity
+from guardtrail.model import AddedLine, Category, Confidence, FileChange, Finding, Severity, Skipped
 from guardtrail.rules import Rule, documented_examples, load_rules
 
 try:
@@ -67,6 +71,13 @@ MEMO_LINES = 65536
 line of code, 20 MB in all; 60 MB at most, for lines of :data:`MEMO_LINE_LENGTH`."""
 MEMO_LINE_LENGTH = 512
 """Longer lines are rarely repeated and are not remembered."""
+MAX_BINARY_BYTES = 32 * 1024 * 1024
+"""Binary files larger than this are not searched for printable runs (disk images, archives
+of releases): the cost of a scan stays bounded whatever a commit adds."""
+MIN_PREFIX = 3
+"""The shortest keyword that counts as a token's fixed prefix (``hf_``, ``xox``, ``ghp_``)."""
+DECODED_DETAIL = "found after decoding the line's \\u, \\x or percent escapes"
+BINARY_DETAIL = "found in a printable run of the binary file's bytes"
 
 
 class Detector(Protocol):
@@ -96,6 +107,24 @@ class Detector(Protocol):
         ...
 
     def find(self, path: str, line: str) -> Iterator[str]: ...
+
+
+class EscapeMarker:
+    """No detector: its keywords (:data:`encodings.ESCAPE_KEYWORDS`) mark the lines that hold
+    an escape, found by the same keyword pass as every detector's, so that only those lines
+    are decoded (:meth:`SecretScanner._decoded_secrets`) and the others cost nothing more."""
+
+    rule = "escape"
+    description = "an escape to decode"
+    keywords = ESCAPE_KEYWORDS
+    trigger = None
+    sieve = ()
+    requires = None
+    secret_type = ""
+
+    def find(self, path: str, line: str) -> Iterator[str]:
+        del path, line
+        return iter(())
 
 
 def shannon_entropy(value: str) -> float:
@@ -309,6 +338,30 @@ def _automaton(words: Iterable[str]) -> _ahocorasick.AhoCorasick | None:
     )
 
 
+class BinaryKeywords:
+    """Where in a binary file's bytes one of ``words`` stands, written in ASCII or in UTF-16LE,
+    ignoring case: one Aho-Corasick pass over the bytes (lower-cased as ASCII), where a regex
+    for printable runs would step through every byte."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        narrow = sorted({word.lower() for word in words})
+        chosen = [word.encode("latin-1") for word in (*narrow, *("\0".join(word) for word in narrow))]
+        self._automaton = (
+            _ahocorasick.BytesAhoCorasick(
+                chosen, matchkind=_ahocorasick.MatchKind.Standard, implementation=_ahocorasick.Implementation.DFA
+            )
+            if _ahocorasick is not None and chosen
+            else None
+        )
+        self._pattern = re.compile(b"|".join(re.escape(word) for word in chosen)) if chosen else None
+
+    def __call__(self, data: bytes) -> list[int]:
+        lowered = data.lower()  # ASCII letters only: offsets stay
+        if self._automaton is not None:
+            return [start for _, start, _ in self._automaton.find_matches_as_indexes(lowered, overlapping=True)]
+        return [] if self._pattern is None else [match.start() for match in self._pattern.finditer(lowered)]
+
+
 def key_block(text: str, start: int, index: int, number: Callable[[int], int]) -> str:
     """The key whose header is the line starting at ``start`` in ``text`` (index ``index``): that
     line and the added lines after it, consecutive in the file, to the one that ends the key."""
@@ -332,6 +385,21 @@ def _allowlisted(text: str, start: int, line: str, index: int, number: Callable[
         return False
     previous = text[text.rfind("\n", 0, start - 1) + 1 : start - 1]
     return bool(_PRAGMA_NEXTLINE.search(fold_case(previous)))
+
+
+def is_prefixed(rule: Rule) -> bool:
+    """Whether ``rule`` is a token format with a fixed prefix (``ghp_``, ``glpat-``, ``sk-ant-``)
+    or a private key's header: precise enough to search random bytes with. Read off the rule
+    itself, so every rule added qualifies or not by what it is: its keywords are
+    :data:`MIN_PREFIX` characters or more, and every value its own examples match starts with
+    one of them."""
+    if rule.id in KEY_BLOCK_RULES:
+        return True
+    if not rule.keywords or min(map(len, rule.keywords)) < MIN_PREFIX or rule.pattern is None:
+        return False
+    detector = RuleDetector(rule)
+    values = [value for example in rule.examples.match for value in detector.find("", example)]
+    return bool(values) and all(fold_case(value).startswith(rule.keywords) for value in values)
 
 
 def is_placeholder(secret: str) -> bool:
@@ -478,9 +546,11 @@ class SecretScanner:
             *(PluginDetector(plugin) for plugin in engine),
             *(RuleDetector(rule) for rule in chosen if rule.fallback),
         )
-        self._index = KeywordIndex(self._detectors)
+        self._escapes = len(self._detectors)
+        """The id of the :class:`EscapeMarker` among the keyword index's detectors."""
+        self._index = KeywordIndex([*self._detectors, EscapeMarker()])
         self._scoped = {i: FILE_SCOPES[d.rule] for i, d in enumerate(self._detectors) if d.rule in FILE_SCOPES}
-        self._requires = tuple(detector.requires for detector in self._detectors)
+        self._requires = (*(detector.requires for detector in self._detectors), None)
         self._plugins = frozenset(index for index, d in enumerate(self._detectors) if isinstance(d, PluginDetector))
         self._memo: dict[tuple[str, tuple[int, ...], object], tuple[tuple[Detector, str, str | None], ...]] = {}
 
@@ -503,14 +573,34 @@ class SecretScanner:
         values: dict[str, None] = {}
         start = 0
         for line in text.split("\n"):  # a few short lines: no ``requires`` shortcut, as in :meth:`_scan`
-            detectors = sorted(candidates.get(start, set()) | forced)
+            woken = candidates.get(start, set())
+            detectors = sorted((woken | forced) - {self._escapes})
             if detectors:
                 values.update(dict.fromkeys(secret for _, secret in self._line_secrets(path, line, detectors)))
+            if self._escapes in woken:
+                values.update(dict.fromkeys(written for _, _, written in self._decoded_secrets(path, line)))
             start += len(line) + 1
         return list(values)
 
+    def _decoded_secrets(self, path: str, line: str) -> list[tuple[Detector, str, str]]:
+        """The secrets ``line`` hides behind escapes (:func:`encodings.decoded`): each detector,
+        the decoded value, and the value as written in ``line``. A value the line shows as it is
+        is the plain scan's, and not repeated here."""
+        view = decoded(line)
+        if view is None:
+            return []
+        woken = sorted(set().union(*self._index.candidates(view.text).values()) - {self._escapes})
+        found = []
+        for detector, secret in self._line_secrets(path, view.text, woken) if woken else ():
+            span = view.original_span(secret)
+            if span is not None and secret not in line:
+                found.append((detector, secret, line[span[0] : span[1]]))
+        return found
+
     def __call__(self, change: FileChange, blobs: Blobs) -> Iterable[Finding]:
-        if change.binary or not change.added:
+        if change.binary:
+            return self._binary_change(change, blobs)
+        if not change.added:
             return []
         content = self._scoped_content(change, blobs) if self._scoped else None
         return self.scan_lines(change.commit, change.path, change.added, content=content)
@@ -520,6 +610,54 @@ class SecretScanner:
         if change.new_id is None or not self.needs_content(change.path, [line.text for line in change.added]):
             return None
         return blobs.blob(change.new_id).decode("utf-8", "replace")
+
+    def _binary_change(self, change: FileChange, blobs: Blobs) -> list[Finding]:
+        """:meth:`scan_binary` of a binary file a change adds or rewrites; not of one left unread
+        for its size (``max_file_size`` is the user's limit) or a Git LFS pointer."""
+        if change.new_id is None or change.new_id == change.old_id or change.skipped not in (None, Skipped.BINARY):
+            return []
+        new = blobs.blob(change.new_id)
+        old = blobs.blob(change.old_id) if change.old_id is not None and len(new) <= MAX_BINARY_BYTES else None
+        return self.scan_binary(change.commit, change.path, new, old)
+
+    def scan_binary(self, commit: str, path: str, data: bytes, old: bytes | None = None) -> list[Finding]:
+        """Findings of the high-confidence token formats (:func:`is_prefixed`) in the printable runs
+        of the binary file ``data`` and of its members when it is a zip archive
+        (:func:`encodings.binary_strings`: a key pasted into a ``.so``, a ``.pyc``, a ``.docx``),
+        but for runs the file held already before (``old``). Line numbers mean nothing
+        in a binary: the findings are about the whole file."""
+        if len(data) > MAX_BINARY_BYTES:
+            return []
+        prefixed = self._prefixed
+        runs = binary_strings(data, prefixed._binary_keywords)
+        if old is not None and runs:
+            before = set(binary_strings(old, prefixed._binary_keywords))
+            runs = [run for run in runs if run not in before]
+        numbers: list[int] = []
+        texts: list[str] = []
+        for run in runs:  # a gap between runs: no key block reads on into the next run
+            first = numbers[-1] + 2 if numbers else 1
+            lines = run.split("\n")
+            numbers += range(first, first + len(lines))
+            texts += (line.removesuffix("\r") for line in lines)
+        if not texts:
+            return []
+        unique: dict[tuple[str, str | None], Finding] = {}  # a value the file repeats is one finding
+        for finding in prefixed.scan_block(commit, path, numbers, texts):
+            unique.setdefault((finding.rule, finding.secret_hash), finding)
+        return [dataclasses.replace(finding, line=None, details=(BINARY_DETAIL,)) for finding in unique.values()]
+
+    @functools.cached_property
+    def _binary_keywords(self) -> BinaryKeywords:
+        return BinaryKeywords(word for detector in self._detectors for word in detector.keywords)
+
+    @functools.cached_property
+    def _prefixed(self) -> SecretScanner:
+        """This scanner restricted to its prefixed detectors (:func:`is_prefixed`), made for the
+        first binary file: deriving them compiles every rule."""
+        rules = [d.spec for d in self._detectors if isinstance(d, RuleDetector) and is_prefixed(d.spec)]
+        plugins = [d.plugin for d in self._detectors if isinstance(d, PluginDetector) and d.plugin.prefixed]
+        return SecretScanner(rules, plugins)
 
     def scan_text(self, commit: str, path: str, text: str) -> list[Finding]:
         """Findings in a whole file's ``text``, every line counting as added."""
@@ -593,15 +731,20 @@ class SecretScanner:
         findings: list[Finding] = []
         requires = self._requires
         index = counted = 0  # the index of the line starting at ``counted``
+        escaped: list[int] = []
+        reported: dict[int, set[str]] = {}  # the rules found on each line, by where it starts
         for start in sorted(candidates):
             end = text.find("\n", start)
             line = text[start:] if end < 0 else text[start:end]
-            runnable = tuple(
-                [d for d in sorted(candidates[start]) if (needed := requires[d]) is None or needed.search(line)]
-            )
+            woken = candidates[start]
+            if self._escapes in woken:
+                escaped.append(start)
+                woken = woken - {self._escapes}
+            runnable = tuple([d for d in sorted(woken) if (needed := requires[d]) is None or needed.search(line)])
             secrets = self._remembered_secrets(context, line, runnable) if runnable else ()
             if not secrets:
                 continue
+            reported[start] = {detector.rule for detector, _, _ in secrets}
             index += text.count("\n", counted, start)
             counted = start
             allowlisted = pragmas and _allowlisted(text, start, line, index, number)
@@ -617,6 +760,42 @@ class SecretScanner:
                 )
                 for detector, secret, hashed in secrets
             )
+        if escaped:
+            findings += self._decoded_findings(commit, path, text, number, escaped, reported, pragmas=pragmas)
+        return findings
+
+    def _decoded_findings(
+        self,
+        commit: str,
+        path: str,
+        text: str,
+        number: Callable[[int], int],
+        starts: Sequence[int],
+        reported: Mapping[int, Collection[str]],
+        *,
+        pragmas: bool,
+    ) -> list[Finding]:
+        """Findings of the secrets the lines of ``text`` starting at ``starts`` (ascending) hide
+        behind escapes, each on the line that holds it as written; but for those of a rule the
+        plain scan already found on the line (a URL's password, percent-encoded as URLs want
+        it, is one secret, not two)."""
+        findings: list[Finding] = []
+        index = counted = 0  # the index of the line starting at ``counted``
+        for start in starts:
+            end = text.find("\n", start)
+            line = text[start:] if end < 0 else text[start:end]
+            known = reported.get(start, ())
+            found = [entry for entry in self._decoded_secrets(path, line) if entry[0].rule not in known]
+            if not found:
+                continue
+            index += text.count("\n", counted, start)
+            counted = start
+            allowlisted = pragmas and _allowlisted(text, start, line, index, number)
+            for detector, secret, _ in found:
+                finding = self._finding(
+                    commit, path, number(index), detector, secret, allowlisted, hashed=secret_hash(secret)
+                )
+                findings.append(dataclasses.replace(finding, details=(DECODED_DETAIL,)))
         return findings
 
     def _remembered_secrets(

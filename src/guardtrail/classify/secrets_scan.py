@@ -19,10 +19,12 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from guardtrail.classify.secrets import SecretScanner
+from guardtrail.classify.secrets import MAX_BINARY_BYTES, SecretScanner
+from guardtrail.classify.surfaces import SurfaceScanner
 from guardtrail.errors import GuardtrailError, release_signals, signals_held
-from guardtrail.git.changes import DEFAULT_MAX_FILE_BYTES, as_text, is_lfs_pointer
+from guardtrail.git.changes import DEFAULT_MAX_FILE_BYTES, as_text, is_lfs_pointer, no_object
 from guardtrail.git.repo import LoggedChange, Repository
+from guardtrail.git.tags import read_tags, tag_refs
 from guardtrail.model import Category, Finding, FindingRow, Severity, Skipped
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -38,6 +40,10 @@ IN_FLIGHT = 2
 """Tasks waiting or running per worker: enough to keep each busy, few enough to bound memory."""
 MERGE_BATCH = 16
 """Merges per worker task."""
+_NEW_PATHS = ("A", "R", "C")
+"""The raw log's statuses whose path a commit writes for the first time."""
+_FILE_MODES = (0o100644, 0o100755)
+"""Regular files: a symlink's target is text, a submodule's entry no object of this repository."""
 
 
 def tracked_paths(repo_root: Path) -> list[str]:
@@ -82,6 +88,19 @@ def _read_text(path: Path) -> tuple[str | None, Skipped | None]:
     return text.decode("utf-8", "replace"), Skipped.LFS_POINTER if is_lfs_pointer(data) else None
 
 
+def _unread_findings(scanner: SecretScanner, relative: str, path: Path, reason: Skipped | None) -> list[Finding]:
+    """What a file the text scan does not read still says: a symlink's target (what git stores
+    as the link's content), and the token formats in a binary file's printable runs."""
+    try:
+        if path.is_symlink():
+            return scanner.scan_text("", relative, os.readlink(path))
+        if reason is Skipped.BINARY:
+            return scanner.scan_binary("", relative, path.read_bytes())
+    except OSError:
+        pass
+    return []
+
+
 class WorktreeScan(NamedTuple):
     """What :func:`scan_worktree` found, and what it could not read."""
 
@@ -102,8 +121,10 @@ def scan_worktree(
     findings: list[Finding] = []
     too_large: list[str] = []
     skipped: list[tuple[str, Skipped]] = []
+    surfaces = SurfaceScanner(scanner)
     for relative in _expand(repo_root, paths):
         path = repo_root / relative
+        findings.extend(surfaces.path("", relative))
         if _too_large(path, max_bytes):
             too_large.append(relative)
             continue
@@ -112,6 +133,8 @@ def scan_worktree(
             skipped.append((relative, reason))
         if text is not None:
             findings.extend(scanner.scan_text("", relative, text))
+        else:
+            findings.extend(_unread_findings(scanner, relative, path, reason))
     return WorktreeScan(findings, too_large, tuple(skipped))
 
 
@@ -173,10 +196,30 @@ def scan_history(
                 ((_scan_merges_task, merges[at : at + MERGE_BATCH]) for at in range(0, len(merges), MERGE_BATCH)),
                 ((_scan_changes_task, batch) for batch in itertools.chain(ahead, (batch for batch, _ in batches))),
             )
-            return _without_skipped(_in_order(commits, _in_workers(repo, scanner, max_bytes, tasks, count)), skipped)
+            surfaces = (_scan_surfaces(repo, scanner, commits) for _ in range(1))  # while the last tasks run
+            found = itertools.chain(_in_workers(repo, scanner, max_bytes, tasks, count), surfaces)
+            return _without_skipped(_in_order(commits, found), skipped)
         changes = itertools.chain.from_iterable(ahead)
     scans = [_scan_merges(repo, scanner, merges, max_bytes), _scan_changes(repo, scanner, changes, max_bytes)]
-    return _without_skipped(_in_order(commits, scans), skipped)
+    return _without_skipped(_in_order(commits, [*scans, _scan_surfaces(repo, scanner, commits)]), skipped)
+
+
+def _scan_surfaces(repo: Repository, scanner: SecretScanner, commits: Iterable[str]) -> dict[str, list[Finding]]:
+    """Findings per commit in its message, author and committer (:class:`SurfaceScanner`)."""
+    surfaces = SurfaceScanner(scanner)
+    found: dict[str, list[Finding]] = {}
+    for sha in commits:
+        findings = surfaces.commit(repo.commit(sha))
+        if findings:
+            found[sha] = findings
+    return found
+
+
+def scan_tags(repo: Repository, scanner: SecretScanner) -> list[Finding]:
+    """Findings in the message and tagger of every annotated tag ``refs/tags/*`` names."""
+    surfaces = SurfaceScanner(scanner)
+    tags = read_tags(repo.git_dir, tag_refs(repo.git_dir))
+    return [finding for tag in tags for finding in surfaces.tag(tag.sha, tag.tagger, tag.message)]
 
 
 def _counted(
@@ -239,11 +282,19 @@ def _scan_changes(
     """Findings per commit in the lines ``changes`` add, and a :data:`SKIPPED_RULE` note for
     each file not read as text."""
     by_commit: dict[str, list[Finding]] = {}
+    surfaces = SurfaceScanner(scanner)
     for change in changes:
+        if change.status in _NEW_PATHS:
+            named = surfaces.path(change.commit, change.path)
+            if named:
+                by_commit.setdefault(change.commit, []).extend(named)
         added, skipped = repo.read_added(change, max_bytes=max_bytes)
         if skipped is not None:
             by_commit.setdefault(change.commit, []).append(skipped_finding(change.commit, change.path, skipped))
         if added is None:
+            binary = _binary_findings(repo, scanner, change) if skipped is Skipped.BINARY else []
+            if binary:
+                by_commit.setdefault(change.commit, []).extend(binary)
             continue
 
         def content(sha: str = added.commit, path: str = added.path) -> str | None:
@@ -255,6 +306,18 @@ def _scan_changes(
         if found:
             by_commit.setdefault(added.commit, []).extend(found)
     return by_commit
+
+
+def _binary_findings(repo: Repository, scanner: SecretScanner, change: LoggedChange) -> list[Finding]:
+    """:meth:`SecretScanner.scan_binary` of a binary file ``change`` adds or rewrites (one
+    :meth:`Repository.read_added` reads no lines of), within the size cap."""
+    if change.new_mode not in _FILE_MODES or no_object(change.new_id) or change.new_id == change.old_id:
+        return []
+    if repo.added_size(change) > MAX_BINARY_BYTES:
+        return []
+    data = repo.blob(change.new_id)
+    old = None if change.old_mode not in _FILE_MODES or no_object(change.old_id) else repo.blob(change.old_id)
+    return scanner.scan_binary(change.commit, change.path, data, old)
 
 
 def _scan_merges(

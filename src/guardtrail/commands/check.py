@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from guardtrail.classify.injection import analyse_message
 from guardtrail.classify.pipeline import Classifier
+from guardtrail.classify.redaction import Redactor, redact_decision
+from guardtrail.classify.surfaces import SurfaceScanner
 from guardtrail.decide.authorship import AuthorshipDetector
 from guardtrail.decide.gate import Decision, decide
 from guardtrail.decide.policy import POLICY_FILE, FileReader, load_baseline, load_policy
@@ -23,7 +25,7 @@ from guardtrail.decide.statements import check_statements, net_digests, policy_i
 from guardtrail.errors import GuardtrailError, raise_if_stopped
 from guardtrail.git.changes import skipped_note
 from guardtrail.git.repo import Range, Repository
-from guardtrail.model import Category, Commit, FileChange
+from guardtrail.model import Category, Commit, FileChange, Finding
 from guardtrail.terminal import ProgressCallback
 
 
@@ -99,19 +101,38 @@ def _changes_of_each(
 
 
 def check_range(
-    repo: Repository, span: Range, policy_rev: str, *, progress: ProgressCallback | None = None
+    repo: Repository,
+    span: Range,
+    policy_rev: str,
+    *,
+    progress: ProgressCallback | None = None,
+    extra: Callable[[SurfaceScanner], list[Finding]] | None = None,
 ) -> Decision:
-    """The gate over ``span`` of an opened repository, judged by the policy at ``policy_rev``;
-    ``progress`` hears (commits classified, commits in the range)."""
+    """The gate over ``span`` of an opened repository, judged by the policy at ``policy_rev``:
+    every surface of every commit scanned, and the decision redacted for every report.
+    ``progress`` hears (commits classified, commits in the range); ``extra`` adds findings on
+    objects that are no commit of the range (a pushed tag, a ref's name), made with the run's
+    surface scanner."""
     read: FileReader = functools.partial(repo.file_at, policy_rev)
     where = f"at {policy_rev[:10]}"
     policy = load_policy(read, where)
     commits = [repo.commit(sha) for sha in repo.rev_list(span.base, span.head)]
     classifier = Classifier(policy)
+    redactor = Redactor(classifier.scanner)
+    surfaces = SurfaceScanner(classifier.scanner, clean=redactor.clean)
+    named: list[Finding] = []  # what the commits say besides their files' content
     skipped: list[FileChange] = []
-    changes = _changes_of_each(repo, commits, policy.max_file_size, progress, skipped)
-    findings = classifier.classify_range(changes, repo)
+
+    def each_scanned() -> Iterator[list[FileChange]]:
+        each = _changes_of_each(repo, commits, policy.max_file_size, progress, skipped)
+        for commit, changes in zip(commits, each, strict=True):
+            named.extend(surfaces.commit(commit) + surfaces.paths(changes))
+            yield changes
+
+    findings = classifier.classify_range(each_scanned(), repo) + named
     findings += [f for commit in commits for f in analyse_message(commit)]  # bait in the log
+    if extra is not None:
+        findings += extra(surfaces)
     detector = AuthorshipDetector(policy)
     signals = {commit.sha: detector.commit_signals(commit) for commit in commits}
     with SignatureVerifier(policy.approvers) as verifier:
@@ -135,4 +156,4 @@ def check_range(
         statements=statements,
         digests=digests,
     )
-    return decision.with_notes(skipped_note(skipped))
+    return redact_decision(decision.with_notes(skipped_note(skipped)), redactor)

@@ -129,7 +129,9 @@ def run_commit_msg(options: CommitMsgOptions) -> CommitMsgResult:
     message = _read(options.message_file)
     problems = trailer_problems(message)
     if problems:
-        lines = ["guardtrail: BLOCK  commit message", *(f"  {p}" for p in problems)]
+        from guardtrail.classify.redaction import redact_text  # a problem quotes the message's line
+
+        lines = ["guardtrail: BLOCK  commit message", *(f"  {redact_text(p)}" for p in problems)]
         return CommitMsgResult(1, "\n".join(lines) + "\n")
     scan = run_staged(StagedOptions(options.repo, options.environ, options.cwd, message=split_comments(message)[0]))
     if scan.exit_code != 0:

@@ -9,15 +9,19 @@ Advice only: ``git push --no-verify`` skips it; the CI check or the server hook 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from guardtrail.classify.redaction import redact_text
+from guardtrail.classify.surfaces import REF_NAME, SurfaceScanner
 from guardtrail.commands import HookResult, commits_checked
 from guardtrail.commands.check import check_range
 from guardtrail.errors import GuardtrailError
-from guardtrail.git.repo import Repository
+from guardtrail.git.repo import Range, Repository
+from guardtrail.git.tags import read_tags
+from guardtrail.model import Finding
 
 ZERO = "0" * 40
 
@@ -62,6 +66,19 @@ def pushed_ranges(repo: Repository, options: PrePushOptions) -> list[PushedRange
     return [PushedRange(label, _known(repo, env.get("PRE_COMMIT_FROM_REF", "")), head)]
 
 
+def _pushed_tags(repo: Repository, pushed: PushedRange) -> Callable[[SurfaceScanner], list[Finding]]:
+    """The message and tagger of the annotated tag a pushed ref names, if it names one (tags of
+    tags too), and the pushed refs' names, as the server hook reads them."""
+
+    def scan(surfaces: SurfaceScanner) -> list[Finding]:
+        findings = surfaces.ref(pushed.head, pushed.label)
+        for tag in read_tags(repo.git_dir, [pushed.head]):
+            findings += surfaces.tag(tag.sha, tag.tagger, tag.message)
+        return findings
+
+    return scan
+
+
 def run_pre_push(options: PrePushOptions) -> HookResult:
     from guardtrail.report import Format, render
     from guardtrail.report.text import printable
@@ -70,19 +87,23 @@ def run_pre_push(options: PrePushOptions) -> HookResult:
     reports: list[str] = []
     exit_code = 0
     for pushed in pushed_ranges(repo, options):
+        label = redact_text(pushed.label, REF_NAME)
         base = pushed.base or repo.unpushed_base(pushed.head, options.remote)
-        if base is None:
-            reports.append(f"guardtrail: {pushed.label}: new history, nothing on {options.remote} to compare with\n")
-            continue
-        span = repo.resolve_range(base, pushed.head)
-        decision = check_range(repo, span, span.base)
+        if base is None:  # no commit to compare: the ref's own text (a tag's message) is still read
+            tip = repo.resolve(pushed.head)
+            span = Range(tip, tip, "no commits to compare")
+        else:
+            span = repo.resolve_range(base, pushed.head)
+        decision = check_range(repo, span, span.base, extra=_pushed_tags(repo, pushed))
         exit_code = max(exit_code, decision.exit_code)
         if decision.blocking:
-            reports.append(f"guardtrail: push of {pushed.label} blocked\n" + render(decision, Format.TEXT))
+            reports.append(f"guardtrail: push of {label} blocked\n" + render(decision, Format.TEXT))
+        elif base is None:
+            reports.append(f"guardtrail: {label}: new history, nothing on {options.remote} to compare with\n")
         else:
-            reports.append(f"guardtrail: PASS  push of {pushed.label}: {commits_checked(decision)}\n")
+            reports.append(f"guardtrail: PASS  push of {label}: {commits_checked(decision)}\n")
             # what a pass did not read (files not scanned, say) is said too
-            reports += (f"guardtrail: {pushed.label}: {printable(note)}\n" for note in decision.notes)
+            reports += (f"guardtrail: {label}: {printable(note)}\n" for note in decision.notes)
     if exit_code:
         reports.append(
             "Client hooks are advice: 'git push --no-verify' skips them; the CI check or the server hook enforces.\n"

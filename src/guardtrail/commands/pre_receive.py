@@ -9,18 +9,23 @@ once. Any error rejects the push (fail closed): a gate that cannot run must not 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
+from guardtrail.classify.redaction import redact_text
+from guardtrail.classify.surfaces import REF_NAME, SurfaceScanner
 from guardtrail.commands import HookResult, commits_checked
 from guardtrail.commands.check import check_range
 from guardtrail.decide.gate import Decision
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Range, Repository
+from guardtrail.git.tags import read_tags
+from guardtrail.model import Finding
 
 ZERO = "0" * 40
+TAGS = "refs/tags/"
 
 
 class RefUpdate(NamedTuple):
@@ -80,8 +85,24 @@ def _without(decision: Decision, seen: set[str]) -> Decision:
     )
 
 
+def _pushed_ref(
+    repo: Repository, update: RefUpdate, environ: Mapping[str, str]
+) -> Callable[[SurfaceScanner], list[Finding]]:
+    """What the gate reads of a pushed ref besides its commits: its name, and for a tag the
+    message and tagger of every annotated tag object it points at (tags of tags too)."""
+
+    def scan(surfaces: SurfaceScanner) -> list[Finding]:
+        findings = surfaces.ref(update.new, update.ref)
+        if update.ref.startswith(TAGS):
+            for tag in read_tags(repo.git_dir, [update.new], environ):
+                findings += surfaces.tag(tag.sha, tag.tagger, tag.message)
+        return findings
+
+    return scan
+
+
 def _judge_updates(
-    repo: Repository, updates: Sequence[RefUpdate], max_commits: int | None = None
+    repo: Repository, updates: Sequence[RefUpdate], environ: Mapping[str, str], max_commits: int | None = None
 ) -> tuple[bool, list[str]]:
     from guardtrail.report import Format, render
     from guardtrail.report.text import printable
@@ -95,19 +116,20 @@ def _judge_updates(
     lines: list[str] = []
     seen: set[str] = set()
     for update in updates:
+        ref = redact_text(update.ref, REF_NAME)  # a branch or tag name is text the pusher chose
         if update.new == ZERO:
-            lines.append(f"{update.ref}: deletion allowed")
+            lines.append(f"{ref}: deletion allowed")
             continue
         base = _base_of(update, default_tip)
         if base is None:
-            lines.append(f"{update.ref}: first push into an empty repository: nothing to compare with, accepted")
+            lines.append(f"{ref}: first push into an empty repository: nothing to compare with, accepted")
             continue
         span = Range(repo.resolve(base), repo.resolve(update.new), f"base {base[:10]}")
-        decision = check_range(repo, span, default_tip or span.base)
+        decision = check_range(repo, span, default_tip or span.base, extra=_pushed_ref(repo, update, environ))
         blocked = blocked or bool(decision.blocking)
         fresh = _without(decision, seen)
         seen.update(c.commit.sha for c in decision.commits)
-        lines.append(f"{update.ref}: {decision.verdict} ({commits_checked(decision)})")
+        lines.append(f"{ref}: {decision.verdict} ({commits_checked(decision)})")
         if decision.blocking and not fresh.blocking:
             lines.append("  blocked by the commits reported above")
         elif decision.blocking:
@@ -120,10 +142,10 @@ def _judge_updates(
 def run_pre_receive(options: PreReceiveOptions) -> HookResult:
     try:
         repo = Repository(options.repo, environ=options.environ)
-        blocked, lines = _judge_updates(repo, parse_updates(options.stdin), options.max_commits)
+        blocked, lines = _judge_updates(repo, parse_updates(options.stdin), options.environ, options.max_commits)
     except Exception as exc:  # fail closed: whatever went wrong, nothing unchecked gets in
         reason = str(exc) if isinstance(exc, GuardtrailError) else f"{type(exc).__name__}: {exc}"
-        return HookResult(1, f"guardtrail: push rejected: the gate could not run: {reason}\n")
+        return HookResult(1, f"guardtrail: push rejected: the gate could not run: {redact_text(reason)}\n")
     if blocked:
         lines.append("guardtrail: push rejected (see above); nothing was updated.")
     return HookResult(1 if blocked else 0, "\n".join(lines) + "\n")

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guardtrail.classify.pipeline import policy_scanner
+from guardtrail.classify.redaction import Redactor, redact_decision
 from guardtrail.classify.secrets import SecretScanner, render_baseline
-from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, scan_history, scan_worktree
+from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, scan_history, scan_tags, scan_worktree
 from guardtrail.decide.gate import Decision, SecretBaseline
 from guardtrail.decide.policy import Policy, load_baseline, load_policy
 from guardtrail.errors import GuardtrailError
@@ -75,6 +76,7 @@ def run_scan(options: ScanOptions, *, progress: ProgressCallback | None = None) 
         if repo.is_empty():
             raise GuardtrailError("the repository has no commits yet: nothing to scan with --history")
         found = scan_history(repo, scanner=scanner, max_bytes=policy.max_file_size, skipped=skipped, progress=progress)
+        found += scan_tags(repo, scanner)
         scope = "history of every ref and HEAD"
     else:
         if repo.workdir is None:
@@ -90,7 +92,7 @@ def run_scan(options: ScanOptions, *, progress: ProgressCallback | None = None) 
         notes += (write_baseline(options.write_baseline, found, scanner, policy),)
     kept, cleared = judge_scan(found, baseline)
     head = "" if repo.is_empty() else repo.resolve("HEAD")
-    return Decision(
+    decision = Decision(
         base="",
         head=head,
         base_note=f"scan of the {scope}",
@@ -100,6 +102,7 @@ def run_scan(options: ScanOptions, *, progress: ProgressCallback | None = None) 
         notes=notes,
         suppressed=cleared,
     )
+    return redact_decision(decision, Redactor(scanner))
 
 
 SHALLOW_NOTE = (

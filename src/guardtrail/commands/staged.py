@@ -104,6 +104,8 @@ def _pending_commit(index: StagedIndex, options: StagedOptions) -> Commit:
 
 def run_staged(options: StagedOptions) -> StagedResult:
     from guardtrail.classify.pipeline import Classifier
+    from guardtrail.classify.redaction import Redactor, redact_decision
+    from guardtrail.classify.surfaces import SurfaceScanner
 
     index = StagedIndex(options.repo, options.environ, options.cwd)
     policy = replace(load_policy(index.file_at_head, "at HEAD"), mode="assistant")  # nothing is signed yet
@@ -113,7 +115,11 @@ def run_staged(options: StagedOptions) -> StagedResult:
     signals = detector.env_signals(options.environ)
     if options.message is not None:
         signals += detector.commit_signals(commit)
-    findings = Classifier(policy).classify(changes, index) if changes else []
+    classifier = Classifier(policy)
+    redactor = Redactor(classifier.scanner)
+    surfaces = SurfaceScanner(classifier.scanner, clean=redactor.clean)
+    findings = classifier.classify(changes, index) if changes else []
+    findings += surfaces.commit(commit) + surfaces.paths(changes)  # the message at commit-msg time
     if options.message is not None:
         from guardtrail.classify.injection import analyse_message
 
@@ -129,12 +135,13 @@ def run_staged(options: StagedOptions) -> StagedResult:
         checks={STAGED: UNSIGNED},
         baseline=load_baseline(index.file_at_head, "at HEAD", policy) if findings else None,
     )
-    sensitive = tuple(f for f in findings if f.category in SENSITIVE)
+    sensitive = tuple(redactor.finding(f) for f in findings if f.category in SENSITIVE)
     worktree = _worktree_files(options, changes)
     scope = StagedScope(len(changes), sum(len(change.added) for change in changes), len(worktree))
     if worktree:
         decision = _with_worktree_secrets(decision, options, worktree, index)
-    return StagedResult(decision.with_notes(skipped_note(changes)), signals, sensitive, scope)
+    shown = tuple(redactor.signal(signal) for signal in signals)
+    return StagedResult(redact_decision(decision.with_notes(skipped_note(changes)), redactor), shown, sensitive, scope)
 
 
 def _worktree_files(options: StagedOptions, changes: list[FileChange]) -> list[str]:

@@ -204,7 +204,9 @@ def decide(
     judged: list[Finding] = []
     suppressed = 0
     for finding in findings:
-        outcome = _judge(finding, gated=gated[finding.commit], clearance=clearance, baseline=baseline)
+        # A finding on an object that is no commit of the range (a pushed tag's message) has no
+        # author to judge: gated, so that no allowlist comment in it clears anything.
+        outcome = _judge(finding, gated=gated.get(finding.commit, True), clearance=clearance, baseline=baseline)
         suppressed += finding.category is Category.SECRET and not outcome
         judged.extend(outcome)
     commit_decisions = tuple(

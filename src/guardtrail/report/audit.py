@@ -49,6 +49,19 @@ def _records(decision: Decision, stamp: str) -> list[dict[str, Any]]:
                 "policy": policy,
             }
         )
+    listed = {entry.commit.sha for entry in decision.commits}
+    for sha in dict.fromkeys(f.commit for f in decision.findings if f.commit not in listed):
+        findings = [f for f in decision.findings if f.commit == sha]  # a pushed tag, a ref's name
+        records.append(
+            {
+                "time": stamp,
+                "event": "object",
+                "sha": sha,
+                "findings": [finding_dict(f) for f in findings],
+                "verdict": "block" if any(f.blocking for f in findings) else "pass",
+                "policy": policy,
+            }
+        )
     records.append(
         {
             "time": stamp,

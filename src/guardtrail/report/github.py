@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from guardtrail.classify.surfaces import is_surface
 from guardtrail.decide.gate import CommitDecision, Decision
 from guardtrail.model import Category, Finding
 from guardtrail.report.sarif import level
@@ -53,12 +54,21 @@ def _command(level: str, properties: Sequence[tuple[str, str]], message: str) ->
 
 
 def annotation(finding: Finding, *, path_prefix: str = "") -> str:
-    """One workflow command for ``finding``, on its changed line when it has one."""
-    properties = [("file", path_prefix + finding.path)]
-    if finding.line:
-        properties.append(("line", str(finding.line)))
+    """One workflow command for ``finding``, on its changed line when it has one. A finding on
+    a commit's message, an identity or a tag has no file to stand on: its annotation is the
+    job's, and its message names the surface (``:commit-message:1``)."""
+    properties = []
+    where = ""
+    if is_surface(finding.path):
+        where = f"{finding.path}:{finding.line}: " if finding.line else f"{finding.path}: "
+    else:
+        properties.append(("file", path_prefix + finding.path))
+        if finding.line:
+            properties.append(("line", str(finding.line)))
     properties.append(("title", f"guardtrail {finding.category.value}: {_status(finding)}"))
-    message = "\n".join([f"{finding.message} [{finding.rule}] in commit {finding.commit[:10]}", *finding.details])
+    message = "\n".join(
+        [f"{where}{finding.message} [{finding.rule}] in commit {finding.commit[:10]}", *finding.details]
+    )
     return _command(annotation_level(finding), properties, message)
 
 

@@ -13,6 +13,7 @@ import hashlib
 from typing import Any, NamedTuple
 
 from guardtrail import __version__
+from guardtrail.classify.surfaces import is_surface
 from guardtrail.decide.gate import Decision
 from guardtrail.model import Category, Finding
 from guardtrail.report.jsontext import dumps
@@ -125,10 +126,25 @@ def rule_descriptor(rule_id: str, category: Category) -> dict[str, Any]:
 
 
 def _location(finding: Finding) -> dict[str, Any]:
+    if is_surface(finding.path):
+        return surface_location(finding)
     physical: dict[str, Any] = {"artifactLocation": {"uri": finding.path}}
     if finding.line:
         physical["region"] = {"startLine": finding.line}
     return {"physicalLocation": physical}
+
+
+def surface_location(finding: Finding) -> dict[str, Any]:
+    """Where a finding on a commit's message, an identity or a tag stands: a logical location
+    naming the surface of the object (``<sha>/commit-message``), and, since GitHub code
+    scanning takes no result without one, a physical location whose artifact is the surface's
+    name (no file of a tree), its region the line of that text (1: a message's subject)."""
+    name = finding.path.removeprefix(":")
+    logical = {"name": name, "fullyQualifiedName": f"{finding.commit}/{name}", "kind": "object"}
+    physical: dict[str, Any] = {"artifactLocation": {"uri": name}}
+    if finding.line:
+        physical["region"] = {"startLine": finding.line}
+    return {"physicalLocation": physical, "logicalLocations": [logical]}
 
 
 def _result(finding: Finding, rule_index: int) -> dict[str, Any]:

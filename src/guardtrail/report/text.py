@@ -107,6 +107,18 @@ def _scan_findings(by_commit: dict[str, list[Finding]]) -> list[str]:
     return lines
 
 
+def _other_findings(decision: Decision, by_commit: dict[str, list[Finding]]) -> list[str]:
+    """Findings on objects that are no commit of the range (a pushed tag, a ref's name)."""
+    listed = {entry.commit.sha for entry in decision.commits}
+    lines = []
+    for sha, findings in by_commit.items():
+        if sha not in listed:
+            lines += ["", f"object {sha[:10]} (not a commit of the range)"]
+            for finding in findings:
+                lines += _finding_line(finding)
+    return lines
+
+
 def _approval_lines(decision: Decision) -> list[str]:
     """The approvals bound to content, and each approval's authenticator flags: a signed
     approval commit already shows in its commit's signature line."""
@@ -143,6 +155,8 @@ def render_text(decision: Decision) -> str:
             lines.append(f"  signed approval by {entry.approval_of}")
         elif not findings:
             lines.append("  nothing sensitive")
+    if decision.base:
+        lines += _other_findings(decision, by_commit)
     if quiet:
         lines += ["", f"{quiet} other commit{'s' if quiet != 1 else ''}: nothing to report"]
     if decision.suppressed:

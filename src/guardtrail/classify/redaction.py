@@ -1,0 +1,137 @@
+"""The one step that takes every secret out of a decision before anything shows it.
+
+Findings never carry a secret's value, but a decision also carries text read from the commits:
+paths, subjects and messages, author and committer identities, the evidence of assistant
+signals, notes that quote trailers. Any of them may hold a secret (the surfaces module finds
+it there). :func:`redact_decision` returns the decision with each such text redacted by the
+scanner that judged it, so that every report (text, JSON, SARIF, GitHub annotations and
+summary, the audit log, a hook's standard error) receives already-redacted values and none of
+them has to remember to redact. Commands call it once, where they make the decision.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import replace
+
+from guardtrail.classify.secrets import SecretScanner, redact_in
+from guardtrail.classify.surfaces import AUTHOR, COMMITTER, MESSAGE, is_surface, scannable
+from guardtrail.decide.approvals import Approval
+from guardtrail.decide.authorship import Signal
+from guardtrail.decide.gate import CommitDecision, Decision
+from guardtrail.model import Commit, Finding, Person
+
+_MEMO_ENTRIES = 65536
+"""Texts whose redacted form is remembered: a history names each path many times."""
+
+
+class Redactor:
+    """Redacts text as one run's scanner sees it: each value it would report as a secret in
+    the text, read as the surface ``surface`` (a file's path for a path: the detectors read
+    the path exactly as the scan of that surface did), and each piece of one."""
+
+    def __init__(self, scanner: SecretScanner) -> None:
+        self._scanner = scanner
+        self._memo: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def __call__(self, text: str, surface: str = MESSAGE) -> str:
+        values = self.values(text, surface)
+        return redact_in(text, values) if values else text
+
+    def clean(self, surface: str, text: str) -> None:
+        """Know that ``text``, read as ``surface``, holds no secret: the surface scan found none
+        there (:class:`SurfaceScanner` says so as it scans), so it is not scanned again."""
+        self._remember((surface, text), ())
+
+    def _remember(self, key: tuple[str, str], found: tuple[str, ...]) -> None:
+        if len(self._memo) >= _MEMO_ENTRIES:
+            self._memo.clear()
+        self._memo[key] = found
+
+    def values(self, text: str, surface: str = MESSAGE) -> tuple[str, ...]:
+        """The secrets the scanner sees in ``text`` read as ``surface``, remembered."""
+        if not text:
+            return ()
+        key = (surface, text)
+        found = self._memo.get(key)
+        if found is None:
+            found = tuple(self._scanner.secret_values(surface, scannable(text)))
+            self._remember(key, found)
+        return found
+
+    def path(self, path: str) -> str:
+        """A file's path, read as its own path (as :meth:`SurfaceScanner.paths` reads it)."""
+        return path if is_surface(path) else self(path, path)
+
+    def person(self, person: Person, surface: str) -> Person:
+        """``person`` with the secrets of ``Name <email>`` (as the surface scan reads it)
+        redacted in the name and the email."""
+        values = self.values(str(person), surface)
+        if not values:
+            return person
+        return Person(redact_in(person.name, values), redact_in(person.email, values))
+
+    def commit(self, commit: Commit) -> Commit:
+        """``commit`` as reports may show it: message, trailers and identities redacted. The
+        signature and the bytes it covers stay as they are: no report prints them, and the
+        decision that needed them is made."""
+        message = self(commit.message)
+        author = self.person(commit.author, AUTHOR)
+        committer = self.person(commit.committer, COMMITTER)
+        if message == commit.message and author is commit.author and committer is commit.committer:
+            return commit
+        trailers = tuple((self(key), self(value)) for key, value in commit.trailers)
+        return replace(commit, message=message, trailers=trailers, author=author, committer=committer)
+
+    def finding(self, finding: Finding) -> Finding:
+        """``finding`` with its path redacted, and the path's secrets wherever its message and
+        details quote the path."""
+        values = () if is_surface(finding.path) else self.values(finding.path, finding.path)
+        if not values:
+            return finding
+        path = redact_in(finding.path, values)
+        message, *details = (redact_in(text, values) for text in (finding.message, *finding.details))
+        return replace(finding, path=path, message=message, details=tuple(details))
+
+    def signal(self, signal: Signal) -> Signal:
+        evidence = self(signal.evidence)
+        return signal if evidence == signal.evidence else replace(signal, evidence=evidence)
+
+    def approval(self, approval: Approval) -> Approval:
+        """``approval`` with the paths it binds to redacted (their digests stay as they are)."""
+        if not approval.changes:
+            return approval
+        changes = {self.path(path): digest for path, digest in approval.changes.items()}
+        return approval if changes == dict(approval.changes) else replace(approval, changes=changes)
+
+    def entry(self, entry: CommitDecision) -> CommitDecision:
+        return replace(
+            entry,
+            commit=self.commit(entry.commit),
+            signals=tuple(self.signal(signal) for signal in entry.signals),
+            signature=replace(entry.signature, reason=self(entry.signature.reason)),
+        )
+
+
+def redact_decision(decision: Decision, redactor: Redactor) -> Decision:
+    """``decision`` with every text read from the repository redacted (:class:`Redactor`); the
+    verdict, the findings' rules, lines and fingerprints stay as they are."""
+    return replace(
+        decision,
+        base_note=redactor(decision.base_note),
+        commits=tuple(redactor.entry(entry) for entry in decision.commits),
+        findings=tuple(redactor.finding(finding) for finding in decision.findings),
+        notes=tuple(redactor(note) for note in decision.notes),
+        approvals=tuple(redactor.approval(approval) for approval in decision.approvals),
+    )
+
+
+@functools.cache
+def _default_redactor() -> Redactor:
+    return Redactor(SecretScanner())
+
+
+def redact_text(text: str, surface: str = MESSAGE) -> str:
+    """``text`` redacted by a scanner of the shipped rules: for what a command prints outside
+    a decision (an error naming a path or a ref, a hook's line about a ref)."""
+    return _default_redactor()(text, surface)
