@@ -94,11 +94,13 @@ def signals(text: str, *, mention: bool = False) -> Signals:
     if mention or mentions_attack(text):
         text = _QUOTED.sub(" ", text)
     lines = "\n".join(_BULLET.sub("", _unmarked(line)).strip() for line in text.splitlines())
-    flat = _flat(text)
-    flat_lowered = flat.lower()
     address = first_match(rules.address, lines, lines.lower())
     spoken = _flat(_CODE_SPAN.sub(" ", text))  # an override shown as `code` is an example of one
     override = first_match(rules.override, spoken, spoken.lower())
+    if address is None and override is None:  # graded as nothing whatever else it holds: skip the rest
+        return Signals(address=None, override=None, conceal=None, asks=())
+    flat = _flat(text)
+    flat_lowered = flat.lower()
     conceal = first_match(rules.conceal, flat, flat_lowered)
     asks = tuple(rule for rule in rules.ask if rule_match(rule, flat, flat_lowered))
     return Signals(

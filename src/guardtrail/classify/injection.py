@@ -34,6 +34,8 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
+import ahocorasick_rs
+
 from guardtrail.classify.analysers.dispatch import LOCKFILE_NAMES
 from guardtrail.classify.base import Blobs
 from guardtrail.classify.hidden import HIDDEN
@@ -70,6 +72,9 @@ class _Rules(NamedTuple):
     mention: tuple[Rule, ...]
     prefilter: tuple[str, ...]
     """The address and override keywords: a text holding none of them cannot be bait."""
+    automaton: ahocorasick_rs.AhoCorasick
+    """The ``prefilter`` words in one automaton: a file's text is searched once, in Rust, not
+    once per word."""
 
 
 @functools.cache
@@ -82,7 +87,8 @@ def injection_rules() -> _Rules:
 
     address, override = of("address"), of("override")
     words = tuple(dict.fromkeys(word for rule in (*address, *override) for word in rule.keywords))
-    return _Rules(address, override, of("conceal"), of("ask"), of("mention"), words)
+    automaton = ahocorasick_rs.AhoCorasick(list(words))
+    return _Rules(address, override, of("conceal"), of("ask"), of("mention"), words, automaton)
 
 
 def rule_match(rule: Rule, text: str, lowered: str | None = None) -> re.Match[str] | None:
@@ -113,8 +119,9 @@ def worth_reading(text: str) -> bool:
     """The cheap test every added text passes first: an address or override keyword occurs, or
     something could hide one (invisible characters, a base64 run that decodes to such words)."""
     lowered = " ".join(text.lower().split())  # a keyword split across lines still counts
-    words = injection_rules().prefilter
-    if any(word in lowered for word in words) or HIDDEN.search(text):
+    rules = injection_rules()
+    words = rules.prefilter
+    if rules.automaton.find_matches_as_indexes(lowered) or HIDDEN.search(text):
         return True
     return any(_decoded_words(run.group(0), words) for run in BASE64_RUN.finditer(text))
 
