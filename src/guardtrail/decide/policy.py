@@ -34,6 +34,8 @@ _TOP_KEYS = (
     "secrets",
     "max_file_size",
 )
+MAX_POLICY_DEPTH = 20
+"""How deeply ``.guardtrail.yml`` may nest: a real policy nests five levels deep at most."""
 _HOOK_KEYS = ("attribute-assistant",)
 _APPROVER_KEYS = ("name", "email", "keys")
 _ASSISTANT_KEYS = ("emails", "names")
@@ -243,9 +245,26 @@ def _approvals_section(node: yaml.Node, source: str) -> ApprovalRules:
     )
 
 
+def _refuse_deep_nesting(text: str, source: str) -> None:
+    """Refuse a policy nested deeper than any real one, from PyYAML's event stream (a loop that
+    does not recurse) before the composer, which recurses once per level and would otherwise
+    die of ``RecursionError`` on a few thousand ``[``: the change under review may have put
+    such a policy on the base branch, and that must be a named error, not a crash."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_POLICY_DEPTH:
+                line = int(event.start_mark.line) + 1
+                raise GuardtrailError(f"{source}:{line}: nested deeper than {MAX_POLICY_DEPTH} levels: not a policy")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def parse_policy(text: str, source: str) -> Policy:
     """Validate the policy text; any problem is a :class:`GuardtrailError` naming file and line."""
     try:
+        _refuse_deep_nesting(text, source)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from guardtrail.classify.base import Blobs
+from guardtrail.classify.submodules import GITLINK_MODE
 from guardtrail.model import AddedLine, Category, FileChange, Finding, Severity
 
 if sys.version_info >= (3, 11):
@@ -91,13 +92,17 @@ def path_matches(path: str, globs: Iterable[str]) -> bool:
 
 
 def has_new_text(change: FileChange) -> bool:
-    """The change leaves a text file behind (not a deletion, not binary)."""
-    return change.new_id is not None and not change.binary
+    """The change leaves a text file behind (not a deletion, not binary, not a submodule)."""
+    return change.new_id is not None and not change.binary and change.new_mode != GITLINK_MODE
 
 
 def read_sides(change: FileChange, blobs: Blobs) -> Sides:
-    """Both sides of ``change`` decoded as UTF-8 (undecodable bytes replaced)."""
-    return Sides(_read(blobs, change.old_id), _read(blobs, change.new_id))
+    """Both sides of ``change`` decoded as UTF-8 (undecodable bytes replaced). A submodule's
+    side is "": its id names a commit of another repository, not a blob of this one, and a
+    submodule at a path an analyser reads (``.github/workflows/x.yml``) is judged as one."""
+    old = None if change.old_mode == GITLINK_MODE else change.old_id
+    new = None if change.new_mode == GITLINK_MODE else change.new_id
+    return Sides(_read(blobs, old), _read(blobs, new))
 
 
 def _read(blobs: Blobs, blob_id: str | None) -> str:
