@@ -255,7 +255,7 @@ def _refuse_deep_nesting(text: str, source: str) -> None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_POLICY_DEPTH:
-                line = int(event.start_mark.line) + 1
+                line = event.start_mark.line + 1 if event.start_mark is not None else 1
                 raise GuardtrailError(f"{source}:{line}: nested deeper than {MAX_POLICY_DEPTH} levels: not a policy")
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
