@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 
 import pytest
 
@@ -66,6 +67,15 @@ def test_two_workers_report_exactly_what_one_process_reports(long_history: GitRe
     assert not multiprocessing.active_children()
 
 
+def _live_children() -> list[multiprocessing.process.BaseProcess]:
+    """Child processes still running. ``active_children()`` alone can list a worker that has exited:
+    when the pool's own thread reaps it first, the main thread's poll never learns it is gone;
+    its sentinel says whether it runs."""
+    left = multiprocessing.active_children()
+    ended = multiprocessing.connection.wait([process.sentinel for process in left], timeout=1)
+    return [process for process in left if process.sentinel not in ended]
+
+
 @pytest.mark.parametrize(
     ("revision", "message", "detail"),
     [
@@ -98,7 +108,7 @@ def test_a_missing_object_is_the_error_the_sequential_scan_raises(
     assert str(parallel.value) == str(sequential.value)
     assert str(parallel.value).startswith(message)
     assert str(parallel.value).endswith(f"{detail.format(blob)}: run `git fsck`")  # the object, what to do
-    assert not multiprocessing.active_children()
+    assert not _live_children()
 
 
 def test_a_history_below_the_threshold_is_scanned_in_this_process(history: GitRepo) -> None:

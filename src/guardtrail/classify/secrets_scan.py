@@ -13,7 +13,7 @@ import itertools
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -197,8 +197,11 @@ def scan_history(
                 ((_scan_changes_task, batch) for batch in itertools.chain(ahead, (batch for batch, _ in batches))),
             )
             surfaces = (_scan_surfaces(repo, scanner, commits) for _ in range(1))  # while the last tasks run
-            found = itertools.chain(_in_workers(repo, scanner, max_bytes, tasks, count), surfaces)
-            return _without_skipped(_in_order(commits, found), skipped)
+            scanned = _in_workers(repo, scanner, max_bytes, tasks, count)
+            try:
+                return _without_skipped(_in_order(commits, itertools.chain(scanned, surfaces)), skipped)
+            finally:
+                scanned.close()  # stops and reaps the workers now, however this ends, not when collected
         changes = itertools.chain.from_iterable(ahead)
     scans = [_scan_merges(repo, scanner, merges, max_bytes), _scan_changes(repo, scanner, changes, max_bytes)]
     return _without_skipped(_in_order(commits, [*scans, _scan_surfaces(repo, scanner, commits)]), skipped)
@@ -356,7 +359,7 @@ _Task = tuple[Callable[[Any], dict[str, list[FindingRow]]], Any]
 
 def _in_workers(
     repo: Repository, scanner: SecretScanner, max_bytes: int, tasks: Iterable[_Task], count: int
-) -> Iterator[dict[str, list[Finding]]]:
+) -> Generator[dict[str, list[Finding]], None, None]:
     """The results of ``tasks`` (a function and its argument) run in ``count`` forked
     processes, in the order of the tasks.
 
