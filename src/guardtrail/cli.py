@@ -19,7 +19,15 @@ import click
 from click.decorators import FC
 
 from guardtrail import __version__
-from guardtrail.errors import GuardtrailError, Stopped, clear_stops, raise_if_stopped, record_stop, stop_code
+from guardtrail.errors import (
+    STOP_SIGNALS,
+    GuardtrailError,
+    Stopped,
+    clear_stops,
+    raise_if_stopped,
+    record_stop,
+    stop_code,
+)
 
 if TYPE_CHECKING:
     from guardtrail.decide.gate import Decision
@@ -377,14 +385,10 @@ def _shown(message: str) -> str:
         return message
 
 
-def _stop_on_sigterm(signal_number: int, _frame: object) -> None:
+def _stop(signal_number: int, _frame: object) -> None:
+    """SIGINT and SIGTERM: remembered, then raised as :func:`raise_if_stopped` raises a stop."""
     record_stop(signal_number)
-    raise Stopped(signal_number)
-
-
-def _interrupt(signal_number: int, _frame: object) -> None:
-    record_stop(signal_number)
-    raise KeyboardInterrupt
+    raise_if_stopped()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -393,12 +397,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if threading.current_thread() is not threading.main_thread():
         return _main(argv)
     clear_stops()
-    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm), signal.signal(signal.SIGINT, _interrupt)
+    previous = {number: signal.signal(number, _stop) for number in STOP_SIGNALS}
     try:
         code = _main(argv)
     finally:
-        signal.signal(signal.SIGTERM, previous[0])
-        signal.signal(signal.SIGINT, previous[1])
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     stopped = stop_code()
     if stopped is not None and code != stopped:  # its exception was swallowed: still a stop
         click.echo("guardtrail: stopped by a signal", err=True)
