@@ -145,8 +145,8 @@ def test_the_redactor_hides_a_token_in_every_text_a_decision_carries() -> None:
     from guardtrail.classify.secrets import SecretScanner
     from guardtrail.decide.approvals import Approval
     from guardtrail.decide.authorship import Signal
-    from guardtrail.decide.policy import Approver
     from guardtrail.model import Person
+    from guardtrail.policy import Approver
 
     redactor = Redactor(SecretScanner())
     alice = Approver("Alice", "alice@example.com")

@@ -13,8 +13,8 @@ from guardtrail.classify.paths import PathClassifier, compile_globs, literal_glo
 from guardtrail.classify.secrets import SecretScanner, redact_in
 from guardtrail.classify.submodules import analyse_submodules
 from guardtrail.classify.symlinks import SymlinkView
-from guardtrail.decide.policy import Policy
 from guardtrail.model import Category, FileChange, Finding
+from guardtrail.policy import Policy
 from guardtrail.rules import Rule, load_rules
 
 

@@ -27,12 +27,12 @@ from pathlib import Path
 
 from guardtrail.decide.authorship import AuthorshipDetector, Signal
 from guardtrail.decide.gate import Decision, decide
-from guardtrail.decide.policy import load_baseline, load_policy
 from guardtrail.decide.signatures import UNSIGNED
 from guardtrail.git.changes import skipped_note
 from guardtrail.git.index import STAGED, StagedIndex
 from guardtrail.git.trailers import parse_trailers
 from guardtrail.model import Category, Commit, FileChange, Finding
+from guardtrail.policy import load_baseline, load_policy
 
 ADVICE = "Client hooks are advice: 'git commit --no-verify' skips them; the CI check or the server hook enforces."
 SENSITIVE = frozenset(Category) - {Category.SECRET, Category.POLICY}
