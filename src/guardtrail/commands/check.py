@@ -15,7 +15,7 @@ from pathlib import Path
 
 from guardtrail.classify.injection import analyse_message
 from guardtrail.classify.pipeline import Classifier
-from guardtrail.classify.redaction import Redactor, redact_decision
+from guardtrail.classify.secrets.redaction import Redactor, redact_decision
 from guardtrail.classify.surfaces import SurfaceScanner
 from guardtrail.decide.authorship import AuthorshipDetector
 from guardtrail.decide.gate import Decision, decide

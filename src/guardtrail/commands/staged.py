@@ -104,7 +104,7 @@ def _pending_commit(index: StagedIndex, options: StagedOptions) -> Commit:
 
 def run_staged(options: StagedOptions) -> StagedResult:
     from guardtrail.classify.pipeline import Classifier
-    from guardtrail.classify.redaction import Redactor, redact_decision
+    from guardtrail.classify.secrets.redaction import Redactor, redact_decision
     from guardtrail.classify.surfaces import SurfaceScanner
 
     index = StagedIndex(options.repo, options.environ, options.cwd)
@@ -160,7 +160,7 @@ def _with_worktree_secrets(
     ``guardtrail scan FILES`` judges them (the baseline at HEAD and allowlist comments clear
     them: no commit, so no authorship), each line reported once."""
     from guardtrail.classify.pipeline import policy_scanner
-    from guardtrail.classify.secrets_scan import scan_worktree
+    from guardtrail.classify.secrets.scan import scan_worktree
     from guardtrail.commands.scan import judge_scan
     from guardtrail.git.repo import Repository
 
