@@ -29,7 +29,7 @@ from pathlib import Path
 def measure(path: Path) -> dict[str, float]:
     """One run in this process: CPU seconds of reading the added lines and of scanning them,
     and the findings."""
-    from guardtrail.classify.secrets import SecretScanner
+    from guardtrail.classify.secrets.scanner import SecretScanner
     from guardtrail.git.repo import Repository
 
     repo = Repository(path)

@@ -37,8 +37,8 @@ from pathlib import Path
 
 from replay_repo import build
 
-from guardtrail.classify.secrets import SecretScanner
-from guardtrail.classify.secrets_scan import all_commits, scan_history
+from guardtrail.classify.secrets.scan import all_commits, scan_history
+from guardtrail.classify.secrets.scanner import SecretScanner
 from guardtrail.git.repo import Repository
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from detect_secrets import SecretsCollection
 from detect_secrets.settings import default_settings
 
-from guardtrail.classify.secrets import SecretScanner
+from guardtrail.classify.secrets.scanner import SecretScanner
 
 ALNUM = string.ascii_letters + string.digits
 URLSAFE = ALNUM + "_-"

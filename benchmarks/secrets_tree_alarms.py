@@ -25,7 +25,7 @@ SUFFIXES = (".py", ".json", ".yaml", ".yml", ".md", ".txt", ".cfg", ".toml", ".r
 
 def count(tree: Path) -> dict[str, list[str]]:
     """Each rule's findings under ``tree``, as ``path:line`` strings."""
-    from guardtrail.classify.secrets import SecretScanner
+    from guardtrail.classify.secrets.scanner import SecretScanner
 
     scanner = SecretScanner()
     found: dict[str, list[str]] = collections.defaultdict(list)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from secrets_recall import betterleaks_hits
 
-from guardtrail.classify.secrets import SecretScanner
+from guardtrail.classify.secrets.scanner import SecretScanner
 
 
 @dataclass(frozen=True)

@@ -377,7 +377,7 @@ def scan(
 def _shown(message: str) -> str:
     """An error's message with any secret it quotes (a path, a ref, a line) redacted; as it is
     when the redaction itself cannot run, since an error must still be said."""
-    from guardtrail.classify.redaction import redact_text
+    from guardtrail.classify.secrets.redaction import redact_text
 
     try:
         return redact_text(message)

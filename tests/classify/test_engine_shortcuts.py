@@ -10,7 +10,7 @@ import re
 import pytest
 from detect_secrets.filters.heuristic import is_indirect_reference as detect_secrets_is_indirect_reference
 
-from guardtrail.classify import secret_engine
+from guardtrail.classify.secrets import engine as secret_engine
 from guardtrail.rules import load_rules
 
 _ALPHABET = "aAzZ09fF+/=_-.'\"[]() :!=\tkeyKEYsecretpw\vMNO"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from guardtrail.classify.secrets import SecretScanner
-from guardtrail.classify.secrets_scan import all_commits, scan_history
+from guardtrail.classify.secrets.scan import all_commits, scan_history
+from guardtrail.classify.secrets.scanner import SecretScanner
 from guardtrail.git.repo import Repository
 from tests.gitrepo import GitRepo
 

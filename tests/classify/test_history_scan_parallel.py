@@ -7,8 +7,8 @@ import multiprocessing.connection
 
 import pytest
 
-from guardtrail.classify.secrets import SecretScanner
-from guardtrail.classify.secrets_scan import all_commits, scan_history
+from guardtrail.classify.secrets.scan import all_commits, scan_history
+from guardtrail.classify.secrets.scanner import SecretScanner
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Repository
 from tests.classify.test_history_scan import GITHUB, GITHUB_2, GITLAB, NPM, STRIPE, history

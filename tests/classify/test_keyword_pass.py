@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from guardtrail.classify import secret_engine, secrets
-from guardtrail.classify.secrets import SecretScanner
+from guardtrail.classify.secrets import engine as secret_engine
+from guardtrail.classify.secrets import scanner as secrets
+from guardtrail.classify.secrets.scanner import SecretScanner
 from guardtrail.model import Finding
 from guardtrail.rules import load_rules
 

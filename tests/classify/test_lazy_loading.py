@@ -7,13 +7,13 @@ import sys
 
 import pytest
 
-from guardtrail.classify import secret_engine
+from guardtrail.classify.secrets import engine as secret_engine
 from guardtrail.errors import GuardtrailError
 from guardtrail.rules import RULE_FILES, Rule, load_rules
 
 _PROBE = """
 import sys
-from guardtrail.classify.secrets import SecretScanner
+from guardtrail.classify.secrets.scanner import SecretScanner
 scanner = SecretScanner()
 findings = scanner.scan_text("", "app.py", {text!r})
 print(len(findings), "detect_secrets" in sys.modules)

@@ -8,7 +8,7 @@ import textwrap
 
 _SCAN = """
 import sys
-from guardtrail.classify.secrets import SecretScanner
+from guardtrail.classify.secrets.scanner import SecretScanner
 lines = [
     "password = 'hunter2-Correct-Horse-7'",
     "key = 'AKIAZ4GHQ3XN7PLMW2VB'",
@@ -46,7 +46,7 @@ print(requests.__file__ is not None and hasattr(requests, "Session"))
 def test_the_engine_cannot_reach_the_network() -> None:
     (refused,) = _run(
         """
-        from guardtrail.classify.secret_engine import _detect_secrets
+        from guardtrail.classify.secrets.engine import _detect_secrets
         _detect_secrets()
         from detect_secrets.plugins import aws
         from guardtrail.classify import offline_requests
@@ -63,7 +63,7 @@ def test_a_process_that_already_loaded_requests_keeps_it() -> None:
     (same,) = _run(
         """
         import requests
-        from guardtrail.classify.secret_engine import _detect_secrets
+        from guardtrail.classify.secrets.engine import _detect_secrets
         _detect_secrets()
         from detect_secrets.plugins import aws
         print(aws.requests is requests)

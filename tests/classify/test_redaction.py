@@ -141,12 +141,12 @@ def test_the_pre_commit_and_commit_msg_hooks_show_a_staged_token_redacted(
 def test_the_redactor_hides_a_token_in_every_text_a_decision_carries() -> None:
     """One table of what :func:`redact_decision` reaches, on values made by hand: an approval
     bound to content names paths, a signal quotes a message's line, a person an email."""
-    from guardtrail.classify.redaction import Redactor
-    from guardtrail.classify.secrets import SecretScanner
+    from guardtrail.classify.secrets.redaction import Redactor
+    from guardtrail.classify.secrets.scanner import SecretScanner
     from guardtrail.decide.approvals import Approval
     from guardtrail.decide.authorship import Signal
-    from guardtrail.decide.policy import Approver
     from guardtrail.model import Person
+    from guardtrail.policy import Approver
 
     redactor = Redactor(SecretScanner())
     alice = Approver("Alice", "alice@example.com")

@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from guardtrail.classify.secrets import SecretScanner
+from guardtrail.classify.secrets.scanner import SecretScanner
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import Confidence
 from guardtrail.rule_table import compile_providers, provider_rule

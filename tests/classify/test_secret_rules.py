@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from guardtrail.classify.secrets import SecretScanner
+from guardtrail.classify.secrets.scanner import SecretScanner
 from guardtrail.model import AddedLine, Finding
 from guardtrail.rules import Rule, load_rules
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from detect_secrets.settings import get_settings
 
-from guardtrail.classify.secrets import SecretScanner, alternation, load_baseline
+from guardtrail.classify.secrets.scanner import SecretScanner, alternation, load_baseline
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Repository
 from guardtrail.model import Category, Finding, Severity
@@ -332,7 +332,7 @@ def test_a_repeated_line_is_reported_at_each_place_with_its_own_fingerprint(scan
 def test_binary_keywords_find_ascii_and_utf16le_words_ignoring_case(
     monkeypatch: pytest.MonkeyPatch, automaton: bool
 ) -> None:
-    from guardtrail.classify import secrets
+    from guardtrail.classify.secrets import scanner as secrets
 
     if not automaton:
         monkeypatch.setattr(secrets, "_ahocorasick", None)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from guardtrail.classify.secrets import SecretScanner
-from guardtrail.classify.secrets_scan import MAX_FILE_BYTES, all_commits, scan_history, scan_worktree
+from guardtrail.classify.secrets.scan import MAX_FILE_BYTES, all_commits, scan_history, scan_worktree
+from guardtrail.classify.secrets.scanner import SecretScanner
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Repository
 from guardtrail.model import Finding, Skipped

@@ -49,8 +49,8 @@ def test_an_edit_through_a_symlink_counts_even_in_a_folder_the_policy_ignores(tm
     import os
 
     from guardtrail.classify.pipeline import Classifier
-    from guardtrail.decide.policy import Policy
     from guardtrail.git.repo import Repository
+    from guardtrail.policy import Policy
     from tests.gitrepo import GitRepo
 
     repo = GitRepo.create(tmp_path / "repo")

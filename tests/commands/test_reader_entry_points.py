@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from guardtrail.decide.policy import parse_policy
 from guardtrail.errors import GuardtrailError
+from guardtrail.policy import parse_policy
 from tests.gitrepo import GitRepo
 from tests.hooks.helpers import GITHUB_TOKEN, REPO_ROOT, git, guardtrail
 

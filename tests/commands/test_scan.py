@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from guardtrail.classify.secrets_scan import MAX_FILE_BYTES
+from guardtrail.classify.secrets.scan import MAX_FILE_BYTES
 from guardtrail.cli import main
 from guardtrail.commands.scan import SHALLOW_NOTE
 from tests.gitrepo import GitRepo, detect_secrets_baseline

@@ -10,9 +10,9 @@ import pytest
 
 from guardtrail.decide.authorship import Signal
 from guardtrail.decide.gate import decide
-from guardtrail.decide.policy import Policy
 from guardtrail.decide.signatures import UNSIGNED
 from guardtrail.model import Category, Commit, Confidence, Finding, Person
+from guardtrail.policy import Policy
 
 HUMAN = Commit("a" * 40, (), Person("Dev", "dev@example.com"), Person("Dev", "dev@example.com"), "edit\n", ())
 ASSISTANT_SIGNAL = Signal("assistant.test", "Co-authored-by: test")

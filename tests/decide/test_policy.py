@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from guardtrail.decide.policy import ApprovalRules, Policy, parse_policy, policy_from_bytes
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import Category
+from guardtrail.policy import ApprovalRules, Policy, parse_policy, policy_from_bytes
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq2ZmFrZWtleWZvcnRlc3RzMDEyMzQ1Njc4OWFiY2Q alice"
 FPR = "0123456789ABCDEF0123456789ABCDEF01234567"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from guardtrail.cli import main
-from guardtrail.decide.policy import parse_policy
 from guardtrail.errors import GuardtrailError
+from guardtrail.policy import parse_policy
 from tests.gitrepo import ACME_RULE, CLAUDE, GitRepo
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq2ZmFrZWtleWZvcnRlc3RzMDEyMzQ1Njc4OWFiY2Q alice"

@@ -10,11 +10,11 @@ from guardtrail.classify.base import Analyser, Blobs, Symlinks
 from guardtrail.classify.hidden import analyse_hidden_text
 from guardtrail.classify.injection import analyse_injection
 from guardtrail.classify.paths import PathClassifier, compile_globs, literal_glob
-from guardtrail.classify.secrets import SecretScanner, redact_in
+from guardtrail.classify.secrets.scanner import SecretScanner, redact_in
 from guardtrail.classify.submodules import analyse_submodules
 from guardtrail.classify.symlinks import SymlinkView
-from guardtrail.decide.policy import Policy
 from guardtrail.model import Category, FileChange, Finding
+from guardtrail.policy import Policy
 from guardtrail.rules import Rule, load_rules
 
 
@@ -36,7 +36,7 @@ def policy_scanner(policy: Policy) -> SecretScanner:
     judges by (the base revision's for a range), so a change cannot switch a rule off for itself."""
     if not policy.secret_rules and not policy.disabled_rules:
         return SecretScanner()
-    from guardtrail.classify.secret_engine import default_plugins
+    from guardtrail.classify.secrets.engine import default_plugins
 
     off = policy.disabled_rules
     rules = [*(rule for rule in load_rules("secrets") if rule.id not in off), *policy.secret_rules]

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from guardtrail.classify.secrets import SecretScanner
+from guardtrail.classify.secrets.scanner import SecretScanner
 from guardtrail.model import AddedLine, Commit, FileChange, Finding, Person
 
 MESSAGE = ":commit-message"

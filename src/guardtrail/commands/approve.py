@@ -19,12 +19,12 @@ from pathlib import Path
 from guardtrail.commands.check import check_range, policy_revision
 from guardtrail.decide.approvals import ALLOW_SECRET, APPROVED_BY, wrote, wrote_any_part
 from guardtrail.decide.gate import Decision
-from guardtrail.decide.policy import POLICY_FILE, SSH_KEY_TYPES, Approver, Policy
 from guardtrail.decide.statements import NAMESPACE, Statement, approval_block, net_digests, policy_id
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.porcelain import commit_empty_signed
 from guardtrail.git.repo import Range, Repository
 from guardtrail.model import Category
+from guardtrail.policy import POLICY_FILE, SSH_KEY_TYPES, Approver, Policy
 
 
 @dataclass(frozen=True)

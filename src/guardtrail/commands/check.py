@@ -15,17 +15,17 @@ from pathlib import Path
 
 from guardtrail.classify.injection import analyse_message
 from guardtrail.classify.pipeline import Classifier
-from guardtrail.classify.redaction import Redactor, redact_decision
+from guardtrail.classify.secrets.redaction import Redactor, redact_decision
 from guardtrail.classify.surfaces import SurfaceScanner
 from guardtrail.decide.authorship import AuthorshipDetector
 from guardtrail.decide.gate import Decision, decide
-from guardtrail.decide.policy import POLICY_FILE, FileReader, load_baseline, load_policy
 from guardtrail.decide.signatures import SignatureVerifier
 from guardtrail.decide.statements import check_statements, net_digests, policy_id
 from guardtrail.errors import GuardtrailError, raise_if_stopped
 from guardtrail.git.changes import skipped_note
 from guardtrail.git.repo import Range, Repository
 from guardtrail.model import Category, Commit, FileChange, Finding
+from guardtrail.policy import POLICY_FILE, FileReader, load_baseline, load_policy
 from guardtrail.terminal import ProgressCallback
 
 

@@ -129,7 +129,7 @@ def run_commit_msg(options: CommitMsgOptions) -> CommitMsgResult:
     message = _read(options.message_file)
     problems = trailer_problems(message)
     if problems:
-        from guardtrail.classify.redaction import redact_text  # a problem quotes the message's line
+        from guardtrail.classify.secrets.redaction import redact_text  # a problem quotes the message's line
 
         lines = ["guardtrail: BLOCK  commit message", *(f"  {redact_text(p)}" for p in problems)]
         return CommitMsgResult(1, "\n".join(lines) + "\n")

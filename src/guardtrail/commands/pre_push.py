@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from guardtrail.classify.redaction import redact_text
+from guardtrail.classify.secrets.redaction import redact_text
 from guardtrail.classify.surfaces import REF_NAME, SurfaceScanner
 from guardtrail.commands import HookResult, commits_checked
 from guardtrail.commands.check import check_range

@@ -19,10 +19,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from guardtrail.decide.authorship import Signal
-from guardtrail.decide.policy import ApprovalRules, Approver
 from guardtrail.decide.signatures import USER_PRESENT, USER_VERIFIED, SignatureCheck
 from guardtrail.decide.statements import StatementCheck
 from guardtrail.model import Commit, Person
+from guardtrail.policy import ApprovalRules, Approver
 
 APPROVED_BY = "Approved-by"
 ALLOW_SECRET = "Allow-secret"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from guardtrail.decide.policy import Policy
 from guardtrail.model import Commit
+from guardtrail.policy import Policy
 from guardtrail.rules import Rule, load_rules
 
 COMMIT_FIELDS = ("author", "committer", "trailer", "message")

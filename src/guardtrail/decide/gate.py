@@ -24,10 +24,10 @@ from typing import Protocol
 
 from guardtrail.decide.approvals import Approval, Approvals, find_approvals
 from guardtrail.decide.authorship import Signal
-from guardtrail.decide.policy import Approver, Policy
 from guardtrail.decide.signatures import SignatureCheck
 from guardtrail.decide.statements import StatementCheck
 from guardtrail.model import Category, Commit, Confidence, Finding, Severity
+from guardtrail.policy import Approver, Policy
 
 
 class SecretBaseline(Protocol):

@@ -146,7 +146,7 @@ def test_the_registry_runs_the_analysers_in_order() -> None:
 _PROBE = """
 import sys
 from guardtrail.classify.pipeline import Classifier
-from guardtrail.decide.policy import policy_from_bytes
+from guardtrail.policy import policy_from_bytes
 from guardtrail.model import AddedLine, FileChange
 
 class Blobs:

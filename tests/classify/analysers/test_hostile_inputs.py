@@ -247,7 +247,7 @@ def test_what_real_files_do_still_parses() -> None:
 
 
 def test_a_baseline_nested_too_deep_is_a_one_line_error() -> None:
-    from guardtrail.classify.secrets import load_baseline
+    from guardtrail.classify.secrets.scanner import load_baseline
     from guardtrail.errors import GuardtrailError
 
     with pytest.raises(GuardtrailError) as raised:

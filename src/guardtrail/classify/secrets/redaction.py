@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from dataclasses import replace
 
-from guardtrail.classify.secrets import SecretScanner, redact_in
+from guardtrail.classify.secrets.scanner import SecretScanner, redact_in
 from guardtrail.classify.surfaces import AUTHOR, COMMITTER, MESSAGE, is_surface, scannable
 from guardtrail.decide.approvals import Approval
 from guardtrail.decide.authorship import Signal

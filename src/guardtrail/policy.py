@@ -404,7 +404,7 @@ def _check_examples(rule: Rule, regex: re.Pattern[str], node: yaml.Node, source:
 
 def _shipped_secret_rule_ids() -> frozenset[str]:
     """Ids of every secret detector guardtrail ships: ``rules/secrets.yaml`` and the plugins."""
-    from guardtrail.classify.secret_engine import default_plugins
+    from guardtrail.classify.secrets.engine import default_plugins
     from guardtrail.rules import load_rules
 
     return frozenset(rule.id for rule in load_rules("secrets")) | {plugin.rule for plugin in default_plugins()}
@@ -444,6 +444,6 @@ def load_baseline(read: FileReader, where: str, policy: Policy, *, must_exist: b
                 " fix the path, or remove 'baseline:'"
             )
         return None
-    from guardtrail.classify.secrets import load_baseline as parse_baseline
+    from guardtrail.classify.secrets.scanner import load_baseline as parse_baseline
 
     return parse_baseline(data, f"{policy.baseline} {where}")

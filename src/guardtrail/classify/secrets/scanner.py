@@ -27,10 +27,10 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from guardtrail.classify import secret_engine
 from guardtrail.classify.base import Blobs
 from guardtrail.classify.encodings import ESCAPE_KEYWORDS, binary_strings, decoded
-from guardtrail.classify.secret_engine import fold_case
+from guardtrail.classify.secrets import engine as secret_engine
+from guardtrail.classify.secrets.engine import fold_case
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import AddedLine, Category, Confidence, FileChange, Finding, Severity, Skipped
 from guardtrail.rules import Rule, documented_examples, load_rules

@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from guardtrail.classify.secrets import MAX_BINARY_BYTES, SecretScanner
+from guardtrail.classify.secrets.scanner import MAX_BINARY_BYTES, SecretScanner
 from guardtrail.classify.surfaces import SurfaceScanner
 from guardtrail.errors import GuardtrailError, release_signals, signals_held
 from guardtrail.git.changes import DEFAULT_MAX_FILE_BYTES, as_text, is_lfs_pointer, no_object
