@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from secrets_recall import betterleaks_findings
 
 from guardtrail.classify.secrets import SecretScanner
 
@@ -43,22 +43,18 @@ def guardtrail_lines(folder: Path, names: list[str]) -> dict[str, set[int]]:
 
 
 def betterleaks_lines(folder: Path) -> dict[str, set[int]] | None:
-    """File -> first lines of betterleaks' findings (default rules), or None without its binary."""
-    binary = shutil.which("betterleaks")
-    if binary is None:
-        return None
+    """File -> first lines of betterleaks' findings, or None without its binary."""
     with tempfile.TemporaryDirectory() as scratch:
-        report = Path(scratch) / "report.json"
-        subprocess.run(
-            [binary, ".", "--no-banner", "--silent", "--exit-code", "0", "-l", "error", "--redact", "-o", str(report)],
-            cwd=folder,
-            check=True,
-        )
-        findings = json.loads(report.read_text(encoding="utf-8")).get("findings") or []
+        # betterleaks writes its report beside the folder it scans: scan a copy, not the corpus.
+        root = Path(scratch) / "corpus"
+        shutil.copytree(folder, root)
+        findings = betterleaks_findings(root)
+    if findings is None:
+        return None
     lines: dict[str, set[int]] = {}
     for finding in findings:
         location = finding["location"]
-        name = (folder / location["path"]).relative_to(folder).as_posix()
+        name = (root / location["path"]).relative_to(root).as_posix()
         lines.setdefault(name, set()).add(location["start_line"])
     return lines
 

@@ -30,6 +30,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from detect_secrets import SecretsCollection
 from detect_secrets.settings import default_settings
@@ -431,8 +432,9 @@ def detect_secrets_hits(root: Path, samples: list[tuple[Path, str, bool]]) -> se
     return {root / name for name in collection.files if collection[name]}
 
 
-def betterleaks_hits(root: Path) -> set[Path] | None:
-    """Files betterleaks reports (its default rules, no validation), or None without its binary."""
+def betterleaks_findings(root: Path) -> list[dict[str, Any]] | None:
+    """betterleaks' findings in the folder ``root`` (its default rules, no validation, values
+    redacted), or None without its binary."""
     binary = shutil.which("betterleaks")
     if binary is None:
         return None
@@ -442,8 +444,14 @@ def betterleaks_hits(root: Path) -> set[Path] | None:
         cwd=root,
         check=True,
     )
-    findings = json.loads(report_path.read_text(encoding="utf-8")).get("findings") or []
-    return {root / finding["location"]["path"] for finding in findings}
+    findings: list[dict[str, Any]] = json.loads(report_path.read_text(encoding="utf-8")).get("findings") or []
+    return findings
+
+
+def betterleaks_hits(root: Path) -> set[Path] | None:
+    """Files betterleaks reports, or None without its binary."""
+    findings = betterleaks_findings(root)
+    return None if findings is None else {root / finding["location"]["path"] for finding in findings}
 
 
 def per_format(results: dict[str, set[Path]], samples: list[tuple[Path, str, bool]]) -> None:
