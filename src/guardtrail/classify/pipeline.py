@@ -119,13 +119,17 @@ class Classifier:
 
     def _symlinked(self, change: FileChange, blobs: Blobs, views: dict[str, SymlinkView]) -> list[Finding]:
         """What the symlinks of ``change``'s commit make of it (:mod:`symlinks`), when ``blobs``
-        can list them. Only the current commit's view is kept: changes come commit by commit."""
+        can list them. Only the current commit's view is kept: changes come commit by commit,
+        and a commit that changes no symlink shares its parent's (the same mapping), and view."""
         if not isinstance(blobs, Symlinks):
             return []
         view = views.get(change.commit)
         if view is None:
+            links = blobs.symlinks(change.commit)
+            last = next(iter(views.values()), None)
             views.clear()
-            view = views[change.commit] = SymlinkView(blobs.symlinks(change.commit), self._path_rules)
+            shared = last is not None and last.links is links
+            view = views[change.commit] = last if last is not None and shared else SymlinkView(links, self._path_rules)
         return list(view(change))
 
 

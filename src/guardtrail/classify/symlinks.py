@@ -97,6 +97,8 @@ class SymlinkView:
     """The symlinks of one commit's tree, judged by the path rules of ``paths``."""
 
     def __init__(self, links: Mapping[str, str], paths: PathClassifier) -> None:
+        self.links = links
+        """The symlinks judged, as given: a reader that shares one mapping between commits may share the view."""
         self._paths = paths
         self._links = {path: _Link(path, target, resolve(path, links)) for path, target in links.items()}
         self._aliases = [

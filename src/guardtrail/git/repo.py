@@ -7,6 +7,7 @@ What git's logs write is read by ``git/changes.py``, the one parser of every ent
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import functools
@@ -111,6 +112,10 @@ class Repository:
         self._repo = pygit2.Repository(found)
         self._symlink_memo: dict[pygit2.Oid, tuple[tuple[str, str], ...]] = {}
         """The symlinks under each tree read so far, by tree id (:meth:`symlinks`)."""
+        self._links: collections.OrderedDict[str, Mapping[str, str]] = collections.OrderedDict()
+        """The symlinks of the last :data:`_KEPT_LINK_SETS` commits asked for, by commit (:meth:`symlinks`)."""
+        self._link_steps: dict[str, _LinkStep] = {}
+        """How each commit :meth:`range_changes` read changes its first parent's symlinks."""
         if environ is not None:
             expose_quarantine(self._repo.odb, environ)
 
@@ -300,15 +305,57 @@ class Repository:
             blob = self._repo[entry_id] if entry_id is not None else None
         return blob.data if isinstance(blob, pygit2.Blob) else None
 
-    def symlinks(self, sha: str) -> dict[str, str]:
-        """Every symlink in the tree of commit ``sha``: its path and the target it holds.
+    def symlinks(self, sha: str) -> Mapping[str, str]:
+        """Every symlink in the tree of commit ``sha``: its path and the target it holds. The
+        mapping is shared: a commit that changes no symlink gets its parent's, the same object.
 
-        Read tree by tree, each remembered by id: consecutive commits share most trees, so a
-        range reads each folder's entries once, not once per commit."""
+        A commit :meth:`range_changes` has read is its first parent's symlinks updated by the
+        symlinks its raw entries add, change and remove: a range walks one tree, its base's,
+        not one per commit. Any other commit (a merge, one read otherwise) is read tree by
+        tree, each remembered by id: consecutive commits share most trees."""
+        pending: list[_LinkStep] = []
+        at: str | None = sha
+        while at is not None and at not in self._links and at in self._link_steps:
+            pending.append(self._link_steps[at])
+            at = pending[-1].parent
+        known = None if at is None else self._links.get(at)
+        links: Mapping[str, str] = {} if at is None else self._tree_links(at) if known is None else known
+        for step in reversed(pending):
+            links = self._stepped(links, step)
+            self._remember_links(step.commit, links)
+            del self._link_steps[step.commit]  # read once; gone from the kept sets, the tree says
+        return links
+
+    def _tree_links(self, sha: str) -> Mapping[str, str]:
         with _reading(f"the symlinks of commit {sha[:12]}"):
             tree = self._commit(sha).tree
             known = self._symlink_memo.get(tree.id)
-            return dict(self._tree_symlinks(tree) if known is None else known)
+            links = dict(self._tree_symlinks(tree) if known is None else known)
+        self._remember_links(sha, links)
+        return links
+
+    def _remember_links(self, sha: str, links: Mapping[str, str]) -> None:
+        self._links[sha] = links
+        self._links.move_to_end(sha)
+        if len(self._links) > _KEPT_LINK_SETS:
+            self._links.popitem(last=False)
+
+    def _stepped(self, links: Mapping[str, str], step: _LinkStep) -> Mapping[str, str]:
+        """``links`` as ``step``'s commit leaves them: removals first, then the symlinks it
+        writes (a commit may delete one symlink and rename another onto its path)."""
+        if not step.removed and not step.written:
+            return links
+        with _reading(f"the symlinks of commit {step.commit[:12]}"):
+            stepped = {path: target for path, target in links.items() if path not in step.removed}
+            for path, blob_id in step.written:
+                stepped[path] = os.fsdecode(self._repo[blob_id].peel(pygit2.Blob).data)
+        return stepped
+
+    def _record_link_step(self, sha: str, parent: str | None, logged: Sequence[LoggedChange]) -> None:
+        """What ordinary commit ``sha``'s raw entries (against ``parent``) do to its symlinks."""
+        removed = frozenset(c.old_path or c.path for c in logged if c.old_mode == _LINK_MODE)
+        written = tuple((c.path, c.new_id) for c in logged if c.new_mode == _LINK_MODE and not no_object(c.new_id))
+        self._link_steps[sha] = _LinkStep(sha, parent, removed, written)
 
     def _tree_symlinks(self, tree: pygit2.Tree) -> tuple[tuple[str, str], ...]:
         found: list[tuple[str, str]] = []
@@ -347,7 +394,8 @@ class Repository:
         A merge counts only what it introduces itself (:meth:`merge_changes`). Files over
         ``max_bytes`` are named as skipped, not read."""
         chosen = list(commits)
-        merges = {sha for sha in chosen if self.is_merge(sha)}
+        parents = {sha: self._commit(sha).parent_ids for sha in chosen}
+        merges = {sha for sha in chosen if len(parents[sha]) > 1}
         ordinary = self.history_changes([sha for sha in chosen if sha not in merges], max_bytes=max_bytes)
         pending = next(ordinary, None)
         for sha in chosen:
@@ -357,6 +405,8 @@ class Repository:
             while pending is not None and pending.commit == sha:
                 logged.append(pending)
                 pending = next(ordinary, None)
+            if sha not in merges:
+                self._record_link_step(sha, str(parents[sha][0]) if parents[sha] else None, logged)
             yield sha, [record for change in logged for record in self.file_changes(change, max_bytes=max_bytes)]
         if pending is not None:  # pragma: no cover - git log lists the commits it is given, in order
             raise GuardtrailError(f"git log: commit {pending.commit[:12]} is not one of those asked for")
@@ -628,6 +678,22 @@ class Repository:
         return (None, Skipped.BINARY) if text is None else (text, None)
 
 
+class _LinkStep(NamedTuple):
+    """How an ordinary commit changes its first parent's symlinks (:meth:`Repository.symlinks`)."""
+
+    commit: str
+    parent: str | None
+    """The first parent; None for a root commit, whose parent's tree is the empty one."""
+    removed: frozenset[str]
+    """The paths whose symlink the commit deletes, renames away or makes another kind of entry."""
+    written: tuple[tuple[str, str], ...]
+    """The symlinks it adds or changes: the path and the blob id holding the target."""
+
+
+_LINK_MODE = 0o120000
+_KEPT_LINK_SETS = 64
+"""Commits whose symlinks :meth:`Repository.symlinks` keeps: enough for the branches of a range
+in flight; a commit read further back is read from its tree again."""
 _CHUNK_BYTES = 1 << 16
 """How much of a log is read at a time."""
 _RAW_OPTIONS = ("--diff-merges=off", "--raw", "-z", "--no-abbrev")
