@@ -8,20 +8,16 @@ added it.
 
 from __future__ import annotations
 
-import collections
 import itertools
-import multiprocessing
 import os
-import signal
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple, cast
 
 from guardtrail.classify.secrets.scanner import MAX_BINARY_BYTES, SecretScanner
 from guardtrail.classify.surfaces import SurfaceScanner
-from guardtrail.errors import GuardtrailError, release_signals, signals_held
+from guardtrail.classify.workers import Task, in_workers, inherited, worker_count
+from guardtrail.errors import GuardtrailError
 from guardtrail.git.changes import DEFAULT_MAX_FILE_BYTES, as_text, is_lfs_pointer, no_object
 from guardtrail.git.repo import LoggedChange, Repository
 from guardtrail.git.tags import read_tags, tag_refs
@@ -29,15 +25,11 @@ from guardtrail.model import Category, Finding, FindingRow, Severity, Skipped
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 """Working-tree files larger than this are not read (generated data, archives)."""
-MAX_WORKERS = 2
-"""History scans use at most this many worker processes (fewer on fewer cores)."""
 PARALLEL_BYTES = 2_000_000
 """Histories whose changed files hold fewer bytes than this are scanned in-process: below it,
 starting workers costs more than they save."""
 TASK_BYTES = 1 << 20
 """About how many bytes of changed files one worker task reads and scans."""
-IN_FLIGHT = 2
-"""Tasks waiting or running per worker: enough to keep each busy, few enough to bound memory."""
 MERGE_BATCH = 16
 """Merges per worker task."""
 _NEW_PATHS = ("A", "R", "C")
@@ -170,7 +162,7 @@ def scan_history(
     (``Repository.changes``). Findings come in the order of ``all_commits``.
 
     When the changed files hold ``threshold`` bytes or more and there is more than one
-    worker (by default one per core, at most :data:`MAX_WORKERS`), forked worker processes
+    worker (by default one per core, at most :data:`workers.MAX_WORKERS`), forked worker processes
     read and scan them, about ``task_bytes`` at a time, and the merges, while this process
     reads the log; the findings are the same, in the same order. Where ``fork`` is
     unavailable the scan stays in this process. The files not read as text, and why (over
@@ -183,11 +175,11 @@ def scan_history(
     merges = [sha for sha in commits if repo.is_merge(sha)]
     merge_set = set(merges)
     ordinary = [sha for sha in commits if sha not in merge_set]
-    count = min(MAX_WORKERS, os.cpu_count() or 1) if workers is None else workers
+    count = worker_count(workers)
     changes: Iterable[LoggedChange] = repo.history_changes(ordinary, max_bytes=max_bytes)
     if progress is not None:
         changes = _counted(changes, len(ordinary), progress)
-    if count > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if count > 1:
         batches = _batches(repo, changes, task_bytes)
         ahead, size = _read_ahead(batches, threshold)
         if size >= threshold:
@@ -354,74 +346,24 @@ def _without_skipped(findings: Sequence[Finding], skipped: list[tuple[str, Skipp
     return [finding for finding in findings if finding.rule != SKIPPED_RULE]
 
 
-_Task = tuple[Callable[[Any], dict[str, list[FindingRow]]], Any]
+_Task = Task[dict[str, list[FindingRow]]]
 
 
 def _in_workers(
     repo: Repository, scanner: SecretScanner, max_bytes: int, tasks: Iterable[_Task], count: int
 ) -> Generator[dict[str, list[Finding]], None, None]:
-    """The results of ``tasks`` (a function and its argument) run in ``count`` forked
-    processes, in the order of the tasks.
-
-    Tasks are submitted as they are read (the raw log as git writes it), with at most
-    :data:`IN_FLIGHT` per worker pending, so memory stays bounded on any history. The workers
-    inherit ``repo`` and ``scanner`` through ``fork`` (nothing is pickled or re-imported but
-    the tasks and their results). An error in a worker is raised here, as the sequential scan
-    would raise it; the pool is shut down and its processes reaped on every way out.
-    """
-    pool = ProcessPoolExecutor(
-        count, mp_context=multiprocessing.get_context("fork"), initializer=_adopt, initargs=(repo, scanner, max_bytes)
-    )
-    pending: collections.deque[Future[dict[str, list[FindingRow]]]] = collections.deque()
+    """The results of ``tasks`` run in ``count`` forked processes (:func:`workers.in_workers`),
+    in the order of the tasks; the workers inherit ``repo``, ``scanner`` and ``max_bytes``."""
+    scanned = in_workers(tasks, count, (repo, scanner, max_bytes), "scanning the history")
     try:
-        for function, argument in tasks:
-            with signals_held():  # a submit may fork the workers: no signal is lost in the fork
-                pending.append(pool.submit(function, argument))
-            if len(pending) >= count * IN_FLIGHT:
-                yield _from_rows(pending.popleft().result())
-        while pending:
-            yield _from_rows(pending.popleft().result())
-    except BrokenProcessPool:
-        _stop_workers(pool)
-        raise GuardtrailError("a process scanning the history stopped unexpectedly: run the scan again") from None
-    except BaseException:  # an error, an interrupt, a signal, or the caller stopped reading
-        _stop_workers(pool)
-        raise
-    pool.shutdown(wait=True)
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Stop ``pool``'s workers now, whatever they are doing, and reap them: waiting for their
-    tasks could take minutes, and a worker left behind outlives the run. (Python 3.14 has
-    ``terminate_workers()``; before it the processes are only reachable this way.)"""
-    processes = list((pool._processes or {}).values())
-    for process in processes:
-        process.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.join(timeout=1)
-        if process.is_alive():  # pragma: no cover - SIGTERM is not ignored in a worker
-            process.kill()
-            process.join()
-
-
-_worker: tuple[Repository, SecretScanner, int] | None = None
-"""In a worker process only: the repository, scanner and size limit inherited from the parent."""
-
-
-def _adopt(repo: Repository, scanner: SecretScanner, max_bytes: int) -> None:
-    """A worker's start: it inherits what it scans with, and leaves signals to the parent,
-    which stops it (Ctrl-C reaches the whole process group; the parent decides)."""
-    global _worker
-    _worker = (repo, scanner, max_bytes)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    release_signals()  # forked while the parent held them
+        for found in scanned:
+            yield _from_rows(found)
+    finally:
+        scanned.close()  # stops and reaps the workers now, however this ends
 
 
 def _inherited() -> tuple[Repository, SecretScanner, int]:
-    assert _worker is not None, "called outside a worker started by _scan_in_workers"
-    return _worker
+    return cast(tuple[Repository, SecretScanner, int], inherited())  # what _in_workers passed
 
 
 def _scan_changes_task(changes: Sequence[LoggedChange]) -> dict[str, list[FindingRow]]:
