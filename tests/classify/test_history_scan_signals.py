@@ -81,7 +81,7 @@ def test_a_signal_stops_the_run_its_workers_and_git_and_writes_nothing(
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    wanted = 3 if command == "scan" else 1  # the main process and the scan's 2 workers; the check has none
+    wanted = 3  # the main process and its 2 workers
     try:
         deadline = time.monotonic() + 30
         while sum("guardtrail" in line for _, line in _group(run.pid)) < wanted or not any(

@@ -8,7 +8,7 @@ from dataclasses import replace
 from guardtrail.classify.analysers import CONTENT_ANALYSERS, OnDemand  # each analyser imports on first use
 from guardtrail.classify.base import Analyser, Blobs, Symlinks
 from guardtrail.classify.hidden import analyse_hidden_text
-from guardtrail.classify.injection import analyse_injection
+from guardtrail.classify.injection import analyse_injection, injection_rules
 from guardtrail.classify.paths import PathClassifier, compile_globs, literal_glob
 from guardtrail.classify.secrets.scanner import SecretScanner, redact_in
 from guardtrail.classify.submodules import analyse_submodules
@@ -59,6 +59,12 @@ class Classifier:
             *((self._scanner,) if secrets else ()),
         )
 
+    def prepare(self) -> None:
+        """Build now what the analysers build on first use (detect-secrets' plugins, the
+        injection rules): before forking workers, so that they share it."""
+        self._scanner.prepare()
+        injection_rules()
+
     @property
     def scanner(self) -> SecretScanner:
         """The run's secret scanner: the surfaces and the redaction of a report use it too."""
@@ -80,21 +86,33 @@ class Classifier:
         Path rules say only the path (shown as such anyway) and a rule's description: they skip
         the redaction, whose scan of their wording ("tokens and secrets") would wake
         detect-secrets on every workflow edit. The content analysers quote the file."""
-        slots: list[list[Finding]] = []
-        waiting: list[tuple[int, FileChange]] = []
         views: dict[str, SymlinkView] = {}
-        for changes in change_sets:
-            for change in changes:
-                if not self._ignored(change) and any(e.batch and e.handles(change.path) for e in self._content):
-                    waiting.append((len(slots), change))
-                    slots.append([])
-                else:
-                    slots.append(self._classify(change, blobs, self._content, views))
-        if waiting:
-            content = self._prepared([change for _, change in waiting], blobs)
-            for slot, change in waiting:
-                slots[slot] = self._classify(change, blobs, content, views)
-        return [finding for slot in slots for finding in slot]
+        slots = [self.classify_now(change, blobs, views) for changes in change_sets for change in changes]
+        return self.classify_waiting(slots, blobs)
+
+    def classify_now(
+        self, change: FileChange, blobs: Blobs, views: dict[str, SymlinkView]
+    ) -> list[Finding] | FileChange:
+        """The findings of ``change``, or the change itself when a batch analyser handles it
+        (:meth:`classify_waiting` then classifies it with the others). ``views`` keeps the
+        symlinks of the commit being classified: pass the same dict for a range's changes."""
+        if not self._ignored(change) and any(e.batch and e.handles(change.path) for e in self._content):
+            return change
+        return self._classify(change, blobs, self._content, views)
+
+    def classify_waiting(self, slots: Sequence[list[Finding] | FileChange], blobs: Blobs) -> list[Finding]:
+        """The findings of :meth:`classify_now`'s ``slots``, in order, the changes that waited
+        classified now, each batch analyser run once over all those it handles."""
+        waiting = [slot for slot in slots if isinstance(slot, FileChange)]
+        if not waiting:
+            return [finding for slot in slots if not isinstance(slot, FileChange) for finding in slot]
+        content = self._prepared(waiting, blobs)
+        views: dict[str, SymlinkView] = {}
+        return [
+            finding
+            for slot in slots
+            for finding in (self._classify(slot, blobs, content, views) if isinstance(slot, FileChange) else slot)
+        ]
 
     def _ignored(self, change: FileChange) -> bool:
         return self._ignore is not None and all(self._ignore.matches(p) for p in change.paths)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from guardtrail.classify.commits import classify_commits
 from guardtrail.classify.injection import analyse_message
 from guardtrail.classify.pipeline import Classifier
 from guardtrail.classify.secrets.redaction import Redactor, redact_decision
@@ -24,7 +25,7 @@ from guardtrail.decide.statements import check_statements, net_digests, policy_i
 from guardtrail.errors import GuardtrailError, raise_if_stopped
 from guardtrail.git.changes import skipped_note
 from guardtrail.git.repo import Range, Repository
-from guardtrail.model import Category, Commit, FileChange, Finding
+from guardtrail.model import Category, FileChange, Finding, Skipped
 from guardtrail.policy import POLICY_FILE, FileReader, load_baseline, load_policy
 from guardtrail.terminal import ProgressCallback
 
@@ -82,24 +83,6 @@ def policy_revision(repo: Repository, span: Range, base: str | None, policy_ref:
     return repo.resolve(ref) if ref is not None else span.base
 
 
-def _changes_of_each(
-    repo: Repository,
-    commits: Sequence[Commit],
-    max_bytes: int,
-    progress: ProgressCallback | None,
-    skipped: list[FileChange],
-) -> Iterator[list[FileChange]]:
-    """Each commit's changes in turn, streamed by the one reader; the files it did not read go
-    into ``skipped``. ``progress`` hears of a commit when the classifier asks for the next one,
-    that is, once it has classified this one (workflows wait for the end)."""
-    ranged = repo.range_changes([commit.sha for commit in commits], max_bytes=max_bytes)
-    for done, (_sha, changes) in enumerate(ranged, start=1):
-        skipped += (change for change in changes if change.skipped is not None)
-        yield changes
-        if progress is not None:
-            progress(done, len(commits))
-
-
 def check_range(
     repo: Repository,
     span: Range,
@@ -121,15 +104,18 @@ def check_range(
     redactor = Redactor(classifier.scanner)
     surfaces = SurfaceScanner(classifier.scanner, clean=redactor.clean)
     named: list[Finding] = []  # what the commits say besides their files' content
-    skipped: list[FileChange] = []
-
-    def each_scanned() -> Iterator[list[FileChange]]:
-        each = _changes_of_each(repo, commits, policy.max_file_size, progress, skipped)
-        for commit, changes in zip(commits, each, strict=True):
-            named.extend(surfaces.commit(commit) + surfaces.paths(changes))
-            yield changes
-
-    findings = classifier.classify_range(each_scanned(), repo) + named
+    skipped: list[tuple[str, Skipped]] = []
+    slots: list[list[Finding] | FileChange] = []
+    classified = classify_commits(
+        repo, classifier, surfaces, [commit.sha for commit in commits], max_bytes=policy.max_file_size
+    )
+    for done, (commit, found) in enumerate(zip(commits, classified, strict=True), start=1):
+        named += surfaces.commit(commit) + found.paths
+        slots += found.slots
+        skipped += found.skipped
+        if progress is not None:
+            progress(done, len(commits))
+    findings = classifier.classify_waiting(slots, repo) + named
     findings += [f for commit in commits for f in analyse_message(commit)]  # bait in the log
     if extra is not None:
         findings += extra(surfaces)

@@ -393,6 +393,14 @@ class Repository:
         A root commit is compared with the empty tree, an ordinary commit with its first parent.
         A merge counts only what it introduces itself (:meth:`merge_changes`). Files over
         ``max_bytes`` are named as skipped, not read."""
+        for sha, logged in self.range_logged(commits, max_bytes=max_bytes):
+            yield sha, [record for change in logged for record in self.file_changes(change, max_bytes=max_bytes)]
+
+    def range_logged(
+        self, commits: Iterable[str], *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    ) -> Iterator[tuple[str, list[LoggedChange]]]:
+        """Each of ``commits`` in the order given, with its raw entries as the log lists them,
+        not yet read (:meth:`range_changes` reads them; a worker process may, given these)."""
         chosen = list(commits)
         parents = {sha: self._commit(sha).parent_ids for sha in chosen}
         merges = {sha for sha in chosen if len(parents[sha]) > 1}
@@ -407,7 +415,7 @@ class Repository:
                 pending = next(ordinary, None)
             if sha not in merges:
                 self._record_link_step(sha, str(parents[sha][0]) if parents[sha] else None, logged)
-            yield sha, [record for change in logged for record in self.file_changes(change, max_bytes=max_bytes)]
+            yield sha, logged
         if pending is not None:  # pragma: no cover - git log lists the commits it is given, in order
             raise GuardtrailError(f"git log: commit {pending.commit[:12]} is not one of those asked for")
 
