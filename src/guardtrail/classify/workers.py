@@ -8,6 +8,7 @@ rules compiled): nothing is pickled or re-imported but the tasks and their resul
 from __future__ import annotations
 
 import collections
+import gc
 import multiprocessing
 import os
 import signal
@@ -46,6 +47,7 @@ def in_workers(tasks: Iterable[Task[Result]], count: int, state: object, what: s
     done in this process would raise it; the pool is shut down and its processes reaped on
     every way out (an error, an interrupt, a signal, or the caller stopped reading).
     """
+    gc.freeze()  # what exists now is never collected in a worker, whose collector then leaves its pages shared
     pool = ProcessPoolExecutor(
         count, mp_context=multiprocessing.get_context("fork"), initializer=_adopt, initargs=(state,)
     )
@@ -64,6 +66,8 @@ def in_workers(tasks: Iterable[Task[Result]], count: int, state: object, what: s
     except BaseException:
         _stop_workers(pool)
         raise
+    finally:
+        gc.unfreeze()
     pool.shutdown(wait=True)
 
 

@@ -487,6 +487,8 @@ class Repository:
             "core.quotePath=false",
             "-c",
             f"core.bigFileThreshold={max_bytes}",
+            "-c",
+            f"core.deltaBaseCacheLimit={_DELTA_BASE_CACHE}",
             f"--git-dir={self.git_dir}",
             *([f"--work-tree={self.workdir}"] if self.workdir else []),
             "log",
@@ -702,6 +704,9 @@ _LINK_MODE = 0o120000
 _KEPT_LINK_SETS = 64
 """Commits whose symlinks :meth:`Repository.symlinks` keeps: enough for the branches of a range
 in flight; a commit read further back is read from its tree again."""
+_DELTA_BASE_CACHE = "8m"
+"""The objects git's log keeps inflated to rebuild others from: its default, 96 MB, would be most
+of a check's memory on a large repository, for no speed a walk in order needs."""
 _CHUNK_BYTES = 1 << 16
 """How much of a log is read at a time."""
 _RAW_OPTIONS = ("--diff-merges=off", "--raw", "-z", "--no-abbrev")
