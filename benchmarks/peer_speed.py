@@ -16,7 +16,8 @@ Four workloads, each a whole process as a user runs it, the two tools alternatel
 It prints, per workload, the median seconds of each tool, the median of the per-run ratios
 (guardtrail / betterleaks: paired, so the host's load moves both sides of one run alike), and the
 peak memory of each tool's whole process tree (workers and git children included), sampled from
-``/proc`` every 10 ms. The floor, ``git log -p`` over the same commits, is timed too.
+``/proc`` every 10 ms: resident (MiB: a page shared by forked workers counts in each) and
+proportional (PSS: it counts once, split between them). The floor, ``git log -p`` over the same commits, is timed too.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ from replay_repo import build
 class Run(NamedTuple):
     seconds: float
     peak_bytes: int
+    peak_pss: int = 0
+    """The peak of the tree's proportional set size: a page shared by n processes (forked
+    workers and their parent) counts 1/n in each, where the resident size counts it n times."""
 
 
 def betterleaks_binary() -> str:
@@ -61,6 +65,23 @@ def guardtrail_script() -> str:
 
 def _tree_rss(root: int) -> int:
     """Resident bytes of ``root`` and every process below it, now."""
+    return sum(rss for _, rss in _tree(root))
+
+
+def _tree_pss(root: int) -> int:
+    """Proportional set size of ``root`` and every process below it, now (``smaps_rollup``)."""
+    total = 0
+    for pid, _ in _tree(root):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+                total += next((int(line.split()[1]) * 1024 for line in handle if line.startswith(b"Pss:")), 0)
+        except OSError:
+            continue
+    return total
+
+
+def _tree(root: int) -> list[tuple[int, int]]:
+    """``root`` and every process below it, each with its resident bytes."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     page = os.sysconf("SC_PAGE_SIZE")
@@ -75,25 +96,26 @@ def _tree_rss(root: int) -> int:
         pid = int(entry)
         children.setdefault(int(fields[1]), []).append(pid)
         rss[pid] = int(fields[21]) * page
-    total, stack = 0, [root]
+    found, stack = [], [root]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        found.append((pid, rss.get(pid, 0)))
         stack.extend(children.get(pid, ()))
-    return total
+    return found
 
 
 def timed(command: Sequence[str], cwd: Path, *, ok: Sequence[int] = (0,)) -> Run:
     """Wall seconds and peak process-tree memory of ``command``; its exit must be one of ``ok``."""
-    peak = 0
+    peak = pss = 0
     done = threading.Event()
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, pss
         while not done.is_set():
             peak = max(peak, _tree_rss(process.pid))
+            pss = max(pss, _tree_pss(process.pid))
             done.wait(0.01)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -104,7 +126,7 @@ def timed(command: Sequence[str], cwd: Path, *, ok: Sequence[int] = (0,)) -> Run
     sampler.join()
     if process.returncode not in ok or b"Traceback" in errors:
         sys.exit(f"{' '.join(command)} exited {process.returncode}: {errors.decode(errors='replace')[-400:]}")
-    return Run(seconds, peak)
+    return Run(seconds, peak, pss)
 
 
 def workloads(
@@ -164,7 +186,10 @@ def measure(repo: Path, runs: int, commits: int) -> None:
         staged = stage_one_edit(repo, Path(scratch) / "staged")
         table = workloads(repo, staged, commits, betterleaks, Path(scratch) / "betterleaks.json")
         print(f"{repo}: {runs} runs, PR range of {commits} commits; {guardtrail_script()} against {betterleaks}")
-        print(f"{'workload':<9} {'guardtrail s':>12} {'betterleaks s':>13} {'ratio':>6} {'gt MiB':>7} {'bl MiB':>7}")
+        print(
+            f"{'workload':<9} {'guardtrail s':>12} {'betterleaks s':>13} {'ratio':>6} {'gt MiB':>7} {'bl MiB':>7}"
+            f" {'gt PSS':>7} {'bl PSS':>7}"
+        )
         floors = [timed(_floor(repo, commits), repo).seconds for _ in range(runs)]
         for name, (ours, theirs) in table.items():
             cwd = staged if name == "hook" else repo
@@ -178,7 +203,12 @@ def measure(repo: Path, runs: int, commits: int) -> None:
             ratio = statistics.median(p[0].seconds / p[1].seconds for p in pairs)
             gt_mib = max(p[0].peak_bytes for p in pairs) / 2**20
             bl_mib = max(p[1].peak_bytes for p in pairs) / 2**20
-            print(f"{name:<9} {gt:>12.3f} {bl:>13.3f} {ratio:>5.2f}x {gt_mib:>7.0f} {bl_mib:>7.0f}")
+            gt_pss = max(p[0].peak_pss for p in pairs) / 2**20
+            bl_pss = max(p[1].peak_pss for p in pairs) / 2**20
+            print(
+                f"{name:<9} {gt:>12.3f} {bl:>13.3f} {ratio:>5.2f}x {gt_mib:>7.0f} {bl_mib:>7.0f}"
+                f" {gt_pss:>7.0f} {bl_pss:>7.0f}"
+            )
         print(f"floor: git log -p over the PR range, median {statistics.median(floors):.3f} s")
 
 

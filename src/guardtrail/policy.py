@@ -251,7 +251,7 @@ def _refuse_deep_nesting(text: str, source: str) -> None:
     die of ``RecursionError`` on a few thousand ``[``: the change under review may have put
     such a policy on the base branch, and that must be a named error, not a crash."""
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=_LOADER):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_POLICY_DEPTH:
@@ -261,12 +261,33 @@ def _refuse_deep_nesting(text: str, source: str) -> None:
             depth -= 1
 
 
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when present, else PyYAML's: the same nodes and lines, built in C."""
+
+
+def _pure_problem(text: str, error: yaml.YAMLError) -> yaml.YAMLError:
+    """The error PyYAML's own parser finds in ``text``, which libyaml found broken (``error``):
+    its words and line are the ones a policy's author is shown, whichever loader ran."""
+    if _LOADER is yaml.SafeLoader:
+        return error
+    try:
+        for _ in yaml.parse(text, Loader=yaml.SafeLoader):  # a loop: deep nesting does not recurse
+            pass
+        yaml.compose(text, Loader=yaml.SafeLoader)  # parsed: an alias or anchor is what is wrong
+    except yaml.YAMLError as pure:
+        return pure
+    except RecursionError:
+        pass
+    return error
+
+
 def parse_policy(text: str, source: str) -> Policy:
     """Validate the policy text; any problem is a :class:`GuardtrailError` naming file and line."""
     try:
         _refuse_deep_nesting(text, source)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
+        exc = _pure_problem(text, exc)
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

@@ -34,7 +34,7 @@ def popular(ecosystem: str) -> frozenset[str]:
     """The normalised popular names of ``ecosystem`` from ``rules/popular-packages.yaml``."""
     path = rules_dir() / "popular-packages.yaml"
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as exc:
         raise GuardtrailError(f"{path}: cannot read popular packages ({exc})") from exc
     names = (document.get("ecosystems") or {}).get(ecosystem) or []
