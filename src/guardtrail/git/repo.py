@@ -391,8 +391,9 @@ class Repository:
         :meth:`history_changes` does for the history scan (the same logs, the same parser).
 
         A root commit is compared with the empty tree, an ordinary commit with its first parent.
-        A merge counts only what it introduces itself (:meth:`merge_changes`). Files over
-        ``max_bytes`` are named as skipped, not read."""
+        A merge counts only what it introduces itself (:meth:`merge_changes`, one log for all
+        the merges of the range, beside the others). Files over ``max_bytes`` are named as
+        skipped, not read."""
         for sha, logged in self.range_logged(commits, max_bytes=max_bytes):
             yield sha, [record for change in logged for record in self.file_changes(change, max_bytes=max_bytes)]
 
@@ -405,19 +406,22 @@ class Repository:
         parents = {sha: self._commit(sha).parent_ids for sha in chosen}
         merges = {sha for sha in chosen if len(parents[sha]) > 1}
         ordinary = self.history_changes([sha for sha in chosen if sha not in merges], max_bytes=max_bytes)
-        pending = next(ordinary, None)
+        merged = self.merge_changes([sha for sha in chosen if sha in merges], max_bytes=max_bytes)
+        pending, pending_merge = next(ordinary, None), next(merged, None)
         for sha in chosen:
             logged: list[LoggedChange] = []
-            if sha in merges:
-                logged = list(self.merge_changes([sha], max_bytes=max_bytes))
+            while pending_merge is not None and pending_merge.commit == sha:
+                logged.append(pending_merge)
+                pending_merge = next(merged, None)
             while pending is not None and pending.commit == sha:
                 logged.append(pending)
                 pending = next(ordinary, None)
             if sha not in merges:
                 self._record_link_step(sha, str(parents[sha][0]) if parents[sha] else None, logged)
             yield sha, logged
-        if pending is not None:  # pragma: no cover - git log lists the commits it is given, in order
-            raise GuardtrailError(f"git log: commit {pending.commit[:12]} is not one of those asked for")
+        stray = pending or pending_merge
+        if stray is not None:  # pragma: no cover - git log lists the commits it is given, in order
+            raise GuardtrailError(f"git log: commit {stray.commit[:12]} is not one of those asked for")
 
     def changes(self, sha: str, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> list[FileChange]:
         """The files ``sha`` changes and the lines it adds itself (:meth:`range_changes`)."""

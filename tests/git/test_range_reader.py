@@ -1,6 +1,7 @@
-"""A range's symlinks come from its base's tree and each commit's own raw entries: the same
-sets a walk of every commit's tree finds, through adds, retargets, renames, type changes,
-deletions, empty commits and merges."""
+"""The range reader: each commit's symlinks come from its base's tree and each commit's own
+raw entries, the same sets a walk of every commit's tree finds (adds, retargets, renames, type
+changes, deletions, empty commits, merges); and the merges of a range, read in one log, are
+each what the merge holds alone."""
 
 from __future__ import annotations
 
@@ -83,3 +84,33 @@ def test_a_commit_that_changes_no_symlink_shares_its_parent_s(tmp_path: Path) ->
     assert read[0] == {"CLAUDE.md": "AGENTS.md"}
     assert read[0] is read[1]
     assert opened.symlinks(first) is opened.symlinks(second)
+
+
+def test_a_range_of_merges_read_at_once_gives_each_commit_what_it_has_alone(tmp_path: Path) -> None:
+    repo = GitRepo.create(tmp_path / "repo")
+    base = repo.git("rev-parse", "HEAD").strip()
+    for n in range(3):
+        repo.git("checkout", "-q", "-b", f"side{n}")
+        repo.write(f"side{n}.txt", "from the side\n")
+        repo.write("shared.txt", f"side {n}\n")
+        repo.commit(f"side {n}")
+        repo.git("checkout", "-q", "main")
+        repo.write("shared.txt", f"main {n}\n")
+        repo.commit(f"main {n}")
+        repo.git("merge", "-q", "--no-commit", "-X", "ours", f"side{n}")
+        if n != 1:  # merge 1 introduces nothing of its own
+            repo.write("shared.txt", f"resolved {n}\n")
+            repo.write(f"evil{n}.txt", "only the merge has it\n")
+        repo.commit(f"merge {n}")
+    opened = Repository(repo.path)
+    order = opened.rev_list(base, opened.resolve("HEAD"))
+
+    at_once = dict(opened.range_changes(order))
+
+    assert at_once == {sha: Repository(repo.path).changes(sha) for sha in order}
+    merges = [sha for sha in order if opened.is_merge(sha)]
+    assert [sorted((c.path, c.status) for c in at_once[sha]) for sha in merges] == [
+        [("evil0.txt", "added"), ("shared.txt", "modified")],
+        [],
+        [("evil2.txt", "added"), ("shared.txt", "modified")],
+    ]
