@@ -33,6 +33,18 @@ _RANGES = (
     "\u2028\u2029"  # line and paragraph separators
 )
 HIDDEN = re.compile(f"[{_RANGES}]")
+
+_ASCII_HIDDEN = re.compile("[" + "".join(re.escape(chr(code)) for code in range(128) if HIDDEN.match(chr(code))) + "]")
+"""The ASCII characters of :data:`HIDDEN` (control characters): what it can find in ASCII text,
+found several times faster there than by its full set, whose ranges every character is tested
+against."""
+
+
+def has_hidden(text: str) -> bool:
+    """Whether ``text`` holds a character of :data:`HIDDEN`."""
+    return (_ASCII_HIDDEN if text.isascii() else HIDDEN).search(text) is not None
+
+
 _FLAG = re.compile("\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f")
 _EMOJI_WITH_PRESENTATION = re.compile(
     "([\u00a9\u00ae\u203c-\u3299\U0001f000-\U0001faff])[\ufe0e\ufe0f]|([0-9#*])\ufe0f(?=\u20e3)"
@@ -116,7 +128,7 @@ def analyse_hidden_text(change: FileChange, blobs: Blobs) -> Iterable[Finding]:
     """Per added line with hidden characters, one finding per kind of them, for at most
     ``MAX_PER_FILE`` lines per file; the rest is summarised per kind."""
     del blobs
-    if not HIDDEN.search("\n".join(line.text for line in change.added)):
+    if not has_hidden("\n".join(line.text for line in change.added)):
         return
     hits = [
         (line, chars)

@@ -38,7 +38,7 @@ import ahocorasick_rs
 
 from guardtrail.classify.analysers.dispatch import LOCKFILE_NAMES
 from guardtrail.classify.base import Blobs
-from guardtrail.classify.hidden import HIDDEN
+from guardtrail.classify.hidden import has_hidden
 from guardtrail.classify.surfaces import MESSAGE
 from guardtrail.model import Commit, FileChange, Finding
 from guardtrail.rules import Rule, load_rules
@@ -121,9 +121,25 @@ def worth_reading(text: str) -> bool:
     lowered = " ".join(text.lower().split())  # a keyword split across lines still counts
     rules = injection_rules()
     words = rules.prefilter
-    if rules.automaton.find_matches_as_indexes(lowered) or HIDDEN.search(text):
+    if rules.automaton.find_matches_as_indexes(lowered) or has_hidden(text):
         return True
-    return any(_decoded_words(run.group(0), words) for run in BASE64_RUN.finditer(text))
+    return any(_decoded_words(run, words) for run in base64_runs(text))
+
+
+def base64_runs(text: str) -> Iterator[str]:
+    """What :data:`BASE64_RUN` finds in ``text``, in order. ASCII text is cut first, in C, into
+    the stretches of base64 characters and ``=``: a run lies within one, and the regex reads only
+    those of 24 characters or more, not every character of a source file."""
+    if not text.isascii():
+        yield from (run.group(0) for run in BASE64_RUN.finditer(text))
+        return
+    for stretch in text.translate(_NOT_BASE64).split():
+        if len(stretch) >= 24:
+            yield from (run.group(0) for run in BASE64_RUN.finditer(stretch))
+
+
+_NOT_BASE64 = str.maketrans({chr(code): " " for code in range(128) if not (chr(code).isalnum() or chr(code) in "+/=")})
+"""The ASCII characters no base64 run holds, as spaces."""
 
 
 def _decoded_words(run: str, words: Sequence[str]) -> bool:

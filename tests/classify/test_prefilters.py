@@ -1,0 +1,38 @@
+"""The fast paths of the cheap tests every added text passes find exactly what their regexes find."""
+
+from __future__ import annotations
+
+import random
+
+from guardtrail.classify.hidden import HIDDEN, has_hidden
+from guardtrail.classify.injection import BASE64_RUN, base64_runs
+
+ALPHABET = "aZ09+/=" * 6 + " \t\n.,;:-_'\"(){}[]<>#\\" + "\x00\x07\x1b\x1f\x7f" + "é\u200b\u202e\ufeff\U000e0041"
+
+
+def _texts() -> list[str]:
+    rng = random.Random(18)
+    texts = ["", "=" * 30, "A" * 23, "A" * 24 + "==", "x=" + "B" * 30 + "=C", "a" * 40 + "é" + "b" * 40]
+    for _ in range(3000):
+        length = rng.randint(0, 120)
+        ascii_only = rng.random() < 0.6
+        pool = ALPHABET[: ALPHABET.index("\x00")] if ascii_only else ALPHABET
+        text = "".join(rng.choice(pool) for _ in range(length))
+        if rng.random() < 0.5:  # a long run somewhere, as base64 blobs and identifiers make them
+            at = rng.randint(0, len(text))
+            text = text[:at] + "".join(rng.choice("QUJD+/09xyz") for _ in range(rng.randint(20, 40))) + text[at:]
+        texts.append(text)
+    return texts
+
+
+def test_base64_runs_are_the_regex_s_matches_in_order() -> None:
+    for text in _texts():
+        assert list(base64_runs(text)) == [run.group(0) for run in BASE64_RUN.finditer(text)], repr(text)
+
+
+def test_hidden_characters_are_found_in_ascii_and_other_text_alike() -> None:
+    texts = _texts()
+    assert any(has_hidden(text) for text in texts if text.isascii())  # control characters
+    assert any(not has_hidden(text) for text in texts if not text.isascii())  # é alone is no hidden character
+    for text in texts:
+        assert has_hidden(text) == (HIDDEN.search(text) is not None), repr(text)
