@@ -13,14 +13,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from guardtrail.classify.hidden import HIDDEN, decoded_tags
+from guardtrail.classify.hidden import HIDDEN, decoded_tags, has_hidden
 from guardtrail.classify.injection import (
     ASK_PREFIX,
-    BASE64_RUN,
     MAX_PER_FILE,
+    base64_runs,
     decoded_base64,
     first_match,
     injection_rules,
+    may_address,
     mentions_attack,
     rule_match,
 )
@@ -90,6 +91,8 @@ def _flat(text: str) -> str:
 def signals(text: str, *, mention: bool = False) -> Signals:
     """The rules' view of one passage. Quoted phrases count for nothing where the passage, or the
     one before it (``mention``), names the attack class: a security document's examples."""
+    if not may_address(text):  # graded as nothing, as below: skip the regexes
+        return Signals(address=None, override=None, conceal=None, asks=())
     rules = injection_rules()
     if mention or mentions_attack(text):
         text = _QUOTED.sub(" ", text)
@@ -419,7 +422,7 @@ def _layers(passage: Passage) -> Iterator[Passage]:
     """The passage as shown, then what it hides: invisible characters stripped, Unicode tags
     decoded to the ASCII they spell, base64 runs decoded."""
     text = passage.text
-    if HIDDEN.search(text):
+    if has_hidden(text):
         smuggled = decoded_tags(text)
         stripped = HIDDEN.sub("", text)
         if smuggled.strip():
@@ -428,8 +431,8 @@ def _layers(passage: Passage) -> Iterator[Passage]:
         yield Passage(stripped, passage.line, hidden=hidden, item=passage.item, mention=passage.mention)
     else:
         yield passage
-    for run in BASE64_RUN.finditer(text):
-        decoded = decoded_base64(run.group(0))
+    for run in base64_runs(text):
+        decoded = decoded_base64(run)
         if decoded is not None:
             yield Passage(decoded, passage.line, hidden="as base64", mention=passage.mention)
 

@@ -75,6 +75,12 @@ class _Rules(NamedTuple):
     automaton: ahocorasick_rs.AhoCorasick
     """The ``prefilter`` words in one automaton: a file's text is searched once, in Rust, not
     once per word."""
+    words: ahocorasick_rs.AhoCorasick
+    """The words of the ``prefilter`` keywords (``ignore the``: ``ignore``, ``the``), all found
+    where they overlap (:func:`may_address`)."""
+    needs: tuple[frozenset[int], ...]
+    """Per ``prefilter`` keyword, the indexes of its words in ``words`` (and no words at all when
+    a rule has no keyword: then every text may match)."""
 
 
 @functools.cache
@@ -88,7 +94,12 @@ def injection_rules() -> _Rules:
     address, override = of("address"), of("override")
     words = tuple(dict.fromkeys(word for rule in (*address, *override) for word in rule.keywords))
     automaton = ahocorasick_rs.AhoCorasick(list(words))
-    return _Rules(address, override, of("conceal"), of("ask"), of("mention"), words, automaton)
+    pieces = list(dict.fromkeys(piece for word in words for piece in word.split()))
+    needs = tuple(frozenset(pieces.index(piece) for piece in word.split()) for word in words)
+    if any(not rule.keywords for rule in (*address, *override)):
+        needs += (frozenset(),)  # a rule without keywords may match any text
+    pieces_automaton = ahocorasick_rs.AhoCorasick(pieces)
+    return _Rules(address, override, of("conceal"), of("ask"), of("mention"), words, automaton, pieces_automaton, needs)
 
 
 def rule_match(rule: Rule, text: str, lowered: str | None = None) -> re.Match[str] | None:
@@ -113,6 +124,17 @@ def first_match(rules: Sequence[Rule], text: str, lowered: str) -> tuple[Rule, r
         if match is not None:
             return rule, match
     return None
+
+
+def may_address(text: str) -> bool:
+    """Whether an address or override rule could match ``text``, or any text made of it by taking
+    spans away (markup, quotes, code spans, bullets) or joining its whitespace, as the grading
+    of a passage does: each word of one of their keywords occurs in it. Those changes put spaces
+    where they take text away, so the words they leave were in ``text``, and every such rule
+    asks for a keyword. False: the passage addresses no one and overrides nothing."""
+    rules = injection_rules()
+    found = {index for index, _, _ in rules.words.find_matches_as_indexes(text.lower(), overlapping=True)}
+    return any(needed <= found for needed in rules.needs)
 
 
 def worth_reading(text: str) -> bool:
