@@ -111,7 +111,7 @@ def check_range(
     )
     for done, (commit, found) in enumerate(zip(commits, classified, strict=True), start=1):
         named += surfaces.commit(commit) + found.paths
-        slots += found.slots
+        slots += (slot for slot in found.slots if slot)  # a change with no findings needs no slot
         skipped += found.skipped
         if progress is not None:
             progress(done, len(commits))

@@ -262,7 +262,7 @@ class Repository:
             except (pygit2.InvalidSpecError, ValueError, KeyError):
                 continue  # a tag of a tree or blob, or a dangling symbolic ref
         with _reading("the history"):
-            for tip in tips:
+            for tip in sorted(tips, key=str):  # a set's order changes from run to run, and the walk's with it
                 walker.push(tip)
             for commit in walker:
                 yield str(commit.id)
