@@ -24,7 +24,9 @@ LINES = 600
 
 
 def _history(path: Path) -> None:
-    """About 50 MB of added lines in ``COMMITS`` commits, made with ``git fast-import``."""
+    """About 50 MB of added lines in ``COMMITS`` commits, made with ``git fast-import``; each
+    commit also rewrites one file, whose patches (a few MB) keep git's log of edits writing
+    while the workers scan."""
     subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
     rng = random.Random(3)
     stream = bytearray()
@@ -35,6 +37,8 @@ def _history(path: Path) -> None:
         stream += b"commit refs/heads/main\n"
         stream += f"author A <a@example.com> {stamp} +0000\ncommitter A <a@example.com> {stamp} +0000\n".encode()
         stream += b"data 2\nc\n" + f"M 100644 inline src/f{n}.py\n".encode() + b"data %d\n" % len(data) + data + b"\n"
+        shared = "".join(f"setting_{k} = {rng.randint(0, 10**9)}  # tuned in {n}\n" for k in range(30)).encode()
+        stream += b"M 100644 inline src/settings.py\n" + b"data %d\n" % len(shared) + shared + b"\n"
     subprocess.run(["git", "fast-import", "--quiet"], cwd=path, input=bytes(stream), check=True)
 
 

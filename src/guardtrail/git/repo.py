@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 import pygit2
 from pygit2.enums import DiffOption, FileMode, ObjectType, SortMode
@@ -460,7 +460,9 @@ class Repository:
         if not chosen:
             return  # given no revision, git log would read HEAD
         raw = logged_changes(nul_fields(self._log(chosen, _RAW_OPTIONS, max_bytes)))
-        edits = sections(self._log(chosen, _EDIT_OPTIONS, max_bytes))
+        edit_log = self._log(chosen, _EDIT_OPTIONS, max_bytes)
+        next(edit_log)  # git starts diffing now, while the raw log is read, not at the first edit
+        edits = sections(edit_log)
         for change in raw:
             if change.status in _EDITS:
                 change = change._replace(patch=patch_of(change, next(edits, None)))
@@ -521,12 +523,14 @@ class Repository:
             except OSError as exc:
                 raise GuardtrailError(f"cannot run git to read the history: {exc}") from None
             assert process.stdin is not None and process.stdout is not None
+            _widen(process.stdout)
             try:
                 try:  # git reads every revision before it writes a byte: no deadlock
                     process.stdin.write(revisions)
-                    process.stdin.close()
+                    process.stdin.close()  # before any worker forks: one holding it open would stall git
                 except BrokenPipeError:
                     pass  # git stopped early: its status and message say why
+                yield b""  # started: a caller may start git ahead of reading it (history_changes)
                 yield from iter(functools.partial(process.stdout.read, _CHUNK_BYTES), b"")
             finally:
                 process.stdout.close()
@@ -713,6 +717,9 @@ _DELTA_BASE_CACHE = "8m"
 of a check's memory on a large repository, for no speed a walk in order needs."""
 _CHUNK_BYTES = 1 << 16
 """How much of a log is read at a time."""
+_PIPE_BYTES = 1 << 20
+"""How much a log's git may write before its reader reads it: enough for git's patches to run
+ahead of the raw log, whose entries they follow (Linux's default pipe holds 64 KiB)."""
 _RAW_OPTIONS = ("--diff-merges=off", "--raw", "-z", "--no-abbrev")
 _EDITS = ("M", "R")
 """The raw log's statuses whose patch the log of edits writes: a type change is the removal of
@@ -732,6 +739,14 @@ _PATCH_OPTIONS = (
 )
 _EDIT_OPTIONS = ("--diff-merges=off", "--diff-filter=MR", *_PATCH_OPTIONS)
 _MERGE_OPTIONS = ("--diff-merges=dense-combined", "--raw", "-z", "--no-abbrev", *_PATCH_OPTIONS)
+
+
+def _widen(pipe: IO[bytes]) -> None:
+    """Let git write up to :data:`_PIPE_BYTES` ahead of its reader (Linux; elsewhere, as it is)."""
+    with contextlib.suppress(ImportError, AttributeError, OSError):  # no fcntl, no such call, over the limit
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
 
 
 def _entry_id(tree: pygit2.Tree, path: str) -> str | None:
