@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +78,20 @@ def test_only_text_that_could_be_bait_loads_the_injection_reader(text: str, expe
         [sys.executable, "-c", _BAIT_PROBE.format(text=text)], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == expected
+
+
+def test_a_small_check_imports_no_worker_pool(tmp_path: Path) -> None:
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo.create(tmp_path / "repo")
+    base = repo.git("rev-parse", "HEAD").strip()
+    repo.write("app.py", "def changed(x):\n    return x * 2\n")
+    repo.commit("a small change")
+    probe = (
+        "import sys\n"
+        "from guardtrail.commands.check import CheckOptions, run_check\n"
+        f"run_check(CheckOptions(repo=__import__('pathlib').Path({str(repo.path)!r}), base={base!r}))\n"
+        "print('multiprocessing' in sys.modules, 'concurrent.futures' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False False"

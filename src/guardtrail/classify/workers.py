@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import collections
 import gc
-import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Generator, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from guardtrail.errors import GuardtrailError, release_signals, signals_held
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 MAX_WORKERS = 2
 """Worker processes of one run, at most (fewer on fewer cores)."""
@@ -32,7 +32,7 @@ Task = tuple[Callable[[Any], Result], Any]
 def worker_count(workers: int | None = None) -> int:
     """How many workers a run uses: ``workers`` when given, else one per core up to
     :data:`MAX_WORKERS`; 1 (no workers: the run stays in this process) where ``fork`` is unavailable."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not hasattr(os, "fork"):  # multiprocessing's "fork" start method needs it
         return 1
     return min(MAX_WORKERS, os.cpu_count() or 1) if workers is None else workers
 
@@ -47,6 +47,10 @@ def in_workers(tasks: Iterable[Task[Result]], count: int, state: object, what: s
     done in this process would raise it; the pool is shut down and its processes reaped on
     every way out (an error, an interrupt, a signal, or the caller stopped reading).
     """
+    import multiprocessing  # here: a run too small for workers does not import the pool
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     gc.freeze()  # what exists now is never collected in a worker, whose collector then leaves its pages shared
     pool = ProcessPoolExecutor(
         count, mp_context=multiprocessing.get_context("fork"), initializer=_adopt, initargs=(state,)
