@@ -4,12 +4,17 @@ files not read, merges."""
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.connection
 import os
 from pathlib import Path
+
+import pytest
 
 from guardtrail.classify.commits import classify_commits
 from guardtrail.classify.pipeline import Classifier
 from guardtrail.classify.surfaces import SurfaceScanner
+from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Repository
 from guardtrail.model import FileChange, Skipped
 from guardtrail.policy import Policy
@@ -86,3 +91,25 @@ def test_workers_classify_a_range_as_this_process_does(tmp_path: Path) -> None:
         ([[]], [], []),
         ([[("secret.github-token", "conflict.txt", 2)]], [], []),  # the merge's own line
     ]
+
+
+def test_a_missing_object_is_the_error_this_process_raises_and_no_worker_is_left(tmp_path: Path) -> None:
+    repo = GitRepo.create(tmp_path / "repo")
+    base = _range(repo)
+    blob = repo.git("rev-parse", "main:src/settings.py").strip()
+    (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # commits leave loose objects
+
+    with pytest.raises(GuardtrailError) as alone:
+        _classified(repo.path, base, workers=1)
+    with pytest.raises(GuardtrailError) as forked:
+        _classified(repo.path, base, workers=2)
+
+    assert str(forked.value) == str(alone.value)
+    added_in = repo.git("log", "--format=%H", "--diff-filter=A", "--", "src/settings.py").strip()
+    assert (
+        str(forked.value)
+        == f"cannot read 'src/settings.py' in commit {added_in[:12]}: object {blob} is missing: run `git fsck`"
+    )
+    left = multiprocessing.active_children()
+    ended = multiprocessing.connection.wait([process.sentinel for process in left], timeout=1)
+    assert [process for process in left if process.sentinel not in ended] == []
