@@ -146,8 +146,8 @@ class Classifier:
             links = blobs.symlinks(change.commit)
             last = next(iter(views.values()), None)
             views.clear()
-            shared = last is not None and last.links is links
-            view = views[change.commit] = last if last is not None and shared else SymlinkView(links, self._path_rules)
+            same = last is not None and last.links is links
+            view = views[change.commit] = last if last is not None and same else SymlinkView(links, self._path_rules)
         return list(view(change))
 
 
