@@ -41,20 +41,10 @@ UPWARD_TODAY = frozenset(
         "guardtrail.classify.secrets.redaction -> guardtrail.decide.authorship",
         "guardtrail.classify.secrets.redaction -> guardtrail.decide.gate",
         "guardtrail.policy -> guardtrail.classify.secrets.engine",
-        "guardtrail.policy -> guardtrail.classify.secrets.scanner",
-        "guardtrail.policy -> guardtrail.decide.gate",
     }
 )
 CIRCLES_TODAY = [
     ["guardtrail.classify.bait", "guardtrail.classify.injection"],
-    [
-        "guardtrail.decide.approvals",
-        "guardtrail.decide.authorship",
-        "guardtrail.decide.gate",
-        "guardtrail.decide.signatures",
-        "guardtrail.decide.statements",
-        "guardtrail.policy",
-    ],
     ["guardtrail.rule_table", "guardtrail.rules"],
 ]
 

@@ -9,16 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import yaml
 
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import DEFAULT_MAX_FILE_BYTES, Category, Person
 from guardtrail.rules import Examples, Rule
-
-if TYPE_CHECKING:
-    from guardtrail.decide.gate import SecretBaseline
 
 POLICY_FILE = ".guardtrail.yml"
 MODES = ("assistant", "unsigned")
@@ -430,20 +426,3 @@ def load_policy(read: FileReader, where: str) -> Policy:
     """The policy from ``read`` (built-in defaults when the file is absent); ``where`` names the
     source in messages: ``at 1a2b3c4d5e``, ``at HEAD``, ``in the working tree``."""
     return policy_from_bytes(read(POLICY_FILE), f"{POLICY_FILE} {where}")
-
-
-def load_baseline(read: FileReader, where: str, policy: Policy, *, must_exist: bool = True) -> SecretBaseline | None:
-    """The policy's secrets baseline from ``read``, or None when there is none. A baseline the
-    policy names (``baseline:``) must be there (unless ``must_exist`` is off, when a scan is
-    about to write it): a typo in its path would silently clear nothing."""
-    data = read(policy.baseline)
-    if data is None:
-        if policy.baseline_line is not None and must_exist:
-            raise GuardtrailError(
-                f"{policy.source}:{policy.baseline_line}: baseline {policy.baseline} does not exist {where}:"
-                " fix the path, or remove 'baseline:'"
-            )
-        return None
-    from guardtrail.classify.secrets.scanner import load_baseline as parse_baseline
-
-    return parse_baseline(data, f"{policy.baseline} {where}")

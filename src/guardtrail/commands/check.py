@@ -15,6 +15,7 @@ from pathlib import Path
 
 from guardtrail.classify.injection import analyse_message
 from guardtrail.classify.pipeline import Classifier
+from guardtrail.classify.secrets.baseline import load_baseline
 from guardtrail.classify.secrets.redaction import Redactor, redact_decision
 from guardtrail.classify.surfaces import SurfaceScanner
 from guardtrail.decide.authorship import AuthorshipDetector
@@ -25,7 +26,7 @@ from guardtrail.errors import GuardtrailError, raise_if_stopped
 from guardtrail.git.changes import skipped_note
 from guardtrail.git.repo import Range, Repository
 from guardtrail.model import Category, Commit, FileChange, Finding
-from guardtrail.policy import POLICY_FILE, FileReader, load_baseline, load_policy
+from guardtrail.policy import POLICY_FILE, FileReader, load_policy
 from guardtrail.terminal import ProgressCallback
 
 

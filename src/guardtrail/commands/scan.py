@@ -12,15 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guardtrail.classify.pipeline import policy_scanner
+from guardtrail.classify.secrets.baseline import load_baseline, render_baseline
 from guardtrail.classify.secrets.redaction import Redactor, redact_decision
 from guardtrail.classify.secrets.scan import MAX_FILE_BYTES, scan_history, scan_tags, scan_worktree
-from guardtrail.classify.secrets.scanner import SecretScanner, render_baseline
+from guardtrail.classify.secrets.scanner import SecretScanner
 from guardtrail.decide.gate import Decision, SecretBaseline
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.changes import skipped_note
 from guardtrail.git.repo import Repository
 from guardtrail.model import Finding, Skipped, display_path
-from guardtrail.policy import Policy, load_baseline, load_policy
+from guardtrail.policy import Policy, load_policy
 from guardtrail.terminal import ProgressCallback
 
 

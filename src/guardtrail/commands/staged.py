@@ -32,7 +32,7 @@ from guardtrail.git.changes import skipped_note
 from guardtrail.git.index import STAGED, StagedIndex
 from guardtrail.git.trailers import parse_trailers
 from guardtrail.model import Category, Commit, FileChange, Finding
-from guardtrail.policy import load_baseline, load_policy
+from guardtrail.policy import load_policy
 
 ADVICE = "Client hooks are advice: 'git commit --no-verify' skips them; the CI check or the server hook enforces."
 SENSITIVE = frozenset(Category) - {Category.SECRET, Category.POLICY}
@@ -104,6 +104,7 @@ def _pending_commit(index: StagedIndex, options: StagedOptions) -> Commit:
 
 def run_staged(options: StagedOptions) -> StagedResult:
     from guardtrail.classify.pipeline import Classifier
+    from guardtrail.classify.secrets.baseline import load_baseline
     from guardtrail.classify.secrets.redaction import Redactor, redact_decision
     from guardtrail.classify.surfaces import SurfaceScanner
 
@@ -160,6 +161,7 @@ def _with_worktree_secrets(
     ``guardtrail scan FILES`` judges them (the baseline at HEAD and allowlist comments clear
     them: no commit, so no authorship), each line reported once."""
     from guardtrail.classify.pipeline import policy_scanner
+    from guardtrail.classify.secrets.baseline import load_baseline
     from guardtrail.classify.secrets.scan import scan_worktree
     from guardtrail.commands.scan import judge_scan
     from guardtrail.git.repo import Repository
