@@ -40,7 +40,6 @@ UPWARD_TODAY = frozenset(
         "guardtrail.classify.secrets.redaction -> guardtrail.decide.approvals",
         "guardtrail.classify.secrets.redaction -> guardtrail.decide.authorship",
         "guardtrail.classify.secrets.redaction -> guardtrail.decide.gate",
-        "guardtrail.policy -> guardtrail.classify.secrets.engine",
     }
 )
 CIRCLES_TODAY = [
