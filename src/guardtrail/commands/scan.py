@@ -13,7 +13,7 @@ from pathlib import Path
 
 from guardtrail.classify.pipeline import policy_scanner
 from guardtrail.classify.secrets.baseline import load_baseline, render_baseline
-from guardtrail.classify.secrets.redaction import Redactor, redact_decision
+from guardtrail.classify.secrets.redaction import Redactor
 from guardtrail.classify.secrets.scan import MAX_FILE_BYTES, scan_history, scan_tags, scan_worktree
 from guardtrail.classify.secrets.scanner import SecretScanner
 from guardtrail.decide.gate import Decision, SecretBaseline
@@ -22,6 +22,7 @@ from guardtrail.git.changes import skipped_note
 from guardtrail.git.repo import Repository
 from guardtrail.model import Finding, Skipped, display_path
 from guardtrail.policy import Policy, load_policy
+from guardtrail.report.redaction import redact_decision
 from guardtrail.terminal import ProgressCallback
 
 

@@ -105,8 +105,9 @@ def _pending_commit(index: StagedIndex, options: StagedOptions) -> Commit:
 def run_staged(options: StagedOptions) -> StagedResult:
     from guardtrail.classify.pipeline import Classifier
     from guardtrail.classify.secrets.baseline import load_baseline
-    from guardtrail.classify.secrets.redaction import Redactor, redact_decision
+    from guardtrail.classify.secrets.redaction import Redactor
     from guardtrail.classify.surfaces import SurfaceScanner
+    from guardtrail.report.redaction import redact_decision, redact_signal
 
     index = StagedIndex(options.repo, options.environ, options.cwd)
     policy = replace(load_policy(index.file_at_head, "at HEAD"), mode="assistant")  # nothing is signed yet
@@ -141,7 +142,7 @@ def run_staged(options: StagedOptions) -> StagedResult:
     scope = StagedScope(len(changes), sum(len(change.added) for change in changes), len(worktree))
     if worktree:
         decision = _with_worktree_secrets(decision, options, worktree, index)
-    shown = tuple(redactor.signal(signal) for signal in signals)
+    shown = tuple(redact_signal(redactor, signal) for signal in signals)
     return StagedResult(redact_decision(decision.with_notes(skipped_note(changes)), redactor), shown, sensitive, scope)
 
 
