@@ -22,6 +22,7 @@ LAYERS: Mapping[str, int] = {
     "guardtrail.model": 0,
     "guardtrail.rules": 0,
     "guardtrail.rule_table": 0,
+    "guardtrail.rule_files": 0,
     "guardtrail.policy": 0,
     "guardtrail.git": 1,
     "guardtrail.classify": 2,
@@ -37,7 +38,6 @@ LAYERS: Mapping[str, int] = {
 # a listed circle that no longer exists as on a new one that is not listed.
 CIRCLES_TODAY = [
     ["guardtrail.classify.bait", "guardtrail.classify.injection"],
-    ["guardtrail.rule_table", "guardtrail.rules"],
 ]
 
 

@@ -41,7 +41,8 @@ from guardtrail.classify.base import Blobs
 from guardtrail.classify.hidden import HIDDEN
 from guardtrail.classify.surfaces import MESSAGE
 from guardtrail.model import Commit, FileChange, Finding
-from guardtrail.rules import Rule, load_rules
+from guardtrail.rule_files import load_rules
+from guardtrail.rules import Rule
 
 COMMIT_MESSAGE = MESSAGE
 """The pseudo-path of findings in a commit's message (lines are the message's own), the one

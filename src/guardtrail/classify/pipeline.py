@@ -16,7 +16,8 @@ from guardtrail.classify.symlinks import SymlinkView
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import Category, FileChange, Finding
 from guardtrail.policy import Policy
-from guardtrail.rules import Rule, load_rules
+from guardtrail.rule_files import load_rules
+from guardtrail.rules import Rule
 
 
 def baseline_rule(policy: Policy) -> Rule:

@@ -17,7 +17,7 @@ from guardtrail.classify.surfaces import is_surface
 from guardtrail.decide.gate import Decision
 from guardtrail.model import Category, Finding
 from guardtrail.report.jsontext import dumps
-from guardtrail.rules import RULE_FILES, load_rules
+from guardtrail.rule_files import RULE_FILES, load_rules
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

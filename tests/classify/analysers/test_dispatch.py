@@ -13,7 +13,7 @@ from guardtrail.classify.analysers import ANALYSERS, CONTENT_ANALYSERS, dispatch
 from guardtrail.classify.analysers.dependencies import _MANIFESTS, _REGISTRY_CONFIGS
 from guardtrail.classify.analysers.deps_lock import LOCKFILES
 from guardtrail.model import AddedLine, FileChange
-from guardtrail.rules import load_rules
+from guardtrail.rule_files import load_rules
 
 TRICKY_PATHS = [
     "src/app.py",

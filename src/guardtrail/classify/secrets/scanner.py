@@ -32,7 +32,8 @@ from guardtrail.classify.secrets import engine as secret_engine
 from guardtrail.classify.secrets.engine import fold_case
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import AddedLine, Category, Confidence, FileChange, Finding, Severity, Skipped
-from guardtrail.rules import Rule, documented_examples, load_rules
+from guardtrail.rule_files import documented_examples, load_rules
+from guardtrail.rules import Rule
 
 try:
     import ahocorasick_rs as _ahocorasick
