@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from guardtrail.errors import GuardtrailError
-from guardtrail.rules import Rule, _strings, rule_from_mapping
+from guardtrail.rules import Rule, as_strings, rule_from_mapping
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when present: the rule files load in a few ms instead of 120."""
@@ -73,4 +73,4 @@ def documented_examples(name: str) -> frozenset[str]:
     documentation keys, the jwt.io token) that look like secrets and grant nothing."""
     path, document = _document(name)
     values = document.get("documented-examples") if isinstance(document, dict) else None
-    return frozenset(_strings(values, f"{path}: documented-examples"))
+    return frozenset(as_strings(values, f"{path}: documented-examples"))

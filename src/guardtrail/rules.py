@@ -80,7 +80,9 @@ class Rule:
             raise GuardtrailError(f"rule {self.id}: bad pattern ({exc})") from exc
 
 
-def _strings(value: Any, where: str) -> tuple[str, ...]:
+def as_strings(value: Any, where: str) -> tuple[str, ...]:
+    """A rule file's string or list of strings as a tuple (none for a missing key); the provider
+    table and the lists of a rule file read their cells with it too."""
     if value is None:
         return ()
     if isinstance(value, str):
@@ -112,16 +114,16 @@ def rule_from_mapping(entry: Any, source: str) -> Rule:
         id=entry["id"],
         description=str(entry.get("description", "")),
         category=category,
-        paths=_strings(entry.get("paths"), where),
+        paths=as_strings(entry.get("paths"), where),
         pattern=pattern,
         field=entry.get("field"),
-        keywords=tuple(word.lower() for word in _strings(entry.get("keywords"), where)),
+        keywords=tuple(word.lower() for word in as_strings(entry.get("keywords"), where)),
         entropy=entry.get("entropy"),
         confidence=str(entry.get("confidence", "high")),
-        allowlist=_strings(entry.get("allowlist"), where),
+        allowlist=as_strings(entry.get("allowlist"), where),
         checksum=entry.get("checksum"),
         examples=Examples(
-            match=_strings(examples.get("match"), where),
-            no_match=_strings(examples.get("no-match"), where),
+            match=as_strings(examples.get("match"), where),
+            no_match=as_strings(examples.get("no-match"), where),
         ),
     )
