@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from guardtrail.classify.injection import ASK_PREFIX, rule_match
+from guardtrail.classify.injection_rules import ASK_PREFIX, rule_match
 from guardtrail.classify.paths import PathClassifier
 from guardtrail.model import Category
 from guardtrail.rule_files import load_rules

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from guardtrail.classify.hidden import HIDDEN, decoded_tags
-from guardtrail.classify.injection import (
+from guardtrail.classify.injection_rules import (
     ASK_PREFIX,
     BASE64_RUN,
     MAX_PER_FILE,

@@ -1,0 +1,106 @@
+"""The injection rules, and the matching the prefilter and the reading of bait share.
+
+:mod:`injection` (the entry points and the prefilter) and :mod:`bait` (the reading, loaded only
+for text that passes the prefilter) both match the rules of ``rules/injection.yaml`` the same
+way; that way lives here, below both. The module docstring of ``injection`` says what counts.
+"""
+
+from __future__ import annotations
+
+import binascii
+import functools
+import re
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import ahocorasick_rs
+
+from guardtrail.rule_files import load_rules
+from guardtrail.rules import Rule
+
+MAX_PER_FILE = 20
+"""Findings reported per file (or message)."""
+ASK_PREFIX = "Asks the reading agent to "
+"""How every ``ask`` rule's description begins; the report quotes what follows."""
+
+_NEGATED = re.compile(
+    r"\b(?:not|never|no|don'?t|doesn'?t|avoid|nor)\b(?:[^.,;:!?]{0,15}|[^;:!?]{0,50}\b(?:or|nor)\s+)$", re.I
+)
+"""Text right before an ask that negates it: "never use --no-verify", "do not read .env or print secrets"."""
+BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{24,}={0,2}")
+"""A run of base64 long enough to spell a sentence."""
+_MAX_DECODED = 4096
+"""Characters of one base64 run decoded: bait is short, and a data blob must not cost much."""
+
+
+# -- the rules -----------------------------------------------------------------------------
+
+
+class _Rules(NamedTuple):
+    address: tuple[Rule, ...]
+    override: tuple[Rule, ...]
+    conceal: tuple[Rule, ...]
+    ask: tuple[Rule, ...]
+    mention: tuple[Rule, ...]
+    prefilter: tuple[str, ...]
+    """The address and override keywords: a text holding none of them cannot be bait."""
+    automaton: ahocorasick_rs.AhoCorasick
+    """The ``prefilter`` words in one automaton: a file's text is searched once, in Rust, not
+    once per word."""
+
+
+@functools.cache
+def injection_rules() -> _Rules:
+    """The rules of ``rules/injection.yaml``, by the part of bait each recognises."""
+    rules = load_rules("injection")
+
+    def of(field: str) -> tuple[Rule, ...]:
+        return tuple(rule for rule in rules if rule.field == field)
+
+    address, override = of("address"), of("override")
+    words = tuple(dict.fromkeys(word for rule in (*address, *override) for word in rule.keywords))
+    automaton = ahocorasick_rs.AhoCorasick(list(words))
+    return _Rules(address, override, of("conceal"), of("ask"), of("mention"), words, automaton)
+
+
+def rule_match(rule: Rule, text: str, lowered: str | None = None) -> re.Match[str] | None:
+    """The first match of ``rule`` in ``text`` that counts: one of its keywords occurs, no
+    allowlist regex matches it, and (for an ``ask``) it is not negated ("never use --no-verify")."""
+    lowered = text.lower() if lowered is None else lowered
+    if rule.keywords and not any(word in lowered for word in rule.keywords):
+        return None
+    for match in rule.regex.finditer(text):
+        if any(re.search(allowed, match.group(0)) for allowed in rule.allowlist):
+            continue
+        if rule.field == "ask" and _NEGATED.search(text, max(0, match.start() - 30), match.start()):
+            continue
+        return match
+    return None
+
+
+def first_match(rules: Sequence[Rule], text: str, lowered: str) -> tuple[Rule, re.Match[str]] | None:
+    """The first of ``rules`` that counts a match in ``text``, with its match."""
+    for rule in rules:
+        match = rule_match(rule, text, lowered)
+        if match is not None:
+            return rule, match
+    return None
+
+
+def decoded_base64(run: str) -> str | None:
+    """The text a base64 run spells, when it is readable text (else None: a hash, a key, an image)."""
+    run = run[:_MAX_DECODED]
+    run = run[: len(run) - len(run) % 4] if not run.endswith("=") else run
+    try:
+        decoded = binascii.a2b_base64(run).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    readable = sum(char.isprintable() or char in "\n\t" for char in decoded)
+    if " " not in decoded or readable < 0.95 * len(decoded):
+        return None
+    return decoded
+
+
+def mentions_attack(text: str) -> bool:
+    """Whether ``text`` names the attack class ("prompt injection", "jailbreak", "attackers")."""
+    return first_match(injection_rules().mention, text, text.lower()) is not None
