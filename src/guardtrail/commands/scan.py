@@ -16,7 +16,7 @@ from guardtrail.classify.secrets.baseline import load_baseline, render_baseline
 from guardtrail.classify.secrets.redaction import Redactor
 from guardtrail.classify.secrets.scan import MAX_FILE_BYTES, scan_history, scan_tags, scan_worktree
 from guardtrail.classify.secrets.scanner import SecretScanner
-from guardtrail.decide.gate import Decision, SecretBaseline
+from guardtrail.decide.gate import Decision, SecretBaseline, scan_verdict
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.changes import skipped_note
 from guardtrail.git.repo import Repository
@@ -103,6 +103,7 @@ def run_scan(options: ScanOptions, *, progress: ProgressCallback | None = None) 
         findings=tuple(kept),
         notes=notes,
         suppressed=cleared,
+        verdicts=tuple(scan_verdict(finding) for finding in kept),
     )
     return redact_decision(decision, Redactor(scanner))
 

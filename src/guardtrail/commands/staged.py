@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from guardtrail.decide.authorship import AuthorshipDetector, Signal
-from guardtrail.decide.gate import Decision, decide
+from guardtrail.decide.gate import Decision, decide, scan_verdict
 from guardtrail.decide.signatures import UNSIGNED
 from guardtrail.git.changes import skipped_note
 from guardtrail.git.index import STAGED, StagedIndex
@@ -175,7 +175,7 @@ def _with_worktree_secrets(
     kept, _ = judge_scan(found, load_baseline(index.file_at_head, "at HEAD", policy))
     shown = {(f.path, f.line, f.rule) for f in decision.findings}
     fresh = tuple(f for f in kept if (f.path, f.line, f.rule) not in shown)
-    return replace(decision, findings=decision.findings + fresh)
+    return decision.with_judged([*decision.judged, *((finding, scan_verdict(finding)) for finding in fresh)])
 
 
 def render_staged(result: StagedResult, *, verbose_sensitive: bool = True) -> str:
@@ -186,7 +186,7 @@ def render_staged(result: StagedResult, *, verbose_sensitive: bool = True) -> st
     blocking = decision.blocking
     shown = {(f.path, f.line, f.rule) for f in decision.findings}
     notes = [f for f in result.sensitive if (f.path, f.line, f.rule) not in shown] if verbose_sensitive else []
-    warnings = [f for f in decision.findings if not f.blocking]
+    warnings = [f for f, verdict in decision.judged if not verdict.blocking]
     scope = f"staged change: {result.scope}"
     if not (blocking or warnings or notes or decision.notes):
         return f"guardtrail: {decision.verdict.upper()}  {scope}\n"

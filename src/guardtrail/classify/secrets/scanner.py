@@ -851,7 +851,7 @@ class SecretScanner:
             rule=detector.rule,
             message=f"{detector.description}: {redact(secret)} (sha1 {hashed[:8]})",
             severity=Severity.ERROR,
-            blocking=True,  # a secret blocks whoever wrote it, unless the decision stage clears it
+            fail_closed=True,  # a secret blocks whoever wrote it, unless the decision stage clears it
             fingerprint=fingerprint(detector.rule, hashed, path),
             secret_hash=hashed,
             allowlisted=allowlisted,
