@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from guardtrail.classify.injection import ASK_PREFIX, rule_match
+from guardtrail.classify.injection_rules import ASK_PREFIX, rule_match
 from guardtrail.classify.paths import PathClassifier
 from guardtrail.model import Category
-from guardtrail.rules import Rule, load_rules
+from guardtrail.rule_files import load_rules
+from guardtrail.rules import Rule
 
 
 def _examples(name: str) -> list[tuple[Rule, str, bool]]:

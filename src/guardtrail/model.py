@@ -182,11 +182,10 @@ class Finding:
     """Stable rule id, e.g. ``build-logic.github-workflows`` or ``secret.github-token``."""
     message: str
     severity: Severity = Severity.WARNING
-    blocking: bool = False
-    """Whether this finding alone blocks the merge. The decision stage sets it; secrets come
-    out of the scanner blocking already (fail closed), and only that stage clears them."""
-    approved_by: str | None = None
-    """Set by the decision stage: the approver whose signed approval covers it."""
+    fail_closed: bool = False
+    """The detector holds that this blocks whoever wrote it until the decision stage clears it:
+    a secret does, a note never. ``decide()`` reads it, as does the verdict of a scan, which has
+    no commit to gate; the finding itself never says whether it blocks (:class:`Verdict` does)."""
     fingerprint: str | None = None
     """Stable id for suppression and SARIF: rule + hashed value + path, never the value."""
     secret_hash: str | None = None
@@ -216,3 +215,14 @@ class Finding:
 
 FindingRow = tuple[Any, ...]
 """A :class:`Finding` as :meth:`Finding.as_row` gives it."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the decision concluded about one finding. A :class:`Finding` records what was
+    found; only ``decide()`` says what it means, so no detector passes or clears anything."""
+
+    blocking: bool
+    """Whether this finding alone blocks the merge."""
+    approved_by: str | None = None
+    """The approvers (comma-separated) whose signed approvals clear it, when they do."""

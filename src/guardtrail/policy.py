@@ -9,16 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import yaml
 
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import DEFAULT_MAX_FILE_BYTES, Category, Person
 from guardtrail.rules import Examples, Rule
-
-if TYPE_CHECKING:
-    from guardtrail.decide.gate import SecretBaseline
 
 POLICY_FILE = ".guardtrail.yml"
 MODES = ("assistant", "unsigned")
@@ -112,6 +108,9 @@ class Policy:
     """The policy's own secret rules (``secrets: rules:``), run beside the shipped ones."""
     disabled_rules: frozenset[str] = frozenset()
     """Secret rule ids switched off (``secrets: disable:``), shipped or detect-secrets' plugins."""
+    rule_lines: Mapping[str, int] = field(default_factory=dict)
+    """The line of each secret rule id the policy names, its own rules' first, then those it
+    disables: the ids guardtrail ships are known only to ``classify/``, which checks them."""
     source: str = "built-in defaults"
     """Where the policy came from, for reports and the audit log."""
     approvals: ApprovalRules = ApprovalRules()
@@ -315,7 +314,9 @@ def parse_policy(text: str, source: str) -> Policy:
         for name, node in _mapping(fields["assistants"], source, _ASSISTANT_KEYS, "assistants").items():
             assistants[name] = _strings(node, source, f"assistants.{name}")
     hooks = _mapping(fields["hooks"], source, _HOOK_KEYS, "hooks") if "hooks" in fields else {}
-    secret_rules, disabled = _secrets_section(fields["secrets"], source) if "secrets" in fields else ((), frozenset())
+    secret_rules, disabled, rule_lines = (
+        _secrets_section(fields["secrets"], source) if "secrets" in fields else ((), frozenset(), {})
+    )
     return Policy(
         mode=mode,
         approvers=approvers,
@@ -332,6 +333,7 @@ def parse_policy(text: str, source: str) -> Policy:
         baseline_line=_line(fields["baseline"]) if "baseline" in fields else None,
         secret_rules=secret_rules,
         disabled_rules=disabled,
+        rule_lines=rule_lines,
         source=source,
         approvals=_approvals_section(fields["approvals"], source) if "approvals" in fields else ApprovalRules(),
         max_file_size=(
@@ -342,29 +344,26 @@ def parse_policy(text: str, source: str) -> Policy:
     )
 
 
-def _secrets_section(node: yaml.Node, source: str) -> tuple[tuple[Rule, ...], frozenset[str]]:
-    """``secrets:``: the policy's own rules, each proven on its examples now, and the ids it
-    switches off, each one a rule that exists (a misspelt id would silently disable nothing)."""
+def _secrets_section(node: yaml.Node, source: str) -> tuple[tuple[Rule, ...], frozenset[str], dict[str, int]]:
+    """``secrets:``: the policy's own rules, each proven on its examples now, the ids it
+    switches off, and the line of each id named. Whether an id is one guardtrail ships is
+    checked where the shipped detectors are known (``classify.pipeline.check_secret_rule_ids``)."""
     fields = _mapping(node, source, _SECRETS_KEYS, "secrets")
-    known = _shipped_secret_rule_ids()
     rules: dict[str, Rule] = {}
+    lines: dict[str, int] = {}
     for item in _nodes(fields["rules"], source, "secrets.rules") if "rules" in fields else ():
         rule = _secret_rule(item, source)
-        if rule.id in known or rule.id in rules:
+        if rule.id in rules:
             raise _error(source, item, f"secret rule id {rule.id!r} is already taken: choose another")
         rules[rule.id] = rule
+        lines[rule.id] = _line(item)
     disabled: list[str] = []
     if "disable" in fields:
         for item in _nodes(fields["disable"], source, "secrets.disable"):
             rule_id = _scalar(item, source, "secrets.disable")
-            if rule_id not in known and rule_id not in rules:
-                raise _error(
-                    source,
-                    item,
-                    f"secrets.disable: no secret rule {rule_id!r} (use the ids reports show, e.g. secret.jwt)",
-                )
             disabled.append(rule_id)
-    return tuple(rules.values()), frozenset(disabled)
+            lines.setdefault(rule_id, _line(item))
+    return tuple(rules.values()), frozenset(disabled), lines
 
 
 def _nodes(node: yaml.Node, source: str, what: str) -> list[yaml.Node]:
@@ -423,14 +422,6 @@ def _check_examples(rule: Rule, regex: re.Pattern[str], node: yaml.Node, source:
             raise _error(source, node, f"secret rule {rule.id}: no_match example {number} is found by the rule")
 
 
-def _shipped_secret_rule_ids() -> frozenset[str]:
-    """Ids of every secret detector guardtrail ships: ``rules/secrets.yaml`` and the plugins."""
-    from guardtrail.classify.secrets.engine import default_plugins
-    from guardtrail.rules import load_rules
-
-    return frozenset(rule.id for rule in load_rules("secrets")) | {plugin.rule for plugin in default_plugins()}
-
-
 def policy_from_bytes(data: bytes | None, source: str) -> Policy:
     """The policy from the file's bytes, or the built-in defaults when there is no file."""
     if data is None:
@@ -451,20 +442,3 @@ def load_policy(read: FileReader, where: str) -> Policy:
     """The policy from ``read`` (built-in defaults when the file is absent); ``where`` names the
     source in messages: ``at 1a2b3c4d5e``, ``at HEAD``, ``in the working tree``."""
     return policy_from_bytes(read(POLICY_FILE), f"{POLICY_FILE} {where}")
-
-
-def load_baseline(read: FileReader, where: str, policy: Policy, *, must_exist: bool = True) -> SecretBaseline | None:
-    """The policy's secrets baseline from ``read``, or None when there is none. A baseline the
-    policy names (``baseline:``) must be there (unless ``must_exist`` is off, when a scan is
-    about to write it): a typo in its path would silently clear nothing."""
-    data = read(policy.baseline)
-    if data is None:
-        if policy.baseline_line is not None and must_exist:
-            raise GuardtrailError(
-                f"{policy.source}:{policy.baseline_line}: baseline {policy.baseline} does not exist {where}:"
-                " fix the path, or remove 'baseline:'"
-            )
-        return None
-    from guardtrail.classify.secrets.scanner import load_baseline as parse_baseline
-
-    return parse_baseline(data, f"{policy.baseline} {where}")

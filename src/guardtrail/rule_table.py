@@ -32,7 +32,7 @@ from typing import Any
 
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import Category
-from guardtrail.rules import Examples, Rule, _strings
+from guardtrail.rules import Examples, Rule, as_strings
 
 NEAR_SPAN = 40
 """Characters allowed between a provider's name and its value (``SENDBIRD_API_TOKEN = "``),
@@ -168,7 +168,7 @@ def provider_rule(entry: Any, source: str) -> Rule:
     unknown = set(entry) - set(_COLUMNS)
     if unknown:
         raise GuardtrailError(f"{where}: unknown key {sorted(unknown)[0]!r}")
-    near = tuple(word.lower() for word in _strings(entry.get("near"), f"{where}: near"))
+    near = tuple(word.lower() for word in as_strings(entry.get("near"), f"{where}: near"))
     prefix = entry.get("prefix")
     if prefix is not None and not isinstance(prefix, str):
         raise GuardtrailError(f"{where}: 'prefix' should be a string")

@@ -1,30 +1,20 @@
-"""The one ``Rule`` type and the loader for the YAML rule files shipped in ``rules/``.
+"""The one ``Rule`` type, and how one rule is read from its YAML mapping.
 
 Rules are data: an id, a one-line description, and what they match (path globs, or a regex
 over one commit field or one line), each with examples that must and must not match. The
-test suite runs every example, so a rule cannot ship without proof it does what it says.
+test suite runs every example, so a rule cannot ship without proof it does what it says. The
+shipped files under ``rules/`` are found and loaded by :mod:`guardtrail.rule_files`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import Category
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when present: the rule files load in a few ms instead of 120."""
-
-RULE_FILES = ("paths", "assistants", "secrets", "injection")
-"""Every rule file under ``rules/``; the example test walks this list."""
 
 _KEYS = {
     "id",
@@ -90,49 +80,9 @@ class Rule:
             raise GuardtrailError(f"rule {self.id}: bad pattern ({exc})") from exc
 
 
-def rules_dir() -> Path:
-    """The shipped rules: inside the installed package, or ``rules/`` of a source checkout."""
-    packaged = Path(str(resources.files("guardtrail"))) / "rules"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "rules"
-
-
-@functools.cache
-def _document(name: str) -> tuple[Path, Any]:
-    """``rules/<name>.yaml`` parsed (once: its rules and its lists are read apart)."""
-    path = rules_dir() / f"{name}.yaml"
-    try:
-        return path, yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except (OSError, yaml.YAMLError) as exc:
-        raise GuardtrailError(f"{path}: cannot read rules ({exc})") from exc
-
-
-@functools.cache
-def load_rules(name: str) -> tuple[Rule, ...]:
-    """The rules of ``rules/<name>.yaml``, validated."""
-    path, document = _document(name)
-    entries = document.get("rules") if isinstance(document, dict) else None
-    if not isinstance(entries, list):
-        raise GuardtrailError(f"{path}: expected a top-level 'rules:' list")
-    rules = tuple(rule_from_mapping(entry, str(path)) for entry in entries)
-    if "providers" in document:
-        from guardtrail.rule_table import compile_providers  # it builds Rules: imported here, not above
-
-        rules += compile_providers(document["providers"], str(path))
-    fallback = document.get("fallback") or []
-    if not isinstance(fallback, list):
-        raise GuardtrailError(f"{path}: 'fallback' should be a list of rules")
-    rules += tuple(dataclasses.replace(rule_from_mapping(entry, str(path)), fallback=True) for entry in fallback)
-    seen: set[str] = set()
-    for rule in rules:
-        if rule.id in seen:
-            raise GuardtrailError(f"{path}: rule id {rule.id} appears twice")
-        seen.add(rule.id)
-    return rules
-
-
-def _strings(value: Any, where: str) -> tuple[str, ...]:
+def as_strings(value: Any, where: str) -> tuple[str, ...]:
+    """A rule file's string or list of strings as a tuple (none for a missing key); the provider
+    table and the lists of a rule file read their cells with it too."""
     if value is None:
         return ()
     if isinstance(value, str):
@@ -164,25 +114,16 @@ def rule_from_mapping(entry: Any, source: str) -> Rule:
         id=entry["id"],
         description=str(entry.get("description", "")),
         category=category,
-        paths=_strings(entry.get("paths"), where),
+        paths=as_strings(entry.get("paths"), where),
         pattern=pattern,
         field=entry.get("field"),
-        keywords=tuple(word.lower() for word in _strings(entry.get("keywords"), where)),
+        keywords=tuple(word.lower() for word in as_strings(entry.get("keywords"), where)),
         entropy=entry.get("entropy"),
         confidence=str(entry.get("confidence", "high")),
-        allowlist=_strings(entry.get("allowlist"), where),
+        allowlist=as_strings(entry.get("allowlist"), where),
         checksum=entry.get("checksum"),
         examples=Examples(
-            match=_strings(examples.get("match"), where),
-            no_match=_strings(examples.get("no-match"), where),
+            match=as_strings(examples.get("match"), where),
+            no_match=as_strings(examples.get("no-match"), where),
         ),
     )
-
-
-@functools.cache
-def documented_examples(name: str) -> frozenset[str]:
-    """The ``documented-examples:`` of ``rules/<name>.yaml``: published sample values (the AWS
-    documentation keys, the jwt.io token) that look like secrets and grant nothing."""
-    path, document = _document(name)
-    values = document.get("documented-examples") if isinstance(document, dict) else None
-    return frozenset(_strings(values, f"{path}: documented-examples"))

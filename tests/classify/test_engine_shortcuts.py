@@ -11,7 +11,7 @@ import pytest
 from detect_secrets.filters.heuristic import is_indirect_reference as detect_secrets_is_indirect_reference
 
 from guardtrail.classify.secrets import engine as secret_engine
-from guardtrail.rules import load_rules
+from guardtrail.rule_files import load_rules
 
 _ALPHABET = "aAzZ09fF+/=_-.'\"[]() :!=\tkeyKEYsecretpw\vMNO"
 

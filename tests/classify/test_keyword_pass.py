@@ -11,7 +11,7 @@ from guardtrail.classify.secrets import engine as secret_engine
 from guardtrail.classify.secrets import scanner as secrets
 from guardtrail.classify.secrets.scanner import SecretScanner
 from guardtrail.model import Finding
-from guardtrail.rules import load_rules
+from guardtrail.rule_files import load_rules
 
 pytest.importorskip("ahocorasick_rs")
 

@@ -10,7 +10,8 @@ import pytest
 
 from guardtrail.classify.secrets import engine as secret_engine
 from guardtrail.errors import GuardtrailError
-from guardtrail.rules import RULE_FILES, Rule, load_rules
+from guardtrail.rule_files import RULE_FILES, load_rules
+from guardtrail.rules import Rule
 
 _PROBE = """
 import sys

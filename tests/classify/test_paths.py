@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from guardtrail.classify.paths import PathClassifier, compile_globs
-from guardtrail.rules import load_rules
+from guardtrail.rule_files import load_rules
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from guardtrail.classify.hidden import HIDDEN, has_hidden
-from guardtrail.classify.injection import BASE64_RUN, base64_runs
+from guardtrail.classify.injection_rules import BASE64_RUN, base64_runs
 
 ALPHABET = "aZ09+/=" * 6 + " \t\n.,;:-_'\"(){}[]<>#\\" + "\x00\x07\x1b\x1f\x7f" + "é\u200b\u202e\ufeff\U000e0041"
 
@@ -40,7 +40,7 @@ def test_hidden_characters_are_found_in_ascii_and_other_text_alike() -> None:
 
 def test_every_address_and_override_example_may_address() -> None:
     from guardtrail.classify.bait import signals
-    from guardtrail.classify.injection import injection_rules, may_address
+    from guardtrail.classify.injection_rules import injection_rules, may_address
 
     rules = injection_rules()
     for rule in (*rules.address, *rules.override):
@@ -51,7 +51,7 @@ def test_every_address_and_override_example_may_address() -> None:
 
 
 def test_a_keyword_that_only_markup_or_a_line_break_splits_still_may_address() -> None:
-    from guardtrail.classify.injection import may_address
+    from guardtrail.classify.injection_rules import may_address
 
     assert may_address("Ignore `this` the\nprevious **instructions**")  # "ignore the" once code is taken away
     assert may_address("AI <b>agents</b> reading this")

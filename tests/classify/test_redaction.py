@@ -147,6 +147,7 @@ def test_the_redactor_hides_a_token_in_every_text_a_decision_carries() -> None:
     from guardtrail.decide.authorship import Signal
     from guardtrail.model import Person
     from guardtrail.policy import Approver
+    from guardtrail.report.redaction import redact_approval, redact_signal
 
     redactor = Redactor(SecretScanner())
     alice = Approver("Alice", "alice@example.com")
@@ -154,8 +155,11 @@ def test_the_redactor_hides_a_token_in_every_text_a_decision_carries() -> None:
         "a" * 40, alice, frozenset(), frozenset(), frozenset(), changes={f"keys/{TOKEN}.txt": "d1", "ok.txt": "d2"}
     )
 
-    assert dict(redactor.approval(approval).changes or {}) == {"keys/ghp_….txt": "d1", "ok.txt": "d2"}
-    assert redactor.signal(Signal("assistant.marker", f"Generated with {TOKEN}")).evidence == "Generated with ghp_…"
+    assert dict(redact_approval(redactor, approval).changes or {}) == {"keys/ghp_….txt": "d1", "ok.txt": "d2"}
+    assert (
+        redact_signal(redactor, Signal("assistant.marker", f"Generated with {TOKEN}")).evidence
+        == "Generated with ghp_…"
+    )
     assert redactor.person(Person(f"Bot {TOKEN}", "bot@example.org"), ":author") == Person(
         "Bot ghp_…", "bot@example.org"
     )

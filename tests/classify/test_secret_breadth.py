@@ -11,8 +11,8 @@ import pytest
 from guardtrail.classify.secrets.scanner import SecretScanner
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import Confidence
+from guardtrail.rule_files import load_rules
 from guardtrail.rule_table import compile_providers, provider_rule
-from guardtrail.rules import load_rules
 from tests.classify.test_secrets import _scan_head, _where, scanner
 from tests.gitrepo import GitRepo
 

@@ -7,7 +7,8 @@ import pytest
 
 from guardtrail.classify.secrets.scanner import SecretScanner
 from guardtrail.model import AddedLine, Finding
-from guardtrail.rules import Rule, load_rules
+from guardtrail.rule_files import load_rules
+from guardtrail.rules import Rule
 
 SCANNER = SecretScanner()
 

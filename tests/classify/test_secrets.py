@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from detect_secrets.settings import get_settings
 
-from guardtrail.classify.secrets.scanner import SecretScanner, alternation, load_baseline
+from guardtrail.classify.secrets.baseline import parse_baseline
+from guardtrail.classify.secrets.scanner import SecretScanner, alternation
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.repo import Repository
 from guardtrail.model import Category, Finding, Severity
@@ -256,7 +257,7 @@ def test_a_detect_secrets_baseline_allows_what_it_records(repo: GitRepo, scanner
         check=True,
     )
 
-    baseline = load_baseline(made.stdout, ".secrets.baseline")
+    baseline = parse_baseline(made.stdout, ".secrets.baseline")
     findings = _scan_head(repo, scanner)
 
     assert sorted((f.path, baseline.allows(f)) for f in findings) == [
@@ -276,7 +277,7 @@ def test_a_detect_secrets_baseline_allows_what_it_records(repo: GitRepo, scanner
 )
 def test_a_malformed_baseline_is_an_error_naming_the_file(data: bytes, problem: str) -> None:
     with pytest.raises(GuardtrailError, match=problem) as caught:
-        load_baseline(data, "base:.secrets.baseline")
+        parse_baseline(data, "base:.secrets.baseline")
     assert str(caught.value).startswith("base:.secrets.baseline: ")
 
 

@@ -9,7 +9,7 @@ import pytest
 from guardtrail.classify.paths import PathClassifier
 from guardtrail.classify.symlinks import MAX_HOPS, SymlinkView, Target, resolve
 from guardtrail.model import FileChange
-from guardtrail.rules import load_rules
+from guardtrail.rule_files import load_rules
 
 
 @pytest.mark.parametrize(

@@ -140,7 +140,7 @@ def test_a_secret_value_appears_in_no_format(project: Project) -> None:
     project.repo.write("config.py", f'TOKEN = "{TOKEN}"\n')
     project.repo.commit("config")
     decision = decide(project)
-    assert [(f.category.value, f.path, f.line, f.blocking) for f in decision.findings] == [
+    assert [(f.category.value, f.path, f.line, v.blocking) for f, v in decision.judged] == [
         ("secret", "config.py", 1, True)
     ]
     outputs = [render(decision, fmt) for fmt in Format] + [render_summary(decision)]

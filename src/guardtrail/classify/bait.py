@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from guardtrail.classify.hidden import HIDDEN, decoded_tags, has_hidden
-from guardtrail.classify.injection import (
+from guardtrail.classify.injection_rules import (
     ASK_PREFIX,
     MAX_PER_FILE,
     base64_runs,

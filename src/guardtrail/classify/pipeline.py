@@ -8,14 +8,17 @@ from dataclasses import replace
 from guardtrail.classify.analysers import CONTENT_ANALYSERS, OnDemand  # each analyser imports on first use
 from guardtrail.classify.base import Analyser, Blobs, Symlinks
 from guardtrail.classify.hidden import analyse_hidden_text
-from guardtrail.classify.injection import analyse_injection, injection_rules
+from guardtrail.classify.injection import analyse_injection
+from guardtrail.classify.injection_rules import injection_rules
 from guardtrail.classify.paths import PathClassifier, compile_globs, literal_glob
 from guardtrail.classify.secrets.scanner import SecretScanner, redact_in
 from guardtrail.classify.submodules import analyse_submodules
 from guardtrail.classify.symlinks import SymlinkView
+from guardtrail.errors import GuardtrailError
 from guardtrail.model import Category, FileChange, Finding
 from guardtrail.policy import Policy
-from guardtrail.rules import Rule, load_rules
+from guardtrail.rule_files import load_rules
+from guardtrail.rules import Rule
 
 
 def baseline_rule(policy: Policy) -> Rule:
@@ -38,9 +41,35 @@ def policy_scanner(policy: Policy) -> SecretScanner:
         return SecretScanner()
     from guardtrail.classify.secrets.engine import default_plugins
 
+    check_secret_rule_ids(policy)
     off = policy.disabled_rules
     rules = [*(rule for rule in load_rules("secrets") if rule.id not in off), *policy.secret_rules]
     return SecretScanner(rules, [plugin for plugin in default_plugins() if plugin.rule not in off])
+
+
+def _shipped_secret_rule_ids() -> frozenset[str]:
+    """Ids of every secret detector guardtrail ships: ``rules/secrets.yaml`` and the plugins."""
+    from guardtrail.classify.secrets.engine import default_plugins
+
+    return frozenset(rule.id for rule in load_rules("secrets")) | {plugin.rule for plugin in default_plugins()}
+
+
+def check_secret_rule_ids(policy: Policy) -> None:
+    """The policy's own secret rules take no id guardtrail ships, and each id it switches off
+    names a rule that exists (a misspelt id would silently disable nothing): a
+    :class:`GuardtrailError` naming the policy's line otherwise."""
+    known = _shipped_secret_rule_ids()
+    own = {rule.id for rule in policy.secret_rules}
+    if taken := sorted(own & known, key=policy.rule_lines.__getitem__):
+        raise GuardtrailError(
+            f"{policy.source}:{policy.rule_lines[taken[0]]}: secret rule id {taken[0]!r} is already taken:"
+            " choose another"
+        )
+    if unknown := sorted(policy.disabled_rules - known - own, key=policy.rule_lines.__getitem__):
+        raise GuardtrailError(
+            f"{policy.source}:{policy.rule_lines[unknown[0]]}: secrets.disable: no secret rule {unknown[0]!r}"
+            " (use the ids reports show, e.g. secret.jwt)"
+        )
 
 
 class Classifier:

@@ -16,7 +16,8 @@ from pathlib import Path
 from guardtrail.classify.commits import classify_commits
 from guardtrail.classify.injection import analyse_message
 from guardtrail.classify.pipeline import Classifier
-from guardtrail.classify.secrets.redaction import Redactor, redact_decision
+from guardtrail.classify.secrets.baseline import load_baseline
+from guardtrail.classify.secrets.redaction import Redactor
 from guardtrail.classify.surfaces import SurfaceScanner
 from guardtrail.decide.authorship import AuthorshipDetector
 from guardtrail.decide.gate import Decision, decide
@@ -26,7 +27,8 @@ from guardtrail.errors import GuardtrailError, raise_if_stopped
 from guardtrail.git.changes import skipped_note
 from guardtrail.git.repo import Range, Repository
 from guardtrail.model import Category, FileChange, Finding, Skipped
-from guardtrail.policy import POLICY_FILE, FileReader, load_baseline, load_policy
+from guardtrail.policy import POLICY_FILE, FileReader, load_policy
+from guardtrail.report.redaction import redact_decision
 from guardtrail.terminal import ProgressCallback
 
 

@@ -78,10 +78,8 @@ def _base_of(update: RefUpdate, default_tip: str | None) -> str | None:
 
 def _without(decision: Decision, seen: set[str]) -> Decision:
     """The decision with commits already reported for an earlier ref left out."""
-    return replace(
-        decision,
-        commits=tuple(c for c in decision.commits if c.commit.sha not in seen),
-        findings=tuple(f for f in decision.findings if f.commit not in seen),
+    return replace(decision, commits=tuple(c for c in decision.commits if c.commit.sha not in seen)).with_judged(
+        (f, v) for f, v in decision.judged if f.commit not in seen
     )
 
 

@@ -12,15 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guardtrail.classify.pipeline import policy_scanner
-from guardtrail.classify.secrets.redaction import Redactor, redact_decision
+from guardtrail.classify.secrets.baseline import load_baseline, render_baseline
+from guardtrail.classify.secrets.redaction import Redactor
 from guardtrail.classify.secrets.scan import MAX_FILE_BYTES, scan_history, scan_tags, scan_worktree
-from guardtrail.classify.secrets.scanner import SecretScanner, render_baseline
-from guardtrail.decide.gate import Decision, SecretBaseline
+from guardtrail.classify.secrets.scanner import SecretScanner
+from guardtrail.decide.gate import Decision, SecretBaseline, scan_verdict
 from guardtrail.errors import GuardtrailError
 from guardtrail.git.changes import skipped_note
 from guardtrail.git.repo import Repository
 from guardtrail.model import Finding, Skipped, display_path
-from guardtrail.policy import Policy, load_baseline, load_policy
+from guardtrail.policy import Policy, load_policy
+from guardtrail.report.redaction import redact_decision
 from guardtrail.terminal import ProgressCallback
 
 
@@ -101,6 +103,7 @@ def run_scan(options: ScanOptions, *, progress: ProgressCallback | None = None) 
         findings=tuple(kept),
         notes=notes,
         suppressed=cleared,
+        verdicts=tuple(scan_verdict(finding) for finding in kept),
     )
     return redact_decision(decision, Redactor(scanner))
 

@@ -26,13 +26,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from guardtrail.decide.authorship import AuthorshipDetector, Signal
-from guardtrail.decide.gate import Decision, decide
+from guardtrail.decide.gate import Decision, decide, scan_verdict
 from guardtrail.decide.signatures import UNSIGNED
 from guardtrail.git.changes import skipped_note
 from guardtrail.git.index import STAGED, StagedIndex
 from guardtrail.git.trailers import parse_trailers
 from guardtrail.model import Category, Commit, FileChange, Finding
-from guardtrail.policy import load_baseline, load_policy
+from guardtrail.policy import load_policy
 
 ADVICE = "Client hooks are advice: 'git commit --no-verify' skips them; the CI check or the server hook enforces."
 SENSITIVE = frozenset(Category) - {Category.SECRET, Category.POLICY}
@@ -104,8 +104,10 @@ def _pending_commit(index: StagedIndex, options: StagedOptions) -> Commit:
 
 def run_staged(options: StagedOptions) -> StagedResult:
     from guardtrail.classify.pipeline import Classifier
-    from guardtrail.classify.secrets.redaction import Redactor, redact_decision
+    from guardtrail.classify.secrets.baseline import load_baseline
+    from guardtrail.classify.secrets.redaction import Redactor
     from guardtrail.classify.surfaces import SurfaceScanner
+    from guardtrail.report.redaction import redact_decision, redact_signal
 
     index = StagedIndex(options.repo, options.environ, options.cwd)
     policy = replace(load_policy(index.file_at_head, "at HEAD"), mode="assistant")  # nothing is signed yet
@@ -140,7 +142,7 @@ def run_staged(options: StagedOptions) -> StagedResult:
     scope = StagedScope(len(changes), sum(len(change.added) for change in changes), len(worktree))
     if worktree:
         decision = _with_worktree_secrets(decision, options, worktree, index)
-    shown = tuple(redactor.signal(signal) for signal in signals)
+    shown = tuple(redact_signal(redactor, signal) for signal in signals)
     return StagedResult(redact_decision(decision.with_notes(skipped_note(changes)), redactor), shown, sensitive, scope)
 
 
@@ -160,6 +162,7 @@ def _with_worktree_secrets(
     ``guardtrail scan FILES`` judges them (the baseline at HEAD and allowlist comments clear
     them: no commit, so no authorship), each line reported once."""
     from guardtrail.classify.pipeline import policy_scanner
+    from guardtrail.classify.secrets.baseline import load_baseline
     from guardtrail.classify.secrets.scan import scan_worktree
     from guardtrail.commands.scan import judge_scan
     from guardtrail.git.repo import Repository
@@ -172,7 +175,7 @@ def _with_worktree_secrets(
     kept, _ = judge_scan(found, load_baseline(index.file_at_head, "at HEAD", policy))
     shown = {(f.path, f.line, f.rule) for f in decision.findings}
     fresh = tuple(f for f in kept if (f.path, f.line, f.rule) not in shown)
-    return replace(decision, findings=decision.findings + fresh)
+    return decision.with_judged([*decision.judged, *((finding, scan_verdict(finding)) for finding in fresh)])
 
 
 def render_staged(result: StagedResult, *, verbose_sensitive: bool = True) -> str:
@@ -183,7 +186,7 @@ def render_staged(result: StagedResult, *, verbose_sensitive: bool = True) -> st
     blocking = decision.blocking
     shown = {(f.path, f.line, f.rule) for f in decision.findings}
     notes = [f for f in result.sensitive if (f.path, f.line, f.rule) not in shown] if verbose_sensitive else []
-    warnings = [f for f in decision.findings if not f.blocking]
+    warnings = [f for f, verdict in decision.judged if not verdict.blocking]
     scope = f"staged change: {result.scope}"
     if not (blocking or warnings or notes or decision.notes):
         return f"guardtrail: {decision.verdict.upper()}  {scope}\n"

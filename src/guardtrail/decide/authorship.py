@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from guardtrail.model import Commit
 from guardtrail.policy import Policy
-from guardtrail.rules import Rule, load_rules
+from guardtrail.rule_files import load_rules
+from guardtrail.rules import Rule
 
 COMMIT_FIELDS = ("author", "committer", "trailer", "message")
 

@@ -13,12 +13,17 @@ every report renders the same way. Rules of the decision:
   high-confidence injection bait) blocks whoever wrote it, like a secret, but a signed approval
   covering its commit clears it. Lower-confidence hidden text and bait in a commit that is not
   gated is reported as a warning.
+- A finding its detector marks fail-closed blocks whoever wrote it; a signed approval covering
+  its commit clears it (a secret's, as above, only its own acknowledgement).
+
+The findings say what was found; the decision gives each a :class:`~guardtrail.model.Verdict`
+(blocks, or cleared by whom), and reports read the two together.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -26,8 +31,11 @@ from guardtrail.decide.approvals import Approval, Approvals, find_approvals
 from guardtrail.decide.authorship import Signal
 from guardtrail.decide.signatures import SignatureCheck
 from guardtrail.decide.statements import StatementCheck
-from guardtrail.model import Category, Commit, Confidence, Finding, Severity
+from guardtrail.model import Category, Commit, Confidence, Finding, Severity, Verdict
 from guardtrail.policy import Approver, Policy
+
+Judged = tuple[Finding, Verdict]
+"""A finding as the decision left it, and its verdict."""
 
 
 class SecretBaseline(Protocol):
@@ -68,11 +76,27 @@ class Decision:
     """Secrets cleared by the baseline or an inline allowlist."""
     approvals: tuple[Approval, ...] = ()
     """Every approval that counted: by whom, of which kind, with which authenticator flags."""
+    verdicts: tuple[Verdict, ...] = ()
+    """One per finding, in the same order: whether it blocks, and who cleared it."""
+
+    def __post_init__(self) -> None:
+        if len(self.verdicts) != len(self.findings):
+            raise ValueError(f"{len(self.findings)} findings but {len(self.verdicts)} verdicts: one each")
+
+    @functools.cached_property
+    def judged(self) -> tuple[Judged, ...]:
+        """Each finding with its verdict, in order."""
+        return tuple(zip(self.findings, self.verdicts, strict=True))
 
     @functools.cached_property
     def blocking(self) -> tuple[Finding, ...]:
         """Asked by every report, of findings that never change: counted once."""
-        return tuple(f for f in self.findings if f.blocking)
+        return tuple(finding for finding, verdict in self.judged if verdict.blocking)
+
+    def with_judged(self, judged: Iterable[Judged]) -> Decision:
+        """This decision with ``judged`` as its findings and their verdicts."""
+        pairs = tuple(judged)
+        return replace(self, findings=tuple(f for f, _ in pairs), verdicts=tuple(v for _, v in pairs))
 
     @property
     def verdict(self) -> str:
@@ -106,20 +130,18 @@ class Clearance:
     policy_changes: int = 1
     """Distinct approvers needed for a finding of category ``policy``."""
 
-    def apply(self, finding: Finding) -> Finding:
+    def apply(self, finding: Finding) -> Judged:
         """The finding, blocking until enough distinct approvers' approvals clear it."""
         found = self.approvals.clearing(finding.commit, finding.path, self.digests)
         approvers = list({a.approver.email.lower(): a.approver for a in found}.values())
         need = self.policy_changes if finding.category is Category.POLICY else 1
         named = ", ".join(str(a) for a in approvers) or None
         if len(approvers) >= need:
-            return replace(finding, blocking=False, approved_by=named)
+            return finding, Verdict(blocking=False, approved_by=named)
         if not approvers:
-            return replace(
-                finding, blocking=True, approved_by=None, details=(*finding.details, *self._mismatches(finding))
-            )
+            return replace(finding, details=(*finding.details, *self._mismatches(finding))), Verdict(blocking=True)
         note = f"needs {need} distinct approvers (approvals.policy_changes); approved so far by {named}"
-        return replace(finding, blocking=True, approved_by=None, details=(*finding.details, note))
+        return replace(finding, details=(*finding.details, note)), Verdict(blocking=True)
 
     def _mismatches(self, finding: Finding) -> list[str]:
         """Why statements that name this path do not clear it: they approve another change."""
@@ -131,7 +153,7 @@ class Clearance:
         ]
 
 
-def _judge(finding: Finding, *, gated: bool, clearance: Clearance, baseline: SecretBaseline | None) -> list[Finding]:
+def _judge(finding: Finding, *, gated: bool, clearance: Clearance, baseline: SecretBaseline | None) -> list[Judged]:
     """The finding as it stands after the decision (empty when cleared or not reported)."""
     if finding.category is Category.SECRET:
         if baseline is not None and baseline.allows(finding):
@@ -152,12 +174,12 @@ def _judge(finding: Finding, *, gated: bool, clearance: Clearance, baseline: Sec
             extra.append(clearance.apply(comment))
         acknowledged = clearance.approvals.secret_allowed_by(finding.commit, finding.fingerprint)
         if acknowledged is not None:
-            return [*extra, replace(finding, blocking=False, approved_by=str(acknowledged.approver))]
-        return [*extra, replace(finding, blocking=True, severity=Severity.ERROR)]
-    if gated or blocks_whoever_wrote_it(finding):
+            return [*extra, (finding, Verdict(blocking=False, approved_by=str(acknowledged.approver)))]
+        return [*extra, (replace(finding, severity=Severity.ERROR), Verdict(blocking=True))]
+    if gated or finding.fail_closed or blocks_whoever_wrote_it(finding):
         return [clearance.apply(finding)]
     if finding.category in _WARNED_WHOEVER_WROTE_IT:
-        return [replace(finding, blocking=False, severity=Severity.WARNING)]
+        return [(replace(finding, severity=Severity.WARNING), Verdict(blocking=False))]
     return []
 
 
@@ -169,6 +191,13 @@ def blocks_whoever_wrote_it(finding: Finding) -> bool:
     """Planted text blocks in any commit until an approval covers it: whoever wrote it, it
     misleads the reviewer (Trojan Source) or steers the next assistant (injection bait)."""
     return finding.category in _WARNED_WHOEVER_WROTE_IT and finding.confidence is Confidence.HIGH
+
+
+def scan_verdict(finding: Finding) -> Verdict:
+    """The verdict on a finding of a scan (a working tree, a history), which has no commit to
+    gate and no approval to read: it blocks when its detector fails closed (a secret the
+    baseline and allowlist comments left), and a note never does."""
+    return Verdict(blocking=finding.fail_closed)
 
 
 def _policy_notes(policy: Policy) -> list[str]:
@@ -201,7 +230,7 @@ def decide(
     approvals = find_approvals(commits, checks, signals, policy.approvals, statements)
     clearance = Clearance(approvals, digests or {}, policy.approvals.policy_changes)
     gated = {c.sha: is_gated(policy, signals.get(c.sha, ()), checks[c.sha]) for c in commits}
-    judged: list[Finding] = []
+    judged: list[Judged] = []
     suppressed = 0
     for finding in findings:
         # A finding on an object that is no commit of the range (a pushed tag's message) has no
@@ -228,18 +257,19 @@ def decide(
         base_note=base_note,
         policy=policy,
         commits=commit_decisions,
-        findings=tuple(judged),
+        findings=(),
         notes=tuple(notes),
         suppressed=suppressed,
         approvals=approvals.approvals,
-    )
+    ).with_judged(judged)
 
 
-def _commit_approver(sha: str, gated: bool, clearance: Clearance, judged: Sequence[Finding]) -> Approver | None:
+def _commit_approver(sha: str, gated: bool, clearance: Clearance, judged: Sequence[Judged]) -> Approver | None:
     """For a gated commit: who approved it, by a signed approval commit covering it, or by
     approvals bound to content that clear every finding it has."""
-    own = [f for f in judged if f.commit == sha and f.category is not Category.SECRET]
-    if not gated or any(f.blocking for f in own):
+    mine = [(f, v) for f, v in judged if f.commit == sha and f.category is not Category.SECRET]
+    own = [f for f, _ in mine]
+    if not gated or any(v.blocking for _, v in mine):
         return None
     approval = clearance.approvals.approver_of(sha)
     if approval is not None:

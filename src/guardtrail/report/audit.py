@@ -37,28 +37,28 @@ def _records(decision: Decision, stamp: str) -> list[dict[str, Any]]:
     policy = {"source": decision.policy.source, "mode": decision.policy.mode}
     records: list[dict[str, Any]] = []
     for entry in decision.commits:
-        findings = [f for f in decision.findings if f.commit == entry.commit.sha]
+        findings = [(f, v) for f, v in decision.judged if f.commit == entry.commit.sha]
         records.append(
             {
                 "time": stamp,
                 "event": "commit",
                 **commit_dict(entry),
                 "signal_evidence": [{"rule": s.rule, "evidence": s.evidence} for s in entry.signals],
-                "findings": [finding_dict(f) for f in findings],
-                "verdict": "block" if any(f.blocking for f in findings) else "pass",
+                "findings": [finding_dict(f, v) for f, v in findings],
+                "verdict": "block" if any(v.blocking for _, v in findings) else "pass",
                 "policy": policy,
             }
         )
     listed = {entry.commit.sha for entry in decision.commits}
     for sha in dict.fromkeys(f.commit for f in decision.findings if f.commit not in listed):
-        findings = [f for f in decision.findings if f.commit == sha]  # a pushed tag, a ref's name
+        findings = [(f, v) for f, v in decision.judged if f.commit == sha]  # a pushed tag, a ref's name
         records.append(
             {
                 "time": stamp,
                 "event": "object",
                 "sha": sha,
-                "findings": [finding_dict(f) for f in findings],
-                "verdict": "block" if any(f.blocking for f in findings) else "pass",
+                "findings": [finding_dict(f, v) for f, v in findings],
+                "verdict": "block" if any(v.blocking for _, v in findings) else "pass",
                 "policy": policy,
             }
         )

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from guardtrail.classify.surfaces import is_surface
-from guardtrail.decide.gate import CommitDecision, Decision
-from guardtrail.model import Category, Finding
+from guardtrail.decide.gate import CommitDecision, Decision, Judged
+from guardtrail.model import Category, Finding, Verdict
 from guardtrail.report.sarif import level
 
 ANNOTATION_LIMIT = 10
@@ -33,15 +33,15 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation_level(finding: Finding) -> str:
+def annotation_level(verdict: Verdict) -> str:
     """``error`` blocks the merge, ``notice`` is cleared by an approval, ``warning`` is advice."""
-    return _COMMAND_OF_LEVEL[level(finding)]
+    return _COMMAND_OF_LEVEL[level(verdict)]
 
 
-def _status(finding: Finding) -> str:
-    if finding.approved_by:
-        return f"approved by {finding.approved_by}"
-    if not finding.blocking:
+def _status(finding: Finding, verdict: Verdict) -> str:
+    if verdict.approved_by:
+        return f"approved by {verdict.approved_by}"
+    if not verdict.blocking:
         return "warning, does not block"
     if finding.category is Category.SECRET:
         return "blocks: remove the secret"
@@ -53,7 +53,7 @@ def _command(level: str, properties: Sequence[tuple[str, str]], message: str) ->
     return f"::{level} {props}::{escape_data(message)}" if props else f"::{level}::{escape_data(message)}"
 
 
-def annotation(finding: Finding, *, path_prefix: str = "") -> str:
+def annotation(finding: Finding, verdict: Verdict, *, path_prefix: str = "") -> str:
     """One workflow command for ``finding``, on its changed line when it has one. A finding on
     a commit's message, an identity or a tag has no file to stand on: its annotation is the
     job's, and its message names the surface (``:commit-message:1``)."""
@@ -65,22 +65,22 @@ def annotation(finding: Finding, *, path_prefix: str = "") -> str:
         properties.append(("file", path_prefix + finding.path))
         if finding.line:
             properties.append(("line", str(finding.line)))
-    properties.append(("title", f"guardtrail {finding.category.value}: {_status(finding)}"))
+    properties.append(("title", f"guardtrail {finding.category.value}: {_status(finding, verdict)}"))
     message = "\n".join(
         [f"{where}{finding.message} [{finding.rule}] in commit {finding.commit[:10]}", *finding.details]
     )
-    return _command(annotation_level(finding), properties, message)
+    return _command(annotation_level(verdict), properties, message)
 
 
 def render_annotations(decision: Decision, *, path_prefix: str = "") -> str:
     """Annotations for every finding, at most :data:`ANNOTATION_LIMIT` per type; the rest summarised."""
     lines: list[str] = []
     for kind in _LEVELS:
-        findings = [f for f in decision.findings if annotation_level(f) == kind]
+        findings = [(f, v) for f, v in decision.judged if annotation_level(v) == kind]
         if len(findings) > ANNOTATION_LIMIT:
             shown = findings[: ANNOTATION_LIMIT - 1]
             hidden = len(findings) - len(shown)
-            lines += [annotation(f, path_prefix=path_prefix) for f in shown]
+            lines += [annotation(f, v, path_prefix=path_prefix) for f, v in shown]
             lines.append(
                 _command(
                     kind,
@@ -89,7 +89,7 @@ def render_annotations(decision: Decision, *, path_prefix: str = "") -> str:
                 )
             )
         else:
-            lines += [annotation(f, path_prefix=path_prefix) for f in findings]
+            lines += [annotation(f, v, path_prefix=path_prefix) for f, v in findings]
     count = len(decision.blocking)
     lines.append(f"guardtrail: {decision.verdict.upper()}: {count} blocking, {len(decision.findings)} findings in all")
     return "\n".join(lines) + "\n"
@@ -104,11 +104,11 @@ def md_cell(text: str) -> str:
     return escaped.replace("|", "\\|").replace("\r", " ").replace("\n", " ").replace("`", "'")
 
 
-def _commit_status(entry: CommitDecision, findings: Sequence[Finding]) -> str:
+def _commit_status(entry: CommitDecision, findings: Sequence[Judged]) -> str:
     if entry.approval_of is not None:
         flags = f" ({', '.join(entry.signature.flags)})" if entry.signature.flags else ""
         return f"signed approval by {md_cell(str(entry.approval_of))}{flags}"
-    if any(f.blocking for f in findings):
+    if any(verdict.blocking for _, verdict in findings):
         return "**blocks**"
     if entry.approved_by is not None:
         return f"approved by {md_cell(str(entry.approved_by))}"
@@ -121,7 +121,7 @@ def _commit_rows(decision: Decision) -> list[str]:
         "|---|---|---|---|---|---|---|",
     ]
     for entry in decision.commits:
-        findings = [f for f in decision.findings if f.commit == entry.commit.sha]
+        findings = [(f, v) for f, v in decision.judged if f.commit == entry.commit.sha]
         assistants = sorted({s.rule.split(".")[1] for s in entry.signals if s.rule.count(".") >= 1})
         rows.append(
             f"| `{entry.commit.short}` | {md_cell(entry.commit.subject[:72])} | {md_cell(str(entry.commit.author))}"
@@ -131,13 +131,13 @@ def _commit_rows(decision: Decision) -> list[str]:
     return rows
 
 
-def _finding_rows(findings: Sequence[Finding]) -> list[str]:
+def _finding_rows(findings: Sequence[Judged]) -> list[str]:
     rows = ["| | Category | Location | Commit | Finding | Rule |", "|---|---|---|---|---|---|"]
     marks = {"error": "block", "warning": "warn", "notice": "approved"}
-    for finding in findings[:SUMMARY_FINDING_ROWS]:
+    for finding, verdict in findings[:SUMMARY_FINDING_ROWS]:
         where = f"{finding.path}:{finding.line}" if finding.line else finding.path
         rows.append(
-            f"| {marks[annotation_level(finding)]} | {finding.category.value} | {md_cell(where)}"
+            f"| {marks[annotation_level(verdict)]} | {finding.category.value} | {md_cell(where)}"
             f" | `{finding.commit[:10]}` | {md_cell(finding.message)} | `{finding.rule}` |"
         )
     if len(findings) > SUMMARY_FINDING_ROWS:
@@ -208,7 +208,7 @@ def render_summary(decision: Decision) -> str:
         *_commit_rows(decision),
     ]
     if decision.findings:
-        lines += ["", "### Findings", "", *_finding_rows(decision.findings)]
+        lines += ["", "### Findings", "", *_finding_rows(decision.judged)]
     gated = [f for f in blocking if f.category is not Category.SECRET]
     if gated:
         lines += _approval_steps(decision, gated)

@@ -6,13 +6,13 @@ from typing import Any
 
 from guardtrail.decide.approvals import Approval
 from guardtrail.decide.gate import CommitDecision, Decision
-from guardtrail.model import Finding
+from guardtrail.model import Finding, Verdict
 from guardtrail.report.jsontext import dumps
 
 SCHEMA_VERSION = 1
 
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
+def finding_dict(finding: Finding, verdict: Verdict) -> dict[str, Any]:
     result: dict[str, Any] = {
         "commit": finding.commit,
         "path": finding.path,
@@ -21,8 +21,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "rule": finding.rule,
         "message": finding.message,
         "severity": finding.severity.value,
-        "blocking": finding.blocking,
-        "approved_by": finding.approved_by,
+        "blocking": verdict.blocking,
+        "approved_by": verdict.approved_by,
     }
     if finding.fingerprint:
         result["fingerprint"] = finding.fingerprint
@@ -81,7 +81,7 @@ def decision_dict(decision: Decision) -> dict[str, Any]:
         "base_note": decision.base_note,
         "policy": {"source": decision.policy.source, "mode": decision.policy.mode},
         "commits": [commit_dict(entry) for entry in decision.commits],
-        "findings": [finding_dict(finding) for finding in decision.findings],
+        "findings": [finding_dict(finding, verdict) for finding, verdict in decision.judged],
         "notes": list(decision.notes),
         "suppressed": decision.suppressed,
         **({"approvals": [approval_dict(a) for a in decision.approvals]} if decision.approvals else {}),

@@ -15,9 +15,9 @@ from typing import Any, NamedTuple
 from guardtrail import __version__
 from guardtrail.classify.surfaces import is_surface
 from guardtrail.decide.gate import Decision
-from guardtrail.model import Category, Finding
+from guardtrail.model import Category, Finding, Verdict
 from guardtrail.report.jsontext import dumps
-from guardtrail.rules import RULE_FILES, load_rules
+from guardtrail.rule_files import RULE_FILES, load_rules
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -93,11 +93,11 @@ def _described_rules() -> dict[str, str]:
     return {rule.id: rule.description for name in RULE_FILES for rule in load_rules(name) if rule.category}
 
 
-def level(finding: Finding) -> str:
+def level(verdict: Verdict) -> str:
     """SARIF level: ``error`` blocks, ``note`` is approved, ``warning`` otherwise."""
-    if finding.blocking:
+    if verdict.blocking:
         return "error"
-    return "note" if finding.approved_by else "warning"
+    return "note" if verdict.approved_by else "warning"
 
 
 def partial_fingerprint(finding: Finding) -> str:
@@ -147,39 +147,39 @@ def surface_location(finding: Finding) -> dict[str, Any]:
     return {"physicalLocation": physical, "logicalLocations": [logical]}
 
 
-def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+def _result(finding: Finding, verdict: Verdict, rule_index: int) -> dict[str, Any]:
     text = f"{finding.message} (commit {finding.commit[:10]})"
     if finding.details:
         text += "\n" + "\n".join(finding.details)
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
-        "level": level(finding),
+        "level": level(verdict),
         "message": {"text": text},
         "locations": [_location(finding)],
         "partialFingerprints": {FINGERPRINT_KEY: partial_fingerprint(finding)},
-        "properties": {"commit": finding.commit, "category": finding.category.value, "blocking": finding.blocking},
+        "properties": {"commit": finding.commit, "category": finding.category.value, "blocking": verdict.blocking},
     }
     if finding.confidence is not None:
         result["properties"]["confidence"] = finding.confidence.value
-    if finding.approved_by:
+    if verdict.approved_by:
         result["suppressions"] = [
-            {"kind": "external", "status": "accepted", "justification": f"approved by {finding.approved_by}"}
+            {"kind": "external", "status": "accepted", "justification": f"approved by {verdict.approved_by}"}
         ]
     return result
 
 
 def sarif_log(decision: Decision) -> dict[str, Any]:
     """The SARIF log as a JSON-ready mapping."""
-    findings = decision.findings[:MAX_RESULTS]
+    findings = decision.judged[:MAX_RESULTS]
     rule_ids: dict[str, int] = {}
     rules: list[dict[str, Any]] = []
     results: list[dict[str, Any]] = []
-    for finding in findings:
+    for finding, verdict in findings:
         if finding.rule not in rule_ids:
             rule_ids[finding.rule] = len(rules)
             rules.append(rule_descriptor(finding.rule, finding.category))
-        results.append(_result(finding, rule_ids[finding.rule]))
+        results.append(_result(finding, verdict, rule_ids[finding.rule]))
     run: dict[str, Any] = {
         "tool": {
             "driver": {"name": "guardtrail", "version": __version__, "semanticVersion": __version__, "rules": rules}

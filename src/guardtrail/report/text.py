@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from guardtrail.decide.gate import CommitDecision, Decision
-from guardtrail.model import Category, Finding
+from guardtrail.decide.gate import CommitDecision, Decision, Judged
+from guardtrail.model import Category, Finding, Verdict
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -27,10 +27,10 @@ def finding_line(finding: Finding, mark: str) -> str:
     return f"  {mark} {finding.category.value:<12} {_location(finding)}  {printable(finding.message)}  [{finding.rule}]"
 
 
-def _finding_line(finding: Finding) -> list[str]:
-    if finding.blocking:
+def _finding_line(finding: Finding, verdict: Verdict) -> list[str]:
+    if verdict.blocking:
         mark = "BLOCK"
-    elif finding.approved_by:
+    elif verdict.approved_by:
         mark = "ok   "
     else:
         mark = "warn "
@@ -38,8 +38,8 @@ def _finding_line(finding: Finding) -> list[str]:
     lines += [f"        {printable(detail)}" for detail in finding.details]
     if finding.category is Category.SECRET and finding.fingerprint:
         lines.append(f"        fingerprint {finding.fingerprint}")
-    if finding.approved_by and not finding.blocking:
-        lines.append(f"        approved by {finding.approved_by}")
+    if verdict.approved_by and not verdict.blocking:
+        lines.append(f"        approved by {verdict.approved_by}")
     return lines
 
 
@@ -98,24 +98,24 @@ def _header(decision: Decision) -> list[str]:
     ]
 
 
-def _scan_findings(by_commit: dict[str, list[Finding]]) -> list[str]:
+def _scan_findings(by_commit: dict[str, list[Judged]]) -> list[str]:
     lines = []
     for commit, findings in by_commit.items():
         lines += ["", f"commit {commit[:10]}" if commit else "working tree"]
-        for finding in findings:
-            lines += _finding_line(finding)
+        for finding, verdict in findings:
+            lines += _finding_line(finding, verdict)
     return lines
 
 
-def _other_findings(decision: Decision, by_commit: dict[str, list[Finding]]) -> list[str]:
+def _other_findings(decision: Decision, by_commit: dict[str, list[Judged]]) -> list[str]:
     """Findings on objects that are no commit of the range (a pushed tag, a ref's name)."""
     listed = {entry.commit.sha for entry in decision.commits}
     lines = []
     for sha, findings in by_commit.items():
         if sha not in listed:
             lines += ["", f"object {sha[:10]} (not a commit of the range)"]
-            for finding in findings:
-                lines += _finding_line(finding)
+            for finding, verdict in findings:
+                lines += _finding_line(finding, verdict)
     return lines
 
 
@@ -134,9 +134,9 @@ def _approval_lines(decision: Decision) -> list[str]:
 
 def render_text(decision: Decision) -> str:
     lines = _header(decision)
-    by_commit: dict[str, list[Finding]] = {}
-    for finding in decision.findings:
-        by_commit.setdefault(finding.commit, []).append(finding)
+    by_commit: dict[str, list[Judged]] = {}
+    for finding, verdict in decision.judged:
+        by_commit.setdefault(finding.commit, []).append((finding, verdict))
     quiet = 0
     if not decision.base:
         lines += _scan_findings(by_commit)
@@ -149,8 +149,8 @@ def render_text(decision: Decision) -> str:
         lines += _commit_header(entry)
         if entry.approved_by:
             lines.append(f"  approved by {entry.approved_by}")
-        for finding in findings:
-            lines += _finding_line(finding)
+        for finding, verdict in findings:
+            lines += _finding_line(finding, verdict)
         if entry.approval_of is not None:
             lines.append(f"  signed approval by {entry.approval_of}")
         elif not findings:

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from fnmatch import fnmatch
 
 import pytest
 
 from guardtrail.classify.analysers import ANALYSERS, CONTENT_ANALYSERS, dispatch
 from guardtrail.classify.analysers.dependencies import _MANIFESTS, _REGISTRY_CONFIGS
 from guardtrail.classify.analysers.deps_lock import LOCKFILES
+from guardtrail.classify.paths import GlobSet
 from guardtrail.model import AddedLine, FileChange
-from guardtrail.rules import load_rules
+from guardtrail.rule_files import load_rules
 
 TRICKY_PATHS = [
     "src/app.py",
@@ -126,11 +126,38 @@ def test_every_glob_uses_only_the_star_wildcard() -> None:
 
 
 @pytest.mark.parametrize("path", _example_paths())
-def test_globs_match_as_fnmatch_matches_them(path: str) -> None:
+def test_the_analysers_globs_mean_what_the_path_rules_globs_mean(path: str) -> None:
+    """One glob language: each analyser table matches a path as a policy's or a rule's glob does."""
     for glob in GLOBS:
-        for pattern in (glob, f"*/{glob}"):
-            for text in (path, path.rsplit("/", 1)[-1]):
-                assert dispatch._glob_matches(text, pattern) == fnmatch(text, pattern), (text, pattern)
+        assert dispatch.path_matches(path, (glob,)) == GlobSet([glob]).matches(path), (glob, path)
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        (".github/workflows/ci.yml", "workflow"),
+        ("sub/.github/workflows/ci.yml", "workflow"),  # **/: a project's folder at any depth
+        (".github/workflows/nested/ci.yml", None),  # * stays in its folder: GitHub runs no such file
+        ("sub/.github/workflows/nested/ci.yml", None),
+        (".cursor/mcp.json", "settings"),
+        ("app/.cursor/mcp.json", "settings"),
+        (".cursor/rules/style.json", None),
+        (".kiro/settings/mcp.json", "settings"),
+        (".kiro/settings/nested/hooks.json", None),
+        (".gitlab-ci/jobs/test.yml", "ci"),  # ** spans folders where every file below counts
+        ("sub/.circleci/orbs/deploy.yml", "ci"),
+        ("lib/rules.mk", "ci"),  # a glob without / names a file at any depth
+        ("Dockerfile.d/entrypoint.sh", "docker"),  # ... or a folder, as in .gitignore: all below it
+        ("docs/Dockerfile.txt", None),
+    ],
+)
+def test_a_star_no_longer_crosses_a_slash(path: str, kind: str | None) -> None:
+    found = (
+        "workflow"
+        if dispatch.handles_workflow(path)
+        else dispatch.ci_file_kind(path) or dispatch.agent_config_kind(path)
+    )
+    assert found == kind
 
 
 def test_the_dependency_names_are_the_ones_the_analyser_parses() -> None:

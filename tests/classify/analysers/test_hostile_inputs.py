@@ -247,9 +247,9 @@ def test_what_real_files_do_still_parses() -> None:
 
 
 def test_a_baseline_nested_too_deep_is_a_one_line_error() -> None:
-    from guardtrail.classify.secrets.scanner import load_baseline
+    from guardtrail.classify.secrets.baseline import parse_baseline
     from guardtrail.errors import GuardtrailError
 
     with pytest.raises(GuardtrailError) as raised:
-        load_baseline(b"[" * 100_000 + b"]" * 100_000, ".secrets.baseline at abc")
+        parse_baseline(b"[" * 100_000 + b"]" * 100_000, ".secrets.baseline at abc")
     assert str(raised.value) == ".secrets.baseline at abc: not a detect-secrets baseline (nested too deep)"

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from guardtrail.classify.analysers.typosquat import lookalike, one_edit_apart
-from guardtrail.rules import rules_dir
+from guardtrail.rule_files import rules_dir
 
 _EXAMPLES = yaml.safe_load((rules_dir() / "popular-packages.yaml").read_text(encoding="utf-8"))["examples"]
 

@@ -8,7 +8,6 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from fnmatch import fnmatch
 from typing import Any
 
 import yaml
@@ -83,12 +82,6 @@ class Sides:
 
 def basename(path: str) -> str:
     return path.rsplit("/", 1)[-1]
-
-
-def path_matches(path: str, globs: Iterable[str]) -> bool:
-    """Whether ``path`` matches a glob: one without ``/`` names a file anywhere, one with ``/`` a path's tail."""
-    name = basename(path)
-    return any(fnmatch(path, g) or fnmatch(path, f"*/{g}") if "/" in g else fnmatch(name, g) for g in globs)
 
 
 def has_new_text(change: FileChange) -> bool:

@@ -23,12 +23,12 @@ from guardtrail.classify.analysers._common import (
     key_line,
     line_of,
     parse_old,
-    path_matches,
     read_sides,
     word_line,
 )
 from guardtrail.classify.analysers.deps_lock import LOCKFILES, Locked, hosts, npm_install_scripts
 from guardtrail.classify.analysers.deps_model import UNCONSTRAINED, Dep, Manifest, display, is_exact
+from guardtrail.classify.analysers.dispatch import path_matches
 from guardtrail.classify.analysers.typosquat import lookalike
 from guardtrail.classify.base import Blobs
 from guardtrail.model import Category, FileChange, Finding, Severity

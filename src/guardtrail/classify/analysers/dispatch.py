@@ -5,42 +5,34 @@ cost the pre-commit hook ~20 ms on a change that concerns none of them. The regi
 predicates first and imports an analyser only for a change it handles. The path tables live
 here and the analysers' entry functions ask the same functions, so the two cannot drift apart;
 the dependency analyser keeps its tables of parsers, and a test checks they name these files.
+
+The tables are written in the one glob language of every path rule (.gitignore's,
+:class:`~guardtrail.classify.paths.GlobSet`): a glob without ``/`` names a file (or folder) at
+any depth, one with ``/`` is anchored at the root unless it starts with ``**/``, ``*`` stays
+within one folder and ``**`` spans folders.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+
+from guardtrail.classify.paths import GlobSet
 
 
 def _basename(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
-def _glob_matches(text: str, glob: str) -> bool:
-    """``fnmatch(text, glob)`` for the globs below, whose only wildcard is ``*`` (which, as in
-    fnmatch, spans ``/``): compiling them to regexes would cost a hook run more than matching."""
-    first, *rest = glob.split("*")
-    if not rest:
-        return text == glob
-    *middle, last = rest
-    start, end = len(first), len(text) - len(last)
-    if end < start or not text.startswith(first) or not text.endswith(last):
-        return False
-    for part in middle:
-        found = text.find(part, start, end)
-        if found < 0:
-            return False
-        start = found + len(part)
-    return True
+@functools.cache
+def _compiled(globs: tuple[str, ...]) -> GlobSet:
+    """Each table compiled once, when first asked: a hook run compiles only the tables it reaches."""
+    return GlobSet(globs)
 
 
-def _path_matches(path: str, globs: Iterable[str]) -> bool:
-    """As ``_common.path_matches``: a glob without ``/`` names a file anywhere, one with ``/`` a path's tail."""
-    name = _basename(path)
-    return any(
-        _glob_matches(path, g) or _glob_matches(path, f"*/{g}") if "/" in g else _glob_matches(name, g) for g in globs
-    )
+def path_matches(path: str, globs: tuple[str, ...]) -> bool:
+    """Whether ``path`` matches one of ``globs`` (a table of this module or an analyser's)."""
+    return _compiled(globs).matches(path)
 
 
 # -- dependencies --------------------------------------------------------------------------
@@ -92,17 +84,18 @@ def handles_dependencies(path: str) -> bool:
     name = _basename(path)
     if name in LOCKFILE_NAMES or name in REGISTRY_CONFIG_NAMES:
         return True
-    return _path_matches(_manifest_name(path), MANIFEST_GLOBS)
+    return path_matches(_manifest_name(path), MANIFEST_GLOBS)
 
 
 # -- GitHub workflows ----------------------------------------------------------------------
 
-_WORKFLOW_GLOBS = (".github/workflows/*.yml", ".github/workflows/*.yaml", "action.yml", "action.yaml")
+_WORKFLOW_GLOBS = ("**/.github/workflows/*.yml", "**/.github/workflows/*.yaml", "action.yml", "action.yaml")
+"""GitHub runs the files directly in ``.github/workflows``, not those of a folder below it."""
 
 
 def handles_workflow(path: str) -> bool:
     """A GitHub workflow or action definition."""
-    return _path_matches(path, _WORKFLOW_GLOBS)
+    return path_matches(path, _WORKFLOW_GLOBS)
 
 
 # -- other CI files and build scripts ------------------------------------------------------
@@ -111,22 +104,22 @@ _DOCKERFILES = ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile", "C
 _DOCUMENTS = (".md", ".rst", ".txt", ".adoc")
 _CI_FILES = (
     ".gitlab-ci.yml",
-    ".gitlab-ci/*",
+    "**/.gitlab-ci/**",
     "Jenkinsfile",
     "Jenkinsfile.*",
-    ".circleci/*",
+    "**/.circleci/**",
     "azure-pipelines.yml",
     "azure-pipelines.yaml",
-    ".azure-pipelines/*",
+    "**/.azure-pipelines/**",
     ".travis.yml",
     "bitbucket-pipelines.yml",
-    ".buildkite/*",
+    "**/.buildkite/**",
     ".drone.yml",
     "cloudbuild.yaml",
     "cloudbuild.yml",
     "appveyor.yml",
     ".woodpecker.yml",
-    ".woodpecker/*",
+    "**/.woodpecker/**",
     "Makefile",
     "makefile",
     "GNUmakefile",
@@ -135,15 +128,16 @@ _CI_FILES = (
     "Justfile",
     "Taskfile.yml",
 )
+"""A folder's pipeline files count at any depth below it (``.gitlab-ci/jobs/test.yml``)."""
 
 
 def ci_file_kind(path: str) -> str | None:
     """``docker`` for a Dockerfile, ``ci`` for a non-GitHub CI file or build script, else None."""
     if _basename(path).endswith(_DOCUMENTS):
         return None
-    if _path_matches(path, _DOCKERFILES):
+    if path_matches(path, _DOCKERFILES):
         return "docker"
-    if _path_matches(path, _CI_FILES):
+    if path_matches(path, _CI_FILES):
         return "ci"
     return None
 
@@ -178,15 +172,17 @@ def handles_auth(path: str) -> bool:
 
 _SETTINGS_NAMES = frozenset({".mcp.json", "mcp.json", "opencode.json"})
 _SETTINGS_PATHS = (
-    ".claude/settings.json",
-    ".claude/settings.local.json",
-    ".gemini/settings.json",
-    ".codex/config.toml",
-    ".vscode/settings.json",
-    ".cursor/*.json",
-    ".roo/*.json",
-    ".kiro/settings/*.json",
+    "**/.claude/settings.json",
+    "**/.claude/settings.local.json",
+    "**/.gemini/settings.json",
+    "**/.codex/config.toml",
+    "**/.vscode/settings.json",
+    "**/.cursor/*.json",
+    "**/.roo/*.json",
+    "**/.kiro/settings/*.json",
 )
+"""Settings files in any project of the repository; the JSON directly in ``.cursor`` or
+``.roo`` (``mcp.json``), not in a folder below it."""
 _INSTRUCTION_NAMES = frozenset(
     {
         "AGENTS.md",
@@ -216,7 +212,7 @@ _AGENT_DIRS = re.compile(
 def agent_config_kind(path: str) -> str | None:
     """``settings`` for an assistant's settings file, ``instructions`` for its instructions, else None."""
     name = _basename(path)
-    if name in _SETTINGS_NAMES or _path_matches(path, _SETTINGS_PATHS):
+    if name in _SETTINGS_NAMES or path_matches(path, _SETTINGS_PATHS):
         return "settings"
     if name in _INSTRUCTION_NAMES or (_AGENT_DIRS.search(path) and not name.endswith((".json", ".toml", ".sh"))):
         return "instructions"

@@ -8,7 +8,7 @@ import yaml
 
 from guardtrail.classify.analysers.deps_model import normalise
 from guardtrail.errors import GuardtrailError
-from guardtrail.rules import rules_dir
+from guardtrail.rule_files import rules_dir
 
 MIN_LENGTH = 5
 """Shorter names are one edit away from too many others to be worth a warning."""

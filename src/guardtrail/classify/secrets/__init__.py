@@ -3,6 +3,7 @@
 - :mod:`.scanner`: the scanner that runs the rules and plugins over added lines;
 - :mod:`.engine`: detect-secrets' plugins and filters, wrapped behind one module;
 - :mod:`.scan`: the scan driver of a working tree, a history and its workers;
+- :mod:`.baseline`: the secrets baseline, the known secrets it clears, read and written;
 - :mod:`.redaction`: the step that takes every secret out of what reports show.
 
 :class:`SecretScanner` is importable from the package itself; it is imported on first use, so

@@ -1,12 +1,9 @@
-"""The one step that takes every secret out of a decision before anything shows it.
+"""Secrets taken out of text read from the repository, as the scanner that judged it sees them.
 
-Findings never carry a secret's value, but a decision also carries text read from the commits:
-paths, subjects and messages, author and committer identities, the evidence of assistant
-signals, notes that quote trailers. Any of them may hold a secret (the surfaces module finds
-it there). :func:`redact_decision` returns the decision with each such text redacted by the
-scanner that judged it, so that every report (text, JSON, SARIF, GitHub annotations and
-summary, the audit log, a hook's standard error) receives already-redacted values and none of
-them has to remember to redact. Commands call it once, where they make the decision.
+Findings never carry a secret's value, but the text around them may hold one: paths, messages
+and trailers, author and committer identities (the surfaces module finds it there). A
+:class:`Redactor` redacts each such text by one run's scanner, and the findings and commits
+that carry it; ``report.redaction`` applies it to a whole decision before anything shows it.
 """
 
 from __future__ import annotations
@@ -16,9 +13,6 @@ from dataclasses import replace
 
 from guardtrail.classify.secrets.scanner import SecretScanner, redact_in
 from guardtrail.classify.surfaces import AUTHOR, COMMITTER, MESSAGE, is_surface, scannable
-from guardtrail.decide.approvals import Approval
-from guardtrail.decide.authorship import Signal
-from guardtrail.decide.gate import CommitDecision, Decision
 from guardtrail.model import Commit, Finding, Person
 
 _MEMO_ENTRIES = 65536
@@ -92,38 +86,6 @@ class Redactor:
         path = redact_in(finding.path, values)
         message, *details = (redact_in(text, values) for text in (finding.message, *finding.details))
         return replace(finding, path=path, message=message, details=tuple(details))
-
-    def signal(self, signal: Signal) -> Signal:
-        evidence = self(signal.evidence)
-        return signal if evidence == signal.evidence else replace(signal, evidence=evidence)
-
-    def approval(self, approval: Approval) -> Approval:
-        """``approval`` with the paths it binds to redacted (their digests stay as they are)."""
-        if not approval.changes:
-            return approval
-        changes = {self.path(path): digest for path, digest in approval.changes.items()}
-        return approval if changes == dict(approval.changes) else replace(approval, changes=changes)
-
-    def entry(self, entry: CommitDecision) -> CommitDecision:
-        return replace(
-            entry,
-            commit=self.commit(entry.commit),
-            signals=tuple(self.signal(signal) for signal in entry.signals),
-            signature=replace(entry.signature, reason=self(entry.signature.reason)),
-        )
-
-
-def redact_decision(decision: Decision, redactor: Redactor) -> Decision:
-    """``decision`` with every text read from the repository redacted (:class:`Redactor`); the
-    verdict, the findings' rules, lines and fingerprints stay as they are."""
-    return replace(
-        decision,
-        base_note=redactor(decision.base_note),
-        commits=tuple(redactor.entry(entry) for entry in decision.commits),
-        findings=tuple(redactor.finding(finding) for finding in decision.findings),
-        notes=tuple(redactor(note) for note in decision.notes),
-        approvals=tuple(redactor.approval(approval) for approval in decision.approvals),
-    )
 
 
 @functools.cache

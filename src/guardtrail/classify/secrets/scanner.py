@@ -18,7 +18,6 @@ import bisect
 import dataclasses
 import functools
 import hashlib
-import json
 import math
 import re
 import zlib
@@ -33,7 +32,8 @@ from guardtrail.classify.secrets import engine as secret_engine
 from guardtrail.classify.secrets.engine import fold_case
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import AddedLine, Category, Confidence, FileChange, Finding, Severity, Skipped
-from guardtrail.rules import Rule, documented_examples, load_rules
+from guardtrail.rule_files import documented_examples, load_rules
+from guardtrail.rules import Rule
 
 try:
     import ahocorasick_rs as _ahocorasick
@@ -851,71 +851,9 @@ class SecretScanner:
             rule=detector.rule,
             message=f"{detector.description}: {redact(secret)} (sha1 {hashed[:8]})",
             severity=Severity.ERROR,
-            blocking=True,  # a secret blocks whoever wrote it, unless the decision stage clears it
+            fail_closed=True,  # a secret blocks whoever wrote it, unless the decision stage clears it
             fingerprint=fingerprint(detector.rule, hashed, path),
             secret_hash=hashed,
             allowlisted=allowlisted,
             confidence=confidence(detector, secret),
         )
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """Secrets a detect-secrets baseline already records, by (path, hashed secret)."""
-
-    source: str
-    entries: frozenset[tuple[str, str]]
-
-    def allows(self, finding: Finding) -> bool:
-        return finding.secret_hash is not None and (finding.path, finding.secret_hash) in self.entries
-
-
-def render_baseline(findings: Iterable[Finding], types: Mapping[str, str]) -> str:
-    """A detect-secrets baseline (``.secrets.baseline``) listing the secrets of ``findings``: one
-    entry per path and hashed value, at its first line, ``type`` from ``types`` by rule. It is
-    what :func:`load_baseline` reads back, and what detect-secrets' own tools read: their plugins
-    and filters as ``detect-secrets scan`` lists them, and no timestamp, so that writing it again
-    changes only what the scan found changed."""
-    entries: dict[str, dict[str, dict[str, Any]]] = {}
-    for finding in findings:
-        if finding.secret_hash is None:
-            continue
-        entries.setdefault(finding.path, {}).setdefault(
-            finding.secret_hash,
-            {
-                "type": types[finding.rule],
-                "filename": finding.path,
-                "hashed_secret": finding.secret_hash,
-                "is_verified": False,
-                "line_number": finding.line,
-            },
-        )
-    results = {
-        path: sorted(by_hash.values(), key=lambda entry: (entry["line_number"], entry["hashed_secret"]))
-        for path, by_hash in sorted(entries.items())
-    }
-    document = {**secret_engine.baseline_header(), "results": results}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
-def load_baseline(data: bytes, source: str) -> Baseline:
-    """Parse a detect-secrets ``.secrets.baseline``; ``source`` names it in errors."""
-    try:
-        document: Any = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GuardtrailError(f"{source}: not a detect-secrets baseline (invalid JSON: {exc})") from None
-    except RecursionError:
-        raise GuardtrailError(f"{source}: not a detect-secrets baseline (nested too deep)") from None
-    results = document.get("results") if isinstance(document, dict) else None
-    if not isinstance(results, dict):
-        raise GuardtrailError(f"{source}: not a detect-secrets baseline (no 'results' mapping)")
-    entries: set[tuple[str, str]] = set()
-    for path, secrets in results.items():
-        if not isinstance(secrets, list):
-            raise GuardtrailError(f"{source}: results for {path!r} should be a list")
-        for secret in secrets:
-            hashed = secret.get("hashed_secret") if isinstance(secret, dict) else None
-            if not isinstance(hashed, str):
-                raise GuardtrailError(f"{source}: an entry for {path!r} has no 'hashed_secret'")
-            entries.add((path, hashed))
-    return Baseline(source, frozenset(entries))
