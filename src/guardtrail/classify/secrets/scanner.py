@@ -25,7 +25,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from guardtrail.classify.base import Blobs
 from guardtrail.classify.encodings import ESCAPE_KEYWORDS, binary_strings, decoded
@@ -33,6 +33,7 @@ from guardtrail.classify.secrets import engine as secret_engine
 from guardtrail.classify.secrets.engine import fold_case
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import AddedLine, Category, Confidence, FileChange, Finding, Severity, Skipped
+from guardtrail.rule_table import NEAR_SPAN, spanning_pattern
 from guardtrail.rules import Rule, documented_examples, load_rules
 
 try:
@@ -175,14 +176,25 @@ class RuleDetector:
 
     def find(self, path: str, line: str) -> Iterator[str]:
         del path
-        regex = self.spec.regex
+        return (secret for _, secret in self.values(self.spec.regex, line))
+
+    @functools.cached_property
+    def spanning(self) -> re.Pattern[str] | None:
+        """The rule's pattern with its provider's names allowed on the lines before the value
+        (:func:`rule_table.spanning_pattern`), or None when it has no such names."""
+        pattern = spanning_pattern(self.spec.pattern)
+        return None if pattern is None else re.compile(pattern)
+
+    def values(self, regex: re.Pattern[str], text: str) -> Iterator[tuple[int, str]]:
+        """Where each value ``regex`` (this rule's pattern or its :attr:`spanning` form) finds in
+        ``text`` starts, and the value, kept by the rule's entropy and allowlist."""
         named = "secret" in regex.groupindex
-        for match in regex.finditer(line):
+        for match in regex.finditer(text):
             secret = match.group("secret") if named else match.group(0)
             if not secret or (self.spec.entropy and shannon_entropy(secret) < self.spec.entropy):
                 continue
             if not any(allowed.search(match.group(0)) for allowed in self.allowlist):
-                yield secret
+                yield match.start("secret") if named else match.start(), secret
 
 
 @dataclass(frozen=True)
@@ -402,6 +414,12 @@ def is_prefixed(rule: Rule) -> bool:
     return bool(values) and all(fold_case(value).startswith(rule.keywords) for value in values)
 
 
+def is_look_alike(secret: str) -> bool:
+    """A value that looks like a secret and is none: a placeholder, a public value, a published
+    example, or base64 of prose."""
+    return is_placeholder(secret) or is_public_value(secret) or is_documented_example(secret) or decodes_to_text(secret)
+
+
 def is_placeholder(secret: str) -> bool:
     """Documented examples, templates and filler: ``AKIA…EXAMPLE``, ``<your-key>``, ``${VAR}``, ``xxxx``."""
     return len(set(secret)) < MIN_DISTINCT_CHARS or bool(_PLACEHOLDER.search(fold_case(secret)))
@@ -580,6 +598,8 @@ class SecretScanner:
             if self._escapes in woken:
                 values.update(dict.fromkeys(written for _, _, written in self._decoded_secrets(path, line)))
             start += len(line) + 1
+        consecutive = int  # these lines follow one another: a line's index is its number
+        values.update(dict.fromkeys(secret for *_, secret in self._spanning_secrets(text, candidates, consecutive)))
         return list(values)
 
     def _decoded_secrets(self, path: str, line: str) -> list[tuple[Detector, str, str]]:
@@ -762,7 +782,78 @@ class SecretScanner:
             )
         if escaped:
             findings += self._decoded_findings(commit, path, text, number, escaped, reported, pragmas=pragmas)
+        if self._spanning:
+            findings += self._spanning_findings(commit, path, text, number, candidates, findings, pragmas=pragmas)
         return findings
+
+    @functools.cached_property
+    def _spanning(self) -> dict[int, RuleDetector]:
+        """The detectors whose provider names may stand on the lines before the value
+        (:attr:`RuleDetector.spanning`), by index."""
+        return {
+            index: detector
+            for index, detector in enumerate(self._detectors)
+            if isinstance(detector, RuleDetector) and spanning_pattern(detector.spec.pattern) is not None
+        }
+
+    def _spanning_findings(
+        self,
+        commit: str,
+        path: str,
+        text: str,
+        number: Callable[[int], int],
+        candidates: Mapping[int, Collection[int]],
+        made: Iterable[Finding],
+        *,
+        pragmas: bool,
+    ) -> list[Finding]:
+        """Findings of the provider keys whose name stands on a line before the value's, but for
+        a value a finding in ``made`` reports on its line already."""
+        seen = {(finding.line, finding.secret_hash) for finding in made}
+        findings: list[Finding] = []
+        for start, index, detector, secret in self._spanning_secrets(text, candidates, number):
+            end = text.find("\n", start)
+            line = text[start:] if end < 0 else text[start:end]
+            hashed = secret_hash(secret)
+            if (number(index), hashed) in seen:
+                continue
+            seen.add((number(index), hashed))
+            allowlisted = pragmas and _allowlisted(text, start, line, index, number)
+            findings.append(self._finding(commit, path, number(index), detector, secret, allowlisted, hashed=hashed))
+        return findings
+
+    def _spanning_secrets(
+        self, text: str, candidates: Mapping[int, Collection[int]], number: Callable[[int], int]
+    ) -> Iterator[tuple[int, int, RuleDetector, str]]:
+        """The values of provider keys in ``text`` (lines joined by newlines; ``number`` maps a
+        line's index to its number in the file) whose provider's name stands on an earlier line
+        within :data:`NEAR_SPAN` characters: where the value's line starts, its index, the
+        detector and the value. Only the lines ``candidates`` woke with such a provider are
+        looked from, over the lines after them that start within the span and follow them in
+        the file (a run of added lines, not the next hunk)."""
+        spanning = self._spanning
+        index = counted = 0  # the index of the line starting at ``counted``
+        for start in sorted(candidates):
+            near = sorted(spanning.keys() & candidates[start])
+            end = text.find("\n", start) if near else -1
+            if end < 0:
+                continue
+            index += text.count("\n", counted, start)
+            counted = start
+            lines, stop = 0, end  # the lines after it in the span, next in the file; where they end
+            while 0 <= stop <= end + NEAR_SPAN and number(index + lines + 1) == number(index) + lines + 1:
+                lines += 1
+                stop = text.find("\n", stop + 1)
+            if not lines:
+                continue
+            window = text[start:] if stop < 0 else text[start:stop]
+            for detector in (spanning[chosen] for chosen in near):
+                for offset, secret in detector.values(cast(re.Pattern[str], detector.spanning), window):
+                    at = start + offset
+                    if at <= end or is_look_alike(secret):
+                        continue
+                    line_start = text.rfind("\n", 0, at) + 1
+                    yield line_start, index + text.count("\n", start, line_start), detector, secret
 
     def _decoded_findings(
         self,
@@ -827,13 +918,7 @@ class SecretScanner:
         for index in detectors:
             detector = self._detectors[index]
             for secret in detector.find(path, line):
-                if (
-                    is_placeholder(secret)
-                    or is_public_value(secret)
-                    or is_documented_example(secret)
-                    or decodes_to_text(secret)
-                    or any(secret in seen or seen in secret for _, seen in kept)
-                ):
+                if is_look_alike(secret) or any(secret in seen or seen in secret for _, seen in kept):
                     continue
                 kept.append((detector, secret))
         return kept
