@@ -11,7 +11,7 @@ states only those, and this module writes the rest:
   :data:`NEAR_SPAN` characters before the value: on the same line, or across line breaks
   on the lines before it (``easyinsight credentials`` / ``key: …``, as TruffleHog's prefix
   regexes allow), when the scanner sees those lines together (a whole file, a run of added
-  lines; :func:`spanning_pattern`). They are the rule's keywords, so the regex never runs on
+  lines; :func:`spans_lines`). They are the rule's keywords, so the regex never runs on
   a line without one of them, and the lines after a name are looked at only when it occurs.
 - ``prefix``: a literal the value starts with (case-sensitive); without ``near`` it is the
   keyword.
@@ -42,8 +42,6 @@ NEAR_SPAN = 40
 as TruffleHog's detectors allow."""
 _NEAR_GAP = f".{{0,{NEAR_SPAN}}}?"
 """The gap between a provider's names and its value in a row's pattern: within one line."""
-_SPANNING_GAP = f"(?s:.){{0,{NEAR_SPAN}}}?"
-"""The same gap across line breaks, a line break counting as one character."""
 
 ALPHABETS = {
     "hex": "0-9a-f",
@@ -216,14 +214,13 @@ def _pattern(near: tuple[str, ...], prefix: str, value: ValueSpec) -> str:
     return f"(?i:{names}){_NEAR_GAP}{secret}"
 
 
-def spanning_pattern(pattern: str | None) -> str | None:
-    """The pattern of a row with names made to find them on the lines before the value too
-    (its gap crosses line breaks), or None for any other rule's ``pattern``. The scanner runs
-    it only from a line holding one of the names, over that line and the few after it that
-    start within :data:`NEAR_SPAN` characters; per line, nothing changes."""
-    if pattern is None or not pattern.startswith("(?i:") or _NEAR_GAP not in pattern:
-        return None
-    return pattern.replace(_NEAR_GAP, _SPANNING_GAP, 1)
+def spans_lines(pattern: str | None) -> bool:
+    """Whether ``pattern`` is a row's: its names, :data:`NEAR_SPAN` characters at most, then the
+    value. Such a rule also finds a value whose name stands on the lines before it, a line break
+    counting as one character: the scanner runs the same pattern from a line holding one of the
+    names over that line and the few after it that start within the span, joined by spaces
+    (which the gap matches and no name or value holds). Per line, nothing changes."""
+    return pattern is not None and pattern.startswith("(?i:") and _NEAR_GAP in pattern
 
 
 def _env_name(word: str) -> str:

@@ -25,7 +25,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from guardtrail.classify.base import Blobs
 from guardtrail.classify.encodings import ESCAPE_KEYWORDS, binary_strings, decoded
@@ -33,7 +33,7 @@ from guardtrail.classify.secrets import engine as secret_engine
 from guardtrail.classify.secrets.engine import fold_case
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import AddedLine, Category, Confidence, FileChange, Finding, Severity, Skipped
-from guardtrail.rule_table import NEAR_SPAN, spanning_pattern
+from guardtrail.rule_table import NEAR_SPAN, spans_lines
 from guardtrail.rules import Rule, documented_examples, load_rules
 
 try:
@@ -176,18 +176,12 @@ class RuleDetector:
 
     def find(self, path: str, line: str) -> Iterator[str]:
         del path
-        return (secret for _, secret in self.values(self.spec.regex, line))
+        return (secret for _, secret in self.values(line))
 
-    @functools.cached_property
-    def spanning(self) -> re.Pattern[str] | None:
-        """The rule's pattern with its provider's names allowed on the lines before the value
-        (:func:`rule_table.spanning_pattern`), or None when it has no such names."""
-        pattern = spanning_pattern(self.spec.pattern)
-        return None if pattern is None else re.compile(pattern)
-
-    def values(self, regex: re.Pattern[str], text: str) -> Iterator[tuple[int, str]]:
-        """Where each value ``regex`` (this rule's pattern or its :attr:`spanning` form) finds in
-        ``text`` starts, and the value, kept by the rule's entropy and allowlist."""
+    def values(self, text: str) -> Iterator[tuple[int, str]]:
+        """Where each value the rule finds in ``text`` starts, and the value, kept by the rule's
+        entropy and allowlist."""
+        regex = self.spec.regex
         named = "secret" in regex.groupindex
         for match in regex.finditer(text):
             secret = match.group("secret") if named else match.group(0)
@@ -789,11 +783,11 @@ class SecretScanner:
     @functools.cached_property
     def _spanning(self) -> dict[int, RuleDetector]:
         """The detectors whose provider names may stand on the lines before the value
-        (:attr:`RuleDetector.spanning`), by index."""
+        (:func:`rule_table.spans_lines`), by index."""
         return {
             index: detector
             for index, detector in enumerate(self._detectors)
-            if isinstance(detector, RuleDetector) and spanning_pattern(detector.spec.pattern) is not None
+            if isinstance(detector, RuleDetector) and spans_lines(detector.spec.pattern)
         }
 
     def _spanning_findings(
@@ -846,9 +840,9 @@ class SecretScanner:
                 stop = text.find("\n", stop + 1)
             if not lines:
                 continue
-            window = text[start:] if stop < 0 else text[start:stop]
+            window = (text[start:] if stop < 0 else text[start:stop]).replace("\n", " ")  # offsets stay
             for detector in (spanning[chosen] for chosen in near):
-                for offset, secret in detector.values(cast(re.Pattern[str], detector.spanning), window):
+                for offset, secret in detector.values(window):
                     at = start + offset
                     if at <= end or is_look_alike(secret):
                         continue
