@@ -532,7 +532,7 @@ def _file_type(path: str) -> Any:
 
 
 CONFIG_FILE_NAMES = frozenset(
-    {".env", ".envrc", ".pypirc", ".s3cfg", ".esmtprc", ".boto", ".tugboat", "credentials"}
+    {".env", ".envrc", ".pypirc", ".s3cfg", ".esmtprc", ".boto", ".tugboat", "credentials", ".credentials"}
     | {".bash_profile", ".bashrc", ".zshrc", ".profile"}
 )
 """Names of files whose lines are ``NAME=value`` or ``name = value`` settings, unquoted as a
@@ -661,8 +661,10 @@ def names_a_reference(line: str, secret: str) -> bool:
 
 
 def _assigned_name(line: str, secret: str) -> str | None:
-    """The name ``secret`` is assigned to on ``line`` (the last name before it), if any."""
-    at = line.find(secret)
+    """The name ``secret`` is assigned to on ``line`` (the last name before it), if any. The
+    value stands after its name, which may hold it (``"passwordField": "password"``): it is
+    looked for from the end."""
+    at = line.rfind(secret)
     name = _NAME_BEFORE.search(line[:at]) if at > 0 else None
     return name.group(1) if name else None
 

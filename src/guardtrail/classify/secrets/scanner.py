@@ -47,8 +47,10 @@ _PRAGMA = re.compile(r"pragma:\s*allowlist[ -]secret")
 _PRAGMA_NEXTLINE = re.compile(r"pragma:\s*allowlist[ -]nextline[ -]secret")
 _PLACEHOLDER = re.compile(
     r"example|xxxx|\*\*\*|your|placeholder|redacted|changeme|change_me|dummy|sample|fake|"
-    r"<|>|\$\{|\{\{|%\(|\$\(|\.\.\.|…|0{8}|12345678|abcdefgh|^\$|^%\w+%$"
+    r"<[\w .:/@-]+>|^<|>$|\$\{|\{\{|%\(|\$\(|\.\.\.|…|0{8}|12345678|abcdefgh|^\$|^%\w+%$"
 )
+"""Also a value holding a ``<name>`` to fill in, or starting with ``<`` or ending with ``>``
+(markup); a lone ``<`` or ``>`` inside is a character of the value (WordPress salts)."""
 _PUBLIC = re.compile(
     r"pk_(?:live|test)_|pk\.eyJ|sb_publishable_"
     # SSH public keys, base64 of the key type's length and name: ssh-ed25519, ssh-rsa, ssh-dss,
@@ -59,6 +61,10 @@ MIN_DISTINCT_CHARS = 5
 """A value with fewer distinct characters (``aaaaaaaa``, ``ab-ab-ab``) is a placeholder."""
 FILE_SCOPES = {"secret.kubernetes-secret": re.compile(r"^kind:\s*[\"']?Secret[\"']?\s*$", re.MULTILINE)}
 """Rules that only hold inside files of one kind, and the regex the whole file must match."""
+PATH_SCOPES = {"secret.rails-master-key": re.compile(r"(?:^|/)config/(?:master|credentials/[\w-]+)\.key$")}
+"""Rules that only hold in files of one name, and the regex their path must match: a file that
+holds one bare key, which anywhere else would be a digest or an id. They run on every line of
+such a file, and on no other."""
 KEY_BLOCK_RULES = frozenset({"secret.private-key"})
 """Rules whose match is a key's header, the same for every key of its type: a finding of theirs
 is identified (hashed, fingerprinted) by the whole key, so that a baseline entry or an
@@ -160,7 +166,8 @@ class RuleDetector:
     @property
     def trigger(self) -> re.Pattern[str] | None:
         """A rule without keywords runs its own regex over a file's added text."""
-        return None if self.spec.keywords or self.spec.id in FILE_SCOPES else self.spec.regex
+        scoped = self.spec.id in FILE_SCOPES or self.spec.id in PATH_SCOPES
+        return None if self.spec.keywords or scoped else self.spec.regex
 
     @property
     def sieve(self) -> tuple[re.Pattern[str], ...]:
@@ -740,6 +747,11 @@ class SecretScanner:
                 for line in text.split("\n"):
                     candidates.setdefault(start, set()).add(index)
                     start += len(line) + 1
+        for index in self._path_scoped(path):
+            start = 0
+            for line in text.split("\n"):
+                candidates.setdefault(start, set()).add(index)
+                start += len(line) + 1
         pragmas = "allowlist" in lowered and "pragma" in lowered  # else no line carries one: no look per finding
         context = _PathContext(path)
         findings: list[Finding] = []
@@ -779,6 +791,14 @@ class SecretScanner:
         if self._spanning:
             findings += self._spanning_findings(commit, path, text, number, candidates, findings, pragmas=pragmas)
         return findings
+
+    def _path_scoped(self, path: str) -> list[int]:
+        """The detectors of :data:`PATH_SCOPES` whose files ``path`` names."""
+        return [index for index, scope in self._path_scopes.items() if scope.search(path)]
+
+    @functools.cached_property
+    def _path_scopes(self) -> dict[int, re.Pattern[str]]:
+        return {i: PATH_SCOPES[d.rule] for i, d in enumerate(self._detectors) if d.rule in PATH_SCOPES}
 
     @functools.cached_property
     def _spanning(self) -> dict[int, RuleDetector]:
