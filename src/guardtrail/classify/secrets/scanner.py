@@ -546,7 +546,7 @@ class _PathContext:
         self.path = path
 
     @functools.cached_property
-    def plugins(self) -> tuple[bool, Any]:
+    def plugins(self) -> tuple[bool, Any, bool]:
         return secret_engine.path_context(self.path)
 
 
