@@ -433,21 +433,32 @@ def is_public_value(secret: str) -> bool:
 
 
 def is_documented_example(secret: str) -> bool:
-    """A published sample value (``rules/secrets.yaml``'s ``documented-examples``), or a piece
-    of one that a rule captured."""
+    """A published sample value (``rules/secrets.yaml``'s ``documented-examples``), a piece of
+    one that a rule captured, or a capture that runs on past one (the Azure emulator's key and
+    the rest of its connection string)."""
     examples = documented_examples("secrets")
-    return secret in examples or (len(secret) >= MIN_PIECE * 2 and any(secret in example for example in examples))
+    return secret in examples or (
+        len(secret) >= MIN_PIECE * 2 and any(secret in example or example in secret for example in examples)
+    )
 
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
-_TEXT = re.compile(r"[A-Za-z][a-z]*(?:[ ,.'!?-]+[A-Za-z][a-z]*){2,}[.!?]?\s*")
-"""Three or more words of letters with spaces or punctuation between them."""
+_WORD = re.compile(r"[(\"'\u00ab\u201c]*[^\W\d_]+(?:['\u2019-][^\W\d_]+)*[)\"'\u00bb\u201d.,;:!?]*")
+"""A word as prose writes it: letters of any script, maybe quoted, bracketed or followed by
+punctuation."""
+_CREDENTIAL_WORDS = re.compile(r"pass|pwd|secret|token|key|auth|login|credential")
+"""Words that make decoded text a credential's setting, not prose (searched in lower case)."""
+MIN_TEXT_WORDS = 3
+WORD_SHARE = 0.7
+"""The share of a decoded value's space-separated pieces that must be words."""
 
 
 def decodes_to_text(secret: str) -> bool:
     """Base64 of plain prose (``SGVsbG8gd29ybGQsIHRoaXMgaXMgYSB0ZXN0``: "Hello world, this is a
-    test"): random-looking, but it encodes words, not a key. A password encoded alone (a
-    Kubernetes Secret, a Docker ``auth``) has no spaces between words and stays a secret."""
+    test", or a copyright line, a French sentence): random-looking, but it encodes words, not a
+    key. A password encoded alone (a Kubernetes Secret, a Docker ``auth``) has no spaces
+    between words and stays a secret, and so does text that names a credential
+    (``login ops password Xq7…``)."""
     if not _BASE64.fullmatch(secret):
         return False
     padded = secret.replace("-", "+").replace("_", "/").rstrip("=")
@@ -455,7 +466,17 @@ def decodes_to_text(secret: str) -> bool:
         decoded = base64.b64decode(padded + "=" * (-len(padded) % 4), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
         return False
-    return bool(_TEXT.fullmatch(decoded))
+    return reads_as_prose(decoded.split())
+
+
+def reads_as_prose(pieces: Sequence[str]) -> bool:
+    """Whether the space-separated ``pieces`` of a text are mostly words, three or more, none
+    naming a credential (random characters with spaces between are not prose)."""
+    if len(pieces) < MIN_TEXT_WORDS or not all(piece.isprintable() for piece in pieces):
+        return False
+    words = sum(1 for piece in pieces if _WORD.fullmatch(piece))
+    named = any(_CREDENTIAL_WORDS.search(piece.lower()) for piece in pieces)
+    return words >= MIN_TEXT_WORDS and words >= WORD_SHARE * len(pieces) and not named
 
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
