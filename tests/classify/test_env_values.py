@@ -76,3 +76,26 @@ def test_url_passwords_are_found_whatever_the_host_and_the_user(
     repo.commit("point at the database")
 
     assert _scan(repo, capsys) == {("secret.url-credentials", "config/app.yaml", 2)}
+
+
+def test_bare_uuid_and_hex_keys_are_found_by_their_names_alone(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write(
+        "deploy/prod.env",
+        "MY_SERVICE_KEY=6f0c2e9b-8d7a-41c3-9e2f-9a0b7c6d5e4f\n"
+        "ACME_LICENSE_KEY=7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f\n"
+        "ACME_TOKEN=3fa85f64-5717-4562-b3fc-2c963f66afa6\n"
+        "JEKYLL_GITHUB_TOKEN=9e2f9a0b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f\n"
+        "CACHE_KEY=7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f\n"
+        "TOKEN_ID=6f0c2e9b-8d7a-41c3-9e2f-9a0b7c6d5e4f\n",
+    )
+    repo.write("Dockerfile", "FROM python:3.12-slim\nENV GPG_KEY 0D96DF4D4110E5C43FBFB17F2D347EA6AA65421D\n")
+    repo.commit("deploy settings")
+
+    assert _scan(repo, capsys) == {
+        ("secret.named-key-value", "deploy/prod.env", 1),
+        ("secret.named-key-value", "deploy/prod.env", 2),
+        ("secret.token-setting", "deploy/prod.env", 3),
+        ("secret.named-key-value", "deploy/prod.env", 4),
+    }
