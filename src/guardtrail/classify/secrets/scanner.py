@@ -33,7 +33,6 @@ from guardtrail.classify.secrets import engine as secret_engine
 from guardtrail.classify.secrets.engine import fold_case
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import AddedLine, Category, Confidence, FileChange, Finding, Severity, Skipped
-from guardtrail.rule_table import NEAR_SPAN, spans_lines
 from guardtrail.rules import Rule, documented_examples, load_rules
 
 try:
@@ -825,6 +824,8 @@ class SecretScanner:
     def _spanning(self) -> dict[int, RuleDetector]:
         """The detectors whose provider names may stand on the lines before the value
         (:func:`rule_table.spans_lines`), by index."""
+        from guardtrail.rule_table import spans_lines  # loaded with the provider table, not on import
+
         return {
             index: detector
             for index, detector in enumerate(self._detectors)
@@ -866,6 +867,8 @@ class SecretScanner:
         detector and the value. Only the lines ``candidates`` woke with such a provider are
         looked from, over the lines after them that start within the span and follow them in
         the file (a run of added lines, not the next hunk)."""
+        from guardtrail.rule_table import NEAR_SPAN
+
         spanning = self._spanning
         index = counted = 0  # the index of the line starting at ``counted``
         for start in sorted(candidates):
