@@ -9,10 +9,11 @@ copy it into FOLDER.
 
 Two scores per tool. ``capped``: per file, the number of distinct lines reported, at most the
 expected count (the way the peers' published Leaky Repo figures count); a false finding there
-stands in for a miss. So ``leaky_repo_lines.csv`` (beside this script) says where the planted
-values stand, judged by reading the public corpus: ``risk`` counts the reported lines that
-hold a credential, ``informative`` those that hold a user name, a host or a field's name, and
-``other`` the lines that hold neither (false alarms). ``--files`` prints, per file and tool,
+stands in for a miss. So ``leaky_repo_lines.yaml`` (beside this script) says which lines hold
+the planted values (a regex per file over the line's text, so a copy whose lines moved reads
+the same), judged by reading the public corpus: ``risk`` counts the reported lines that hold
+a credential, ``informative`` those that hold a user name, a host or an id, and ``other`` the
+lines that hold neither (false alarms). ``--files`` prints, per file and tool,
 each reported line with its rule and its kind (R risk, I informative, - other); never a value.
 """
 
@@ -20,18 +21,20 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
+import yaml
 from detect_secrets import SecretsCollection
 from detect_secrets.settings import default_settings
 from secrets_recall import betterleaks_findings
 
 from guardtrail.classify.secrets import SecretScanner
 
-LINES = Path(__file__).with_name("leaky_repo_lines.csv")
+LINES = Path(__file__).with_name("leaky_repo_lines.yaml")
 
 Reported = dict[str, dict[int, set[str]]]
 """File -> line -> the rules reported there."""
@@ -44,11 +47,19 @@ def expected_counts(folder: Path) -> dict[str, int]:
     return {name: int(risky) + int(informative) for name, risky, informative in rows}
 
 
-def planted_lines() -> dict[str, tuple[set[int], set[int]]]:
-    """File -> (risk lines, informative lines), from :data:`LINES`."""
-    with LINES.open(encoding="utf-8") as listing:
-        rows = [row for row in csv.reader(listing) if row and not row[0].startswith("#")]
-    return {name: ({int(n) for n in risk.split()}, {int(n) for n in info.split()}) for name, risk, info in rows}
+def planted_lines(folder: Path) -> dict[str, tuple[set[int], set[int]]]:
+    """File -> (risk lines, informative lines) of the copy in ``folder``, by :data:`LINES`."""
+    kinds = yaml.safe_load(LINES.read_text(encoding="utf-8"))
+    planted: dict[str, tuple[set[int], set[int]]] = {}
+    for name, patterns in kinds.items():
+        path = folder / name
+        lines = path.read_text(encoding="utf-8", errors="replace").split("\n") if path.is_file() else []
+        risk, info = (re.compile(patterns.get(kind, "(?!)")) for kind in ("risk", "informative"))
+        planted[name] = (
+            {number for number, line in enumerate(lines, start=1) if risk.search(line)},
+            {number for number, line in enumerate(lines, start=1) if info.search(line) and not risk.search(line)},
+        )
+    return planted
 
 
 def guardtrail_lines(folder: Path, names: list[str]) -> Reported:
@@ -110,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"{options.folder}: no readable .leaky-meta/secrets.csv ({error})", file=sys.stderr)
         return 2
-    planted = planted_lines()
+    planted = planted_lines(options.folder)
     names = sorted(expected)
     results = {"guardtrail": guardtrail_lines(options.folder, names)}
     betterleaks = betterleaks_lines(options.folder)
