@@ -8,8 +8,11 @@ length) in boilerplate, so each row (a line ``id | description | names | prefix 
 states only those, and this module writes the rest:
 
 - names (``near``): the provider's names, one of which must occur (any case) at most
-  :data:`NEAR_SPAN` characters before the value on the same line. They are the rule's
-  keywords, so the regex never runs on a line without one of them.
+  :data:`NEAR_SPAN` characters before the value: on the same line, or across line breaks
+  on the lines before it (``easyinsight credentials`` / ``key: …``, as TruffleHog's prefix
+  regexes allow), when the scanner sees those lines together (a whole file, a run of added
+  lines; :func:`spans_lines`). They are the rule's keywords, so the regex never runs on
+  a line without one of them, and the lines after a name are looked at only when it occurs.
 - ``prefix``: a literal the value starts with (case-sensitive); without ``near`` it is the
   keyword.
 - ``value``: ``<alphabet> <length>`` or ``<alphabet> <min>-<max>`` (alphabets in
@@ -37,6 +40,8 @@ from guardtrail.rules import Examples, Rule, as_strings
 NEAR_SPAN = 40
 """Characters allowed between a provider's name and its value (``SENDBIRD_API_TOKEN = "``),
 as TruffleHog's detectors allow."""
+_NEAR_GAP = f".{{0,{NEAR_SPAN}}}?"
+"""The gap between a provider's names and its value in a row's pattern: within one line."""
 
 ALPHABETS = {
     "hex": "0-9a-f",
@@ -206,7 +211,16 @@ def _pattern(near: tuple[str, ...], prefix: str, value: ValueSpec) -> str:
     if not near:
         return secret
     names = "|".join(_escape(word) for word in sorted(near, key=len, reverse=True))
-    return f"(?i:{names}).{{0,{NEAR_SPAN}}}?{secret}"
+    return f"(?i:{names}){_NEAR_GAP}{secret}"
+
+
+def spans_lines(pattern: str | None) -> bool:
+    """Whether ``pattern`` is a row's: its names, :data:`NEAR_SPAN` characters at most, then the
+    value. Such a rule also finds a value whose name stands on the lines before it, a line break
+    counting as one character: the scanner runs the same pattern from a line holding one of the
+    names over that line and the few after it that start within the span, joined by spaces
+    (which the gap matches and no name or value holds). Per line, nothing changes."""
+    return pattern is not None and pattern.startswith("(?i:") and _NEAR_GAP in pattern
 
 
 def _env_name(word: str) -> str:

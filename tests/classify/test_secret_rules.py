@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from guardtrail.classify.secrets.scanner import SecretScanner
+from guardtrail.classify.secrets.scanner import PATH_SCOPES, SecretScanner
 from guardtrail.model import AddedLine, Finding
 from guardtrail.rule_files import load_rules
 from guardtrail.rules import Rule
@@ -13,9 +13,18 @@ from guardtrail.rules import Rule
 SCANNER = SecretScanner()
 
 
-def _scan(text: str) -> list[Finding]:
+SCOPED_PATHS = {"secret.rails-master-key": "config/master.key"}
+"""A file each rule of ``PATH_SCOPES`` holds in, where its examples are read."""
+
+
+def _scan(text: str, rule: Rule) -> list[Finding]:
     lines = [AddedLine(number, line) for number, line in enumerate(text.split("\n"), start=1)]
-    return SCANNER.scan_lines("0" * 40, "settings.cfg", lines, content=text)
+    return SCANNER.scan_lines("0" * 40, SCOPED_PATHS.get(rule.id, "settings.cfg"), lines, content=text)
+
+
+def test_every_path_scoped_rule_has_a_file_to_read_its_examples_in() -> None:
+    assert set(SCOPED_PATHS) == set(PATH_SCOPES)
+    assert all(PATH_SCOPES[rule].search(path) for rule, path in SCOPED_PATHS.items())
 
 
 def _examples(should_match: bool) -> list[tuple[Rule, str]]:
@@ -32,12 +41,12 @@ def _id(case: object) -> str:
 
 @pytest.mark.parametrize(("rule", "text"), _examples(True), ids=_id)
 def test_match_example_is_found_by_its_rule(rule: Rule, text: str) -> None:
-    assert rule.id in {finding.rule for finding in _scan(text)}
+    assert rule.id in {finding.rule for finding in _scan(text, rule)}
 
 
 @pytest.mark.parametrize(("rule", "text"), _examples(False), ids=_id)
 def test_no_match_example_raises_nothing(rule: Rule, text: str) -> None:
-    assert [(f.rule, f.line) for f in _scan(text)] == []
+    assert [(f.rule, f.line) for f in _scan(text, rule)] == []
 
 
 def test_every_secret_rule_is_described_and_has_examples_both_ways() -> None:

@@ -532,7 +532,7 @@ def _file_type(path: str) -> Any:
 
 
 CONFIG_FILE_NAMES = frozenset(
-    {".env", ".envrc", ".pypirc", ".s3cfg", ".esmtprc", ".boto", ".tugboat", "credentials"}
+    {".env", ".envrc", ".pypirc", ".s3cfg", ".esmtprc", ".boto", ".tugboat", "credentials", ".credentials"}
     | {".bash_profile", ".bashrc", ".zshrc", ".profile"}
 )
 """Names of files whose lines are ``NAME=value`` or ``name = value`` settings, unquoted as a
@@ -559,10 +559,11 @@ def _keyword_regexes(path: str) -> dict[re.Pattern[str], int] | None:
     return cast("dict[re.Pattern[str], int] | None", _detect_secrets().REGEX_BY_FILETYPE.get(_file_type(path)))
 
 
-def path_context(path: str) -> tuple[bool, Any]:
-    """All that :func:`detect` reads of ``path``: whether detect-secrets ignores the file, and
-    its type. Two paths with the same context get the same answers on the same line."""
-    return _ignored_file(path), _file_type(path)
+def path_context(path: str) -> tuple[bool, Any, bool]:
+    """All that :func:`detect` reads of ``path``: whether detect-secrets ignores the file, its
+    type, and whether it is a config file of literal values. Two paths with the same context
+    get the same answers on the same line."""
+    return _ignored_file(path), _file_type(path), is_config_file(path)
 
 
 @functools.lru_cache(maxsize=PATHS_REMEMBERED)
@@ -586,9 +587,11 @@ def _secret_filters() -> tuple[Callable[[str], bool], ...]:
     )
 
 
-def is_false_positive(plugin: Plugin, line: str, secret: str) -> bool:
+def is_false_positive(plugin: Plugin, line: str, secret: str, *, literal: bool = False) -> bool:
     """detect-secrets' default heuristic filters on a value and its line (those on the file's
-    path are :func:`detect`'s), plus digests for the entropy plugins."""
+    path are :func:`detect`'s), plus digests for the entropy plugins. In a file of ``literal``
+    values (an env file or a dotfile config, :func:`is_config_file`) nothing is a call or an
+    index: ``DB_PASSWORD=Xq7(vR2)kL9`` is a password, not an indirect reference to one."""
     for check in _secret_filters():
         if check(secret):
             return True
@@ -609,7 +612,7 @@ def is_false_positive(plugin: Plugin, line: str, secret: str) -> bool:
     ):
         return True
     # A token format is a token even as a function argument; a keyword match is not.
-    return kind is not Kind.TOKEN and is_indirect_reference(line)
+    return kind is not Kind.TOKEN and not literal and is_indirect_reference(line)
 
 
 _PROSE = re.compile(r"\w\s+\w")
@@ -661,8 +664,10 @@ def names_a_reference(line: str, secret: str) -> bool:
 
 
 def _assigned_name(line: str, secret: str) -> str | None:
-    """The name ``secret`` is assigned to on ``line`` (the last name before it), if any."""
-    at = line.find(secret)
+    """The name ``secret`` is assigned to on ``line`` (the last name before it), if any. The
+    value stands after its name, which may hold it (``"passwordField": "password"``): it is
+    looked for from the end."""
+    at = line.rfind(secret)
     name = _NAME_BEFORE.search(line[:at]) if at > 0 else None
     return name.group(1) if name else None
 
@@ -702,4 +707,5 @@ def detect(plugin: Plugin, path: str, line: str) -> Iterator[str]:
     if _ignored_file(path):
         return iter(())
     raw = dict.fromkeys(raw_secrets(plugin, path, line))
-    return (secret for secret in raw if not is_false_positive(plugin, line, secret))
+    literal = is_config_file(path)
+    return (secret for secret in raw if not is_false_positive(plugin, line, secret, literal=literal))

@@ -46,8 +46,10 @@ _PRAGMA = re.compile(r"pragma:\s*allowlist[ -]secret")
 _PRAGMA_NEXTLINE = re.compile(r"pragma:\s*allowlist[ -]nextline[ -]secret")
 _PLACEHOLDER = re.compile(
     r"example|xxxx|\*\*\*|your|placeholder|redacted|changeme|change_me|dummy|sample|fake|"
-    r"<|>|\$\{|\{\{|%\(|\$\(|\.\.\.|…|0{8}|12345678|abcdefgh|^\$|^%\w+%$"
+    r"<[\w .:/@-]+>|^<|>$|\$\{|\{\{|%\(|\$\(|\.\.\.|…|0{8}|12345678|abcdefgh|^\$|^%\w+%$"
 )
+"""Also a value holding a ``<name>`` to fill in, or starting with ``<`` or ending with ``>``
+(markup); a lone ``<`` or ``>`` inside is a character of the value (WordPress salts)."""
 _PUBLIC = re.compile(
     r"pk_(?:live|test)_|pk\.eyJ|sb_publishable_"
     # SSH public keys, base64 of the key type's length and name: ssh-ed25519, ssh-rsa, ssh-dss,
@@ -58,6 +60,10 @@ MIN_DISTINCT_CHARS = 5
 """A value with fewer distinct characters (``aaaaaaaa``, ``ab-ab-ab``) is a placeholder."""
 FILE_SCOPES = {"secret.kubernetes-secret": re.compile(r"^kind:\s*[\"']?Secret[\"']?\s*$", re.MULTILINE)}
 """Rules that only hold inside files of one kind, and the regex the whole file must match."""
+PATH_SCOPES = {"secret.rails-master-key": re.compile(r"(?:^|/)config/(?:master|credentials/[\w-]+)\.key$")}
+"""Rules that only hold in files of one name, and the regex their path must match: a file that
+holds one bare key, which anywhere else would be a digest or an id. They run on every line of
+such a file, and on no other."""
 KEY_BLOCK_RULES = frozenset({"secret.private-key"})
 """Rules whose match is a key's header, the same for every key of its type: a finding of theirs
 is identified (hashed, fingerprinted) by the whole key, so that a baseline entry or an
@@ -159,7 +165,8 @@ class RuleDetector:
     @property
     def trigger(self) -> re.Pattern[str] | None:
         """A rule without keywords runs its own regex over a file's added text."""
-        return None if self.spec.keywords or self.spec.id in FILE_SCOPES else self.spec.regex
+        scoped = self.spec.id in FILE_SCOPES or self.spec.id in PATH_SCOPES
+        return None if self.spec.keywords or scoped else self.spec.regex
 
     @property
     def sieve(self) -> tuple[re.Pattern[str], ...]:
@@ -175,14 +182,19 @@ class RuleDetector:
 
     def find(self, path: str, line: str) -> Iterator[str]:
         del path
+        return (secret for _, secret in self.values(line))
+
+    def values(self, text: str) -> Iterator[tuple[int, str]]:
+        """Where each value the rule finds in ``text`` starts, and the value, kept by the rule's
+        entropy and allowlist."""
         regex = self.spec.regex
         named = "secret" in regex.groupindex
-        for match in regex.finditer(line):
+        for match in regex.finditer(text):
             secret = match.group("secret") if named else match.group(0)
             if not secret or (self.spec.entropy and shannon_entropy(secret) < self.spec.entropy):
                 continue
             if not any(allowed.search(match.group(0)) for allowed in self.allowlist):
-                yield secret
+                yield match.start("secret") if named else match.start(), secret
 
 
 @dataclass(frozen=True)
@@ -402,6 +414,12 @@ def is_prefixed(rule: Rule) -> bool:
     return bool(values) and all(fold_case(value).startswith(rule.keywords) for value in values)
 
 
+def is_look_alike(secret: str) -> bool:
+    """A value that looks like a secret and is none: a placeholder, a public value, a published
+    example, or base64 of prose."""
+    return is_placeholder(secret) or is_public_value(secret) or is_documented_example(secret) or decodes_to_text(secret)
+
+
 def is_placeholder(secret: str) -> bool:
     """Documented examples, templates and filler: ``AKIA…EXAMPLE``, ``<your-key>``, ``${VAR}``, ``xxxx``."""
     return len(set(secret)) < MIN_DISTINCT_CHARS or bool(_PLACEHOLDER.search(fold_case(secret)))
@@ -414,21 +432,32 @@ def is_public_value(secret: str) -> bool:
 
 
 def is_documented_example(secret: str) -> bool:
-    """A published sample value (``rules/secrets.yaml``'s ``documented-examples``), or a piece
-    of one that a rule captured."""
+    """A published sample value (``rules/secrets.yaml``'s ``documented-examples``), a piece of
+    one that a rule captured, or a capture that runs on past one (the Azure emulator's key and
+    the rest of its connection string)."""
     examples = documented_examples("secrets")
-    return secret in examples or (len(secret) >= MIN_PIECE * 2 and any(secret in example for example in examples))
+    return secret in examples or (
+        len(secret) >= MIN_PIECE * 2 and any(secret in example or example in secret for example in examples)
+    )
 
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
-_TEXT = re.compile(r"[A-Za-z][a-z]*(?:[ ,.'!?-]+[A-Za-z][a-z]*){2,}[.!?]?\s*")
-"""Three or more words of letters with spaces or punctuation between them."""
+_WORD = re.compile(r"[(\"'\u00ab\u201c]*[^\W\d_]+(?:['\u2019-][^\W\d_]+)*[)\"'\u00bb\u201d.,;:!?]*")
+"""A word as prose writes it: letters of any script, maybe quoted, bracketed or followed by
+punctuation."""
+_CREDENTIAL_WORDS = re.compile(r"pass|pwd|secret|token|key|auth|login|credential")
+"""Words that make decoded text a credential's setting, not prose (searched in lower case)."""
+MIN_TEXT_WORDS = 3
+WORD_SHARE = 0.7
+"""The share of a decoded value's space-separated pieces that must be words."""
 
 
 def decodes_to_text(secret: str) -> bool:
     """Base64 of plain prose (``SGVsbG8gd29ybGQsIHRoaXMgaXMgYSB0ZXN0``: "Hello world, this is a
-    test"): random-looking, but it encodes words, not a key. A password encoded alone (a
-    Kubernetes Secret, a Docker ``auth``) has no spaces between words and stays a secret."""
+    test", or a copyright line, a French sentence): random-looking, but it encodes words, not a
+    key. A password encoded alone (a Kubernetes Secret, a Docker ``auth``) has no spaces
+    between words and stays a secret, and so does text that names a credential
+    (``login ops password Xq7…``)."""
     if not _BASE64.fullmatch(secret):
         return False
     padded = secret.replace("-", "+").replace("_", "/").rstrip("=")
@@ -436,7 +465,17 @@ def decodes_to_text(secret: str) -> bool:
         decoded = base64.b64decode(padded + "=" * (-len(padded) % 4), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
         return False
-    return bool(_TEXT.fullmatch(decoded))
+    return reads_as_prose(decoded.split())
+
+
+def reads_as_prose(pieces: Sequence[str]) -> bool:
+    """Whether the space-separated ``pieces`` of a text are mostly words, three or more, none
+    naming a credential (random characters with spaces between are not prose)."""
+    if len(pieces) < MIN_TEXT_WORDS or not all(piece.isprintable() for piece in pieces):
+        return False
+    words = sum(1 for piece in pieces if _WORD.fullmatch(piece))
+    named = any(_CREDENTIAL_WORDS.search(piece.lower()) for piece in pieces)
+    return words >= MIN_TEXT_WORDS and words >= WORD_SHARE * len(pieces) and not named
 
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -527,7 +566,7 @@ class _PathContext:
         self.path = path
 
     @functools.cached_property
-    def plugins(self) -> tuple[bool, Any]:
+    def plugins(self) -> tuple[bool, Any, bool]:
         return secret_engine.path_context(self.path)
 
 
@@ -580,6 +619,8 @@ class SecretScanner:
             if self._escapes in woken:
                 values.update(dict.fromkeys(written for _, _, written in self._decoded_secrets(path, line)))
             start += len(line) + 1
+        consecutive = int  # these lines follow one another: a line's index is its number
+        values.update(dict.fromkeys(secret for *_, secret in self._spanning_secrets(text, candidates, consecutive)))
         return list(values)
 
     def _decoded_secrets(self, path: str, line: str) -> list[tuple[Detector, str, str]]:
@@ -726,6 +767,11 @@ class SecretScanner:
                 for line in text.split("\n"):
                     candidates.setdefault(start, set()).add(index)
                     start += len(line) + 1
+        for index in self._path_scoped(path):
+            start = 0
+            for line in text.split("\n"):
+                candidates.setdefault(start, set()).add(index)
+                start += len(line) + 1
         pragmas = "allowlist" in lowered and "pragma" in lowered  # else no line carries one: no look per finding
         context = _PathContext(path)
         findings: list[Finding] = []
@@ -762,7 +808,90 @@ class SecretScanner:
             )
         if escaped:
             findings += self._decoded_findings(commit, path, text, number, escaped, reported, pragmas=pragmas)
+        if self._spanning:
+            findings += self._spanning_findings(commit, path, text, number, candidates, findings, pragmas=pragmas)
         return findings
+
+    def _path_scoped(self, path: str) -> list[int]:
+        """The detectors of :data:`PATH_SCOPES` whose files ``path`` names."""
+        return [index for index, scope in self._path_scopes.items() if scope.search(path)]
+
+    @functools.cached_property
+    def _path_scopes(self) -> dict[int, re.Pattern[str]]:
+        return {i: PATH_SCOPES[d.rule] for i, d in enumerate(self._detectors) if d.rule in PATH_SCOPES}
+
+    @functools.cached_property
+    def _spanning(self) -> dict[int, RuleDetector]:
+        """The detectors whose provider names may stand on the lines before the value
+        (:func:`rule_table.spans_lines`), by index."""
+        from guardtrail.rule_table import spans_lines  # loaded with the provider table, not on import
+
+        return {
+            index: detector
+            for index, detector in enumerate(self._detectors)
+            if isinstance(detector, RuleDetector) and spans_lines(detector.spec.pattern)
+        }
+
+    def _spanning_findings(
+        self,
+        commit: str,
+        path: str,
+        text: str,
+        number: Callable[[int], int],
+        candidates: Mapping[int, Collection[int]],
+        made: Iterable[Finding],
+        *,
+        pragmas: bool,
+    ) -> list[Finding]:
+        """Findings of the provider keys whose name stands on a line before the value's, but for
+        a value a finding in ``made`` reports on its line already."""
+        seen = {(finding.line, finding.secret_hash) for finding in made}
+        findings: list[Finding] = []
+        for start, index, detector, secret in self._spanning_secrets(text, candidates, number):
+            end = text.find("\n", start)
+            line = text[start:] if end < 0 else text[start:end]
+            hashed = secret_hash(secret)
+            if (number(index), hashed) in seen:
+                continue
+            seen.add((number(index), hashed))
+            allowlisted = pragmas and _allowlisted(text, start, line, index, number)
+            findings.append(self._finding(commit, path, number(index), detector, secret, allowlisted, hashed=hashed))
+        return findings
+
+    def _spanning_secrets(
+        self, text: str, candidates: Mapping[int, Collection[int]], number: Callable[[int], int]
+    ) -> Iterator[tuple[int, int, RuleDetector, str]]:
+        """The values of provider keys in ``text`` (lines joined by newlines; ``number`` maps a
+        line's index to its number in the file) whose provider's name stands on an earlier line
+        within :data:`NEAR_SPAN` characters: where the value's line starts, its index, the
+        detector and the value. Only the lines ``candidates`` woke with such a provider are
+        looked from, over the lines after them that start within the span and follow them in
+        the file (a run of added lines, not the next hunk)."""
+        from guardtrail.rule_table import NEAR_SPAN
+
+        spanning = self._spanning
+        index = counted = 0  # the index of the line starting at ``counted``
+        for start in sorted(candidates):
+            near = sorted(spanning.keys() & candidates[start])
+            end = text.find("\n", start) if near else -1
+            if end < 0:
+                continue
+            index += text.count("\n", counted, start)
+            counted = start
+            lines, stop = 0, end  # the lines after it in the span, next in the file; where they end
+            while 0 <= stop <= end + NEAR_SPAN and number(index + lines + 1) == number(index) + lines + 1:
+                lines += 1
+                stop = text.find("\n", stop + 1)
+            if not lines:
+                continue
+            window = (text[start:] if stop < 0 else text[start:stop]).replace("\n", " ")  # offsets stay
+            for detector in (spanning[chosen] for chosen in near):
+                for offset, secret in detector.values(window):
+                    at = start + offset
+                    if at <= end or is_look_alike(secret):
+                        continue
+                    line_start = text.rfind("\n", 0, at) + 1
+                    yield line_start, index + text.count("\n", start, line_start), detector, secret
 
     def _decoded_findings(
         self,
@@ -827,13 +956,7 @@ class SecretScanner:
         for index in detectors:
             detector = self._detectors[index]
             for secret in detector.find(path, line):
-                if (
-                    is_placeholder(secret)
-                    or is_public_value(secret)
-                    or is_documented_example(secret)
-                    or decodes_to_text(secret)
-                    or any(secret in seen or seen in secret for _, seen in kept)
-                ):
+                if is_look_alike(secret) or any(secret in seen or seen in secret for _, seen in kept):
                     continue
                 kept.append((detector, secret))
         return kept
