@@ -71,7 +71,7 @@ FILES = {
     ),
     ".bashrc": (
         'export JEKYLL_GITHUB_TOKEN="9e2f9a0b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f"\n',
-        {("secret.named-key-value", 1)},
+        {("secret.github-legacy-token", 1)},
     ),
 }
 
