@@ -59,7 +59,6 @@ def test_no_match_example_raises_nothing(rule: Rule, text: str) -> None:
     assert found == []
 
 
-
 def test_fallbacks_answer_only_for_values_a_person_would_call_a_secret() -> None:
     """The exception above stays narrow: a fallback answers on few provider no-match examples."""
     answered = [
