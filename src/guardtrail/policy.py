@@ -11,13 +11,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import yaml
-
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import DEFAULT_MAX_FILE_BYTES, Category, Person
 from guardtrail.rules import Examples, Rule
 
 if TYPE_CHECKING:
+    import yaml
+
     from guardtrail.decide.gate import SecretBaseline
 
 POLICY_FILE = ".guardtrail.yml"
@@ -133,6 +133,8 @@ def _error(source: str, node: yaml.Node, problem: str) -> GuardtrailError:
 
 
 def _mapping(node: yaml.Node, source: str, allowed: tuple[str, ...], what: str) -> dict[str, yaml.Node]:
+    import yaml
+
     if not isinstance(node, yaml.MappingNode):
         raise _error(source, node, f"{what} must be a mapping")
     result: dict[str, yaml.Node] = {}
@@ -147,18 +149,24 @@ def _mapping(node: yaml.Node, source: str, allowed: tuple[str, ...], what: str) 
 
 
 def _scalar(node: yaml.Node, source: str, what: str) -> str:
+    import yaml
+
     if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
         raise _error(source, node, f"{what} must be a non-empty string")
     return str(node.value).strip()
 
 
 def _strings(node: yaml.Node, source: str, what: str) -> tuple[str, ...]:
+    import yaml
+
     if not isinstance(node, yaml.SequenceNode):
         raise _error(source, node, f"{what} must be a list of strings")
     return tuple(_scalar(item, source, what) for item in node.value)
 
 
 def _boolean(node: yaml.Node, source: str, what: str) -> bool:
+    import yaml
+
     value = yaml.SafeLoader("").construct_object(node) if isinstance(node, yaml.ScalarNode) else None
     if not isinstance(value, bool):
         raise _error(source, node, f"{what} must be true or false")
@@ -221,6 +229,8 @@ def _choice(node: yaml.Node, source: str, what: str, choices: tuple[str, ...]) -
 
 def _approvals_section(node: yaml.Node, source: str) -> ApprovalRules:
     """The ``approvals:`` section: required flags, self-approval, the policy-change threshold."""
+    import yaml
+
     fields = _mapping(node, source, _APPROVALS_KEYS, "approvals")
     defaults = ApprovalRules()
     threshold = defaults.policy_changes
@@ -250,6 +260,8 @@ def _refuse_deep_nesting(text: str, source: str) -> None:
     does not recurse) before the composer, which recurses once per level and would otherwise
     die of ``RecursionError`` on a few thousand ``[``: the change under review may have put
     such a policy on the base branch, and that must be a named error, not a crash."""
+    import yaml
+
     depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.CollectionStartEvent):
@@ -263,6 +275,8 @@ def _refuse_deep_nesting(text: str, source: str) -> None:
 
 def parse_policy(text: str, source: str) -> Policy:
     """Validate the policy text; any problem is a :class:`GuardtrailError` naming file and line."""
+    import yaml  # loaded by the first policy read: a repository without one never imports it
+
     try:
         _refuse_deep_nesting(text, source)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -347,6 +361,8 @@ def _secrets_section(node: yaml.Node, source: str) -> tuple[tuple[Rule, ...], fr
 
 
 def _nodes(node: yaml.Node, source: str, what: str) -> list[yaml.Node]:
+    import yaml
+
     if not isinstance(node, yaml.SequenceNode):
         raise _error(source, node, f"{what} must be a list")
     return list(node.value)

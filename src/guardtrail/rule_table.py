@@ -235,6 +235,33 @@ class DerivedExamples(Examples):
         return self._built.no_match
 
 
+def derived_record(examples: Examples) -> list[Any] | None:
+    """The row a :class:`DerivedExamples` is built from, as JSON values (the rule cache keeps
+    that, not the examples); None for examples of any other kind."""
+    if not isinstance(examples, DerivedExamples):
+        return None
+    rule_id, near, prefix, value = examples._row
+    return [rule_id, list(near), prefix, value.alphabet, value.low, value.high]
+
+
+def examples_from_record(record: Any) -> DerivedExamples:
+    """The :class:`DerivedExamples` of a :func:`derived_record`; TypeError for any other shape."""
+    if not isinstance(record, list) or len(record) != 6:
+        raise TypeError("derived examples")
+    rule_id, near, prefix, alphabet, low, high = record
+    if not (
+        isinstance(rule_id, str)
+        and isinstance(near, list)
+        and all(isinstance(word, str) for word in near)
+        and isinstance(prefix, str)
+        and (alphabet == "uuid" or alphabet in ALPHABETS)
+        and type(low) is int
+        and type(high) is int
+    ):
+        raise TypeError("derived examples")
+    return DerivedExamples(rule_id, tuple(near), prefix, ValueSpec(alphabet, low, high))
+
+
 def _examples(rule_id: str, near: tuple[str, ...], prefix: str, value: ValueSpec) -> Examples:
     """A match in an unquoted env line and in a JSON member; no match without the name, or with
     a value one character short (left out where the name alone makes detect-secrets' keyword
