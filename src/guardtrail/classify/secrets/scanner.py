@@ -74,6 +74,9 @@ MEMO_LINE_LENGTH = 512
 MAX_BINARY_BYTES = 32 * 1024 * 1024
 """Binary files larger than this are not searched for printable runs (disk images, archives
 of releases): the cost of a scan stays bounded whatever a commit adds."""
+DFA_AFTER_CHARS = 1 << 20
+"""Characters a keyword index searches with its NFA before it builds the DFA: about where the
+DFA's faster search has paid for its five more milliseconds of building."""
 MIN_PREFIX = 3
 """The shortest keyword that counts as a token's fixed prefix (``hf_``, ``xox``, ``ghp_``)."""
 DECODED_DETAIL = "found after decoding the line's \\u, \\x or percent escapes"
@@ -246,9 +249,12 @@ def alternation(words: Iterable[str]) -> str:
 class KeywordIndex:
     """One pass over a file's added text: which lines may hold which detectors' secrets.
 
-    The pass is an Aho-Corasick DFA (ahocorasick_rs) finding every occurrence of every
+    The pass is an Aho-Corasick automaton (ahocorasick_rs) finding every occurrence of every
     keyword; without the library, one compiled alternation finds the longest word at each
-    position and wakes the detectors of the words inside it too.
+    position and wakes the detectors of the words inside it too. The automaton starts as an
+    NFA, built in a millisecond, and becomes a DFA (six to build, twice as fast to search)
+    once the run has searched :data:`DFA_AFTER_CHARS`: a hook's few lines never pay for the
+    DFA, a tree or a history gets it.
     """
 
     def __init__(self, detectors: Sequence[Detector]) -> None:
@@ -260,7 +266,9 @@ class KeywordIndex:
         words = list(self._by_word)
         self._ids = tuple(self._by_word[word] for word in words)
         """The detector ids of each automaton pattern, by its index."""
-        self._automaton = _automaton(words) if _ahocorasick is not None else None
+        self._automaton = _automaton(words, dfa=False) if _ahocorasick is not None else None
+        self._searched = 0
+        """Characters the NFA has searched; past :data:`DFA_AFTER_CHARS` it is replaced."""
         triggers: dict[re.Pattern[str], set[int]] = {}
         sieved: dict[tuple[re.Pattern[str], ...], dict[re.Pattern[str], set[int]]] = {}
         for index, detector in enumerate(detectors):
@@ -270,6 +278,15 @@ class KeywordIndex:
             group.setdefault(detector.trigger, set()).add(index)
         self._triggers = tuple(triggers.items())
         self._sieved = tuple((sieve, tuple(group.items())) for sieve, group in sieved.items())
+
+    def _searcher(self, automaton: _ahocorasick.AhoCorasick, chars: int) -> _ahocorasick.AhoCorasick:
+        """The automaton to search ``chars`` more characters with: ``automaton``, or the DFA
+        once the run has searched enough to repay building it."""
+        if self._searched < DFA_AFTER_CHARS:
+            self._searched += chars
+            if self._searched >= DFA_AFTER_CHARS:
+                automaton = self._automaton = _automaton(self._by_word, dfa=True) or automaton
+        return automaton
 
     @functools.cached_property
     def _pattern(self) -> re.Pattern[str] | None:
@@ -290,7 +307,8 @@ class KeywordIndex:
         lowered = fold_case(text) if lowered is None else lowered
         if self._automaton is not None:
             ids = self._ids
-            matches = self._automaton.find_matches_as_indexes(lowered, overlapping=True)
+            automaton = self._searcher(self._automaton, len(lowered))
+            matches = automaton.find_matches_as_indexes(lowered, overlapping=True)
             _wake(found, text, [(start, ids[word]) for word, start, _ in matches])
         elif self._pattern is not None:
             wakes = self._wakes
@@ -327,15 +345,15 @@ def _wake(found: dict[int, set[int]], text: str, hits: Iterable[tuple[int, Itera
         woken.update(ids)
 
 
-def _automaton(words: Iterable[str]) -> _ahocorasick.AhoCorasick | None:
-    """An Aho-Corasick DFA over ``words`` reporting every occurrence (overlapping ones too);
-    a match's pattern index is the word's position in ``words``."""
+def _automaton(words: Iterable[str], *, dfa: bool = True) -> _ahocorasick.AhoCorasick | None:
+    """An Aho-Corasick automaton over ``words`` reporting every occurrence (overlapping ones
+    too), a DFA or a contiguous NFA (the same matches, in the same order); a match's pattern
+    index is the word's position in ``words``."""
     chosen = list(words)
     if not chosen:
         return None
-    return _ahocorasick.AhoCorasick(
-        chosen, matchkind=_ahocorasick.MatchKind.Standard, implementation=_ahocorasick.Implementation.DFA
-    )
+    kind = _ahocorasick.Implementation.DFA if dfa else _ahocorasick.Implementation.ContiguousNFA
+    return _ahocorasick.AhoCorasick(chosen, matchkind=_ahocorasick.MatchKind.Standard, implementation=kind)
 
 
 class BinaryKeywords:
