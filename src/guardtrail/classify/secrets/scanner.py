@@ -405,6 +405,19 @@ def _allowlisted(text: str, start: int, line: str, index: int, number: Callable[
     return bool(_PRAGMA_NEXTLINE.search(fold_case(previous)))
 
 
+def whole_file_lines(text: str) -> str:
+    """A file's lines joined by newlines, as :meth:`SecretScanner.scan_lines` joins them: each
+    without the ``\\r`` that ended it, no empty line after a final newline."""
+    body = text[:-1] if text.endswith("\n") else text
+    body = body.replace("\r\n", "\n") if "\r" in body else body
+    return body[:-1] if body.endswith("\r") else body
+
+
+def _line_number(index: int) -> int:
+    """The line number of the line at ``index`` of a whole file: lines count from 1."""
+    return index + 1
+
+
 def is_prefixed(rule: Rule) -> bool:
     """Whether ``rule`` is a token format with a fixed prefix (``ghp_``, ``glpat-``, ``sk-ant-``)
     or a private key's header: precise enough to search random bytes with. Read off the rule
@@ -678,12 +691,11 @@ class SecretScanner:
         return SecretScanner(rules, plugins)
 
     def scan_text(self, commit: str, path: str, text: str) -> list[Finding]:
-        """Findings in a whole file's ``text``, every line counting as added."""
-        pieces = text.split("\n")
-        if pieces[-1] == "":
-            pieces.pop()
-        lines = [AddedLine(number, line.removesuffix("\r")) for number, line in enumerate(pieces, start=1)]
-        return self.scan_lines(commit, path, lines, content=text if path.endswith(_SCOPED_SUFFIXES) else None)
+        """Findings in a whole file's ``text``, every line counting as added: the findings of
+        :meth:`scan_lines` on its lines (each without its ``\\r``), from the text in one piece
+        (a working-tree scan reads a line object per line of every file otherwise)."""
+        content = text if path.endswith(_SCOPED_SUFFIXES) else None
+        return self._scan(commit, path, whole_file_lines(text), _line_number, content)
 
     def scan_lines(
         self, commit: str, path: str, lines: Sequence[AddedLine], *, content: str | None = None
