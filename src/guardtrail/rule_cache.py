@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -34,7 +35,7 @@ from guardtrail import __version__
 from guardtrail.model import Category
 from guardtrail.rules import Examples, Rule
 
-FORMAT = 1
+FORMAT = 2
 """The layout of an entry; an entry of another layout is ignored."""
 MAX_ENTRY_BYTES = 8 * 1024 * 1024
 """A larger file is not an entry this code wrote."""
@@ -122,24 +123,29 @@ def write_entry(path: Path, key: str, built: RuleFile) -> None:
 
 
 def encode(built: RuleFile) -> dict[str, Any]:
-    """``built`` as JSON values; TypeError for a rule field this format cannot hold."""
-    return {"rules": [_encode_rule(rule) for rule in built.rules], "documented": sorted(built.documented)}
+    """``built`` as JSON values, one column per field of :class:`Rule` in their declared order
+    (an entry holds hundreds of rules: a column is checked in one pass, and no field name is
+    read back per rule); TypeError for a rule field this format cannot hold."""
+    records = [_encode_rule(rule) for rule in built.rules]
+    columns = [[record[index] for record in records] for index in range(len(_FIELDS))]
+    return {"columns": columns, "documented": sorted(built.documented)}
 
 
 def decode(document: dict[str, Any]) -> RuleFile:
-    """The :class:`RuleFile` an encoded entry holds; TypeError or ValueError for any other shape."""
-    rules, documented = document["rules"], document["documented"]
-    if not isinstance(rules, list):
-        raise TypeError("rules")
-    return RuleFile(tuple(_decode_rule(record) for record in rules), frozenset(_texts(documented)))
+    """The :class:`RuleFile` an encoded entry holds; TypeError, ValueError or KeyError for any
+    other shape."""
+    columns, documented = document["columns"], document["documented"]
+    if not isinstance(columns, list) or len(columns) != len(_FIELDS):
+        raise TypeError("columns")
+    values = [read(column) for read, column in zip(_COLUMN_READERS, columns, strict=True)]
+    rules = tuple(Rule(*row) for row in zip(*values, strict=True))
+    return RuleFile(rules, frozenset(_texts(documented)))
 
 
 def _encode_rule(rule: Rule) -> list[Any]:
-    """The fields of ``rule`` in their declared order (a list, not a mapping: an entry holds
-    hundreds of rules, and reading names back costs more than the rules themselves)."""
     record: list[Any] = []
     for name, kind in _FIELDS:
-        if kind not in _DECODERS:
+        if kind not in _COLUMN_READERS_BY_TYPE:
             raise TypeError(f"rule field {name} cannot be cached")
         value = getattr(rule, name)
         if name == "examples":
@@ -155,33 +161,67 @@ def _encode_rule(rule: Rule) -> list[Any]:
     return record
 
 
-def _decode_rule(record: Any) -> Rule:
-    if not isinstance(record, list):
-        raise TypeError("rule")
-    return Rule(*[read(value) for read, value in zip(_READERS, record, strict=True)])
-
-
-def _encode_examples(examples: Examples) -> dict[str, Any]:
+def _encode_examples(examples: Examples) -> list[Any]:
+    """Written examples as ``[match, no_match]``; a provider row's derived ones as the row they
+    are derived from (:func:`~guardtrail.rule_table.derived_record`), which is longer."""
     from guardtrail.rule_table import derived_record
 
+    if isinstance(examples, CachedExamples):
+        return examples.record
     derived = derived_record(examples)
     if derived is not None:
-        return {"derived": derived}
+        return derived
     if type(examples) is not Examples:
         raise TypeError("examples of an unknown kind")
-    return {"match": list(_texts(examples.match)), "no_match": list(_texts(examples.no_match))}
+    return [list(_texts(examples.match)), list(_texts(examples.no_match))]
+
+
+class CachedExamples(Examples):
+    """A provider row's derived examples as an entry keeps them (the row, its shape checked),
+    built by :func:`~guardtrail.rule_table.examples_from_record` when first read: only the
+    test suite and the first binary file read them, and no other run imports that module."""
+
+    record: list[Any]
+
+    def __init__(self, record: list[Any]) -> None:
+        object.__setattr__(self, "record", record)  # Examples is frozen
+
+    @functools.cached_property
+    def _built(self) -> Examples:
+        from guardtrail.rule_table import examples_from_record
+
+        return examples_from_record(self.record)
+
+    @property
+    def match(self) -> tuple[str, ...]:
+        return self._built.match
+
+    @property
+    def no_match(self) -> tuple[str, ...]:
+        return self._built.no_match
+
+
+def _examples_column(column: Any) -> list[Examples]:
+    return [_decode_examples(value) for value in _column(column)]
 
 
 def _decode_examples(value: Any) -> Examples:
-    if not isinstance(value, dict):
+    if type(value) is not list:
         raise TypeError("examples")
-    if set(value) == {"derived"}:
-        from guardtrail.rule_table import examples_from_record
-
-        return examples_from_record(value["derived"])
-    if set(value) != {"match", "no_match"}:
-        raise TypeError("examples")
-    return Examples(match=_texts(value["match"]), no_match=_texts(value["no_match"]))
+    if len(value) == 2:
+        return Examples(match=_texts(value[0]), no_match=_texts(value[1]))
+    rule_id, near, prefix, alphabet, low, high = value
+    if not (
+        type(rule_id) is str
+        and type(near) is list
+        and all(type(word) is str for word in near)
+        and type(prefix) is str
+        and type(alphabet) is str
+        and type(low) is int
+        and type(high) is int
+    ):
+        raise TypeError("derived examples")
+    return CachedExamples(value)
 
 
 def _texts(value: Any) -> tuple[str, ...]:
@@ -192,47 +232,51 @@ def _texts(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _unreadable(value: Any) -> Any:
+def _column(column: Any) -> list[Any]:
+    if type(column) is not list:
+        raise TypeError("expected a column")
+    return column
+
+
+def _all(check: Callable[[Any], bool]) -> Callable[[Any], list[Any]]:
+    """A reader of a column whose every value passes ``check``, taken as it is."""
+
+    def read(column: Any) -> list[Any]:
+        if not all(map(check, _column(column))):
+            raise TypeError("a value of the wrong type")
+        return column  # type: ignore[no-any-return]
+
+    return read
+
+
+def _texts_column(column: Any) -> list[tuple[str, ...]]:
+    return [_texts(value) if value else () for value in _column(column)]
+
+
+_CATEGORIES: dict[Any, Category | None] = {None: None, **{category.value: category for category in Category}}
+
+
+def _category_column(column: Any) -> list[Category | None]:
+    return [_CATEGORIES[value] for value in _column(column)]  # KeyError: no such category
+
+
+_COLUMN_READERS_BY_TYPE: dict[str, Callable[[Any], list[Any]]] = {
+    "str": _all(lambda value: type(value) is str),
+    "str | None": _all(lambda value: value is None or type(value) is str),
+    "float | None": _all(lambda value: value is None or type(value) in (int, float)),
+    "bool": _all(lambda value: type(value) is bool),
+    "tuple[str, ...]": _texts_column,
+    "Category | None": _category_column,
+    "Examples": _examples_column,
+}
+"""How each field type of :class:`Rule` (as annotated) is read back, a column at a time and
+checked: a field of a type not listed here makes every rule uncacheable, never wrongly cached."""
+
+
+def _unreadable(column: Any) -> list[Any]:
     raise TypeError("a rule field this format has no reader for")
 
 
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError("expected a string")
-    return value
-
-
-def _optional_text(value: Any) -> str | None:
-    return None if value is None else _text(value)
-
-
-def _optional_number(value: Any) -> float | None:
-    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-        return value
-    raise TypeError("expected a number")
-
-
-def _flag(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError("expected a boolean")
-    return value
-
-
-def _category(value: Any) -> Category | None:
-    return None if value is None else Category(_text(value))
-
-
-_DECODERS: dict[str, Callable[[Any], Any]] = {
-    "str": _text,
-    "str | None": _optional_text,
-    "float | None": _optional_number,
-    "bool": _flag,
-    "tuple[str, ...]": _texts,
-    "Category | None": _category,
-    "Examples": _decode_examples,
-}
-"""How each field type of :class:`Rule` (as annotated) is read back, checked: a field of a
-type not listed here makes every rule uncacheable, never wrongly cached."""
 _FIELDS = tuple((spec.name, str(spec.type)) for spec in dataclasses.fields(Rule))
 """Each field of :class:`Rule` and its type as annotated, in their declared order."""
-_READERS = tuple(_DECODERS.get(kind, _unreadable) for _, kind in _FIELDS)
+_COLUMN_READERS = tuple(_COLUMN_READERS_BY_TYPE.get(kind, _unreadable) for _, kind in _FIELDS)
