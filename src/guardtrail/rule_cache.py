@@ -64,12 +64,20 @@ def cache_dir(environ: Mapping[str, str] = os.environ) -> Path | None:
 
 def entry_key(name: str, data: bytes) -> str:
     """The key of the entry for rule file ``name`` holding ``data``, built by this code."""
-    digest = hashlib.sha256(f"guardtrail {__version__} format {FORMAT} {name}\0".encode())
-    here = Path(__file__).parent
-    for module in _BUILDERS:
-        digest.update((here / module).read_bytes())
-    digest.update(b"\0")
+    digest = hashlib.sha256(f"guardtrail {__version__} format {FORMAT} {name}\0{_builders_digest()}\0".encode())
     digest.update(data)
+    return digest.hexdigest()
+
+
+@functools.cache
+def _builders_digest() -> str:
+    """A hash of the code of :data:`_BUILDERS` (read once a process)."""
+    digest = hashlib.sha256()
+    here = os.path.dirname(__file__)
+    for module in _BUILDERS:
+        with open(os.path.join(here, module), "rb") as handle:
+            digest.update(handle.read())
+        digest.update(b"\0")
     return digest.hexdigest()
 
 
