@@ -33,7 +33,7 @@ from typing import Any
 
 from guardtrail import __version__
 from guardtrail.model import Category
-from guardtrail.rules import Examples, Rule
+from guardtrail.rules import Examples, LazyExamples, Rule
 
 FORMAT = 2
 """The layout of an entry; an entry of another layout is ignored."""
@@ -184,29 +184,20 @@ def _encode_examples(examples: Examples) -> list[Any]:
     return [list(_texts(examples.match)), list(_texts(examples.no_match))]
 
 
-class CachedExamples(Examples):
+class CachedExamples(LazyExamples):
     """A provider row's derived examples as an entry keeps them (the row, its shape checked),
-    built by :func:`~guardtrail.rule_table.examples_from_record` when first read: only the
-    test suite and the first binary file read them, and no other run imports that module."""
+    built by :func:`~guardtrail.rule_table.examples_from_record` when first read: a run that
+    reads none never imports that module."""
 
     record: list[Any]
 
     def __init__(self, record: list[Any]) -> None:
         object.__setattr__(self, "record", record)  # Examples is frozen
 
-    @functools.cached_property
-    def _built(self) -> Examples:
+    def build(self) -> Examples:
         from guardtrail.rule_table import examples_from_record
 
         return examples_from_record(self.record)
-
-    @property
-    def match(self) -> tuple[str, ...]:
-        return self._built.match
-
-    @property
-    def no_match(self) -> tuple[str, ...]:
-        return self._built.no_match
 
 
 def _examples_column(column: Any) -> list[Examples]:

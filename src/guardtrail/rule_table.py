@@ -32,7 +32,7 @@ from typing import Any
 
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import Category
-from guardtrail.rules import Examples, Rule, _strings
+from guardtrail.rules import Examples, LazyExamples, Rule, _strings
 
 NEAR_SPAN = 40
 """Characters allowed between a provider's name and its value (``SENDBIRD_API_TOKEN = "``),
@@ -213,7 +213,7 @@ def _env_name(word: str) -> str:
     return word.upper().replace("-", "_").replace(".", "_").replace("/", "_")
 
 
-class DerivedExamples(Examples):
+class DerivedExamples(LazyExamples):
     """A row's :func:`_examples`, built when first read: only the test suite reads them, and
     building them for every row would cost each run (a hook is one) 20 ms."""
 
@@ -222,17 +222,8 @@ class DerivedExamples(Examples):
     def __init__(self, rule_id: str, near: tuple[str, ...], prefix: str, value: ValueSpec) -> None:
         object.__setattr__(self, "_row", (rule_id, near, prefix, value))  # Examples is frozen
 
-    @functools.cached_property
-    def _built(self) -> Examples:
+    def build(self) -> Examples:
         return _examples(*self._row)
-
-    @property
-    def match(self) -> tuple[str, ...]:
-        return self._built.match
-
-    @property
-    def no_match(self) -> tuple[str, ...]:
-        return self._built.no_match
 
 
 def derived_record(examples: Examples) -> list[Any] | None:

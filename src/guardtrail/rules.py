@@ -45,6 +45,26 @@ class Examples:
     no_match: tuple[str, ...] = ()
 
 
+class LazyExamples(Examples):
+    """Examples built when first read, by :meth:`build`: only the test suite and the first
+    binary file of a run read them, and building hundreds would cost every run (a hook is one)."""
+
+    def build(self) -> Examples:
+        raise NotImplementedError
+
+    @functools.cached_property
+    def _built(self) -> Examples:
+        return self.build()
+
+    @property
+    def match(self) -> tuple[str, ...]:
+        return self._built.match
+
+    @property
+    def no_match(self) -> tuple[str, ...]:
+        return self._built.no_match
+
+
 @dataclass(frozen=True)
 class Rule:
     """One rule from ``rules/*.yaml``."""
