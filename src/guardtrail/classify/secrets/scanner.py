@@ -279,6 +279,11 @@ class KeywordIndex:
         self._triggers = tuple(triggers.items())
         self._sieved = tuple((sieve, tuple(group.items())) for sieve, group in sieved.items())
 
+    def prepare(self) -> None:
+        """Build the DFA now: the run is about to search more than :data:`DFA_AFTER_CHARS`."""
+        if self._automaton is not None and self._searched < DFA_AFTER_CHARS:
+            self._searcher(self._automaton, DFA_AFTER_CHARS)
+
     def _searcher(self, automaton: _ahocorasick.AhoCorasick, chars: int) -> _ahocorasick.AhoCorasick:
         """The automaton to search ``chars`` more characters with: ``automaton``, or the DFA
         once the run has searched enough to repay building it."""
@@ -586,8 +591,11 @@ class SecretScanner:
         self._memo: dict[tuple[str, tuple[int, ...], object], tuple[tuple[Detector, str, str | None], ...]] = {}
 
     def prepare(self) -> None:
-        """Import detect-secrets and build its plugins now, instead of when a line first wakes one."""
+        """Get ready for a large scan now (before forking workers, which then share it): import
+        detect-secrets and build its plugins, instead of when a line first wakes one, and the
+        keyword DFA, instead of when the NFA has searched enough."""
         secret_engine.prepare(d.plugin for d in self._detectors if isinstance(d, PluginDetector))
+        self._index.prepare()
 
     def secret_types(self, rules: Iterable[str]) -> dict[str, str]:
         """The detect-secrets baseline ``type`` of each of ``rules`` (ids of this scanner's detectors)."""
