@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-
-import yaml
+from typing import TYPE_CHECKING
 
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import DEFAULT_MAX_FILE_BYTES, Category, Person
 from guardtrail.rules import Examples, Rule
+
+if TYPE_CHECKING:
+    import yaml
 
 POLICY_FILE = ".guardtrail.yml"
 MODES = ("assistant", "unsigned")
@@ -132,6 +134,8 @@ def _error(source: str, node: yaml.Node, problem: str) -> GuardtrailError:
 
 
 def _mapping(node: yaml.Node, source: str, allowed: tuple[str, ...], what: str) -> dict[str, yaml.Node]:
+    import yaml
+
     if not isinstance(node, yaml.MappingNode):
         raise _error(source, node, f"{what} must be a mapping")
     result: dict[str, yaml.Node] = {}
@@ -146,18 +150,24 @@ def _mapping(node: yaml.Node, source: str, allowed: tuple[str, ...], what: str) 
 
 
 def _scalar(node: yaml.Node, source: str, what: str) -> str:
+    import yaml
+
     if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
         raise _error(source, node, f"{what} must be a non-empty string")
     return str(node.value).strip()
 
 
 def _strings(node: yaml.Node, source: str, what: str) -> tuple[str, ...]:
+    import yaml
+
     if not isinstance(node, yaml.SequenceNode):
         raise _error(source, node, f"{what} must be a list of strings")
     return tuple(_scalar(item, source, what) for item in node.value)
 
 
 def _boolean(node: yaml.Node, source: str, what: str) -> bool:
+    import yaml
+
     value = yaml.SafeLoader("").construct_object(node) if isinstance(node, yaml.ScalarNode) else None
     if not isinstance(value, bool):
         raise _error(source, node, f"{what} must be true or false")
@@ -220,6 +230,8 @@ def _choice(node: yaml.Node, source: str, what: str, choices: tuple[str, ...]) -
 
 def _approvals_section(node: yaml.Node, source: str) -> ApprovalRules:
     """The ``approvals:`` section: required flags, self-approval, the policy-change threshold."""
+    import yaml
+
     fields = _mapping(node, source, _APPROVALS_KEYS, "approvals")
     defaults = ApprovalRules()
     threshold = defaults.policy_changes
@@ -249,8 +261,10 @@ def _refuse_deep_nesting(text: str, source: str) -> None:
     does not recurse) before the composer, which recurses once per level and would otherwise
     die of ``RecursionError`` on a few thousand ``[``: the change under review may have put
     such a policy on the base branch, and that must be a named error, not a crash."""
+    import yaml
+
     depth = 0
-    for event in yaml.parse(text, Loader=_LOADER):
+    for event in yaml.parse(text, Loader=_loader()):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_POLICY_DEPTH:
@@ -260,14 +274,20 @@ def _refuse_deep_nesting(text: str, source: str) -> None:
             depth -= 1
 
 
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when present, else PyYAML's: the same nodes and lines, built in C."""
+def _loader() -> type[yaml.SafeLoader]:
+    """libyaml's safe loader when present, else PyYAML's: the same nodes and lines, built in C."""
+    import yaml
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
 
 
 def _pure_problem(text: str, error: yaml.YAMLError) -> yaml.YAMLError:
     """The error PyYAML's own parser finds in ``text``, which libyaml found broken (``error``):
     its words and line are the ones a policy's author is shown, whichever loader ran."""
-    if _LOADER is yaml.SafeLoader:
+    import yaml
+
+    if _loader() is yaml.SafeLoader:
         return error
     try:
         for _ in yaml.parse(text, Loader=yaml.SafeLoader):  # a loop: deep nesting does not recurse
@@ -282,9 +302,11 @@ def _pure_problem(text: str, error: yaml.YAMLError) -> yaml.YAMLError:
 
 def parse_policy(text: str, source: str) -> Policy:
     """Validate the policy text; any problem is a :class:`GuardtrailError` naming file and line."""
+    import yaml  # loaded by the first policy read: a repository without one never imports it
+
     try:
         _refuse_deep_nesting(text, source)
-        root = yaml.compose(text, Loader=_LOADER)
+        root = yaml.compose(text, Loader=_loader())
     except yaml.YAMLError as exc:
         exc = _pure_problem(text, exc)
         mark = getattr(exc, "problem_mark", None)
@@ -367,6 +389,8 @@ def _secrets_section(node: yaml.Node, source: str) -> tuple[tuple[Rule, ...], fr
 
 
 def _nodes(node: yaml.Node, source: str, what: str) -> list[yaml.Node]:
+    import yaml
+
     if not isinstance(node, yaml.SequenceNode):
         raise _error(source, node, f"{what} must be a list")
     return list(node.value)

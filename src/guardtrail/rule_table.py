@@ -8,10 +8,10 @@ length) in boilerplate, so each row (a line ``id | description | names | prefix 
 states only those, and this module writes the rest:
 
 - names (``near``): the provider's names, one of which must occur (any case) at most
-  :data:`NEAR_SPAN` characters before the value: on the same line, or across line breaks
+  :data:`~guardtrail.rules.NEAR_SPAN` characters before the value: on the same line, or across line breaks
   on the lines before it (``easyinsight credentials`` / ``key: …``, as TruffleHog's prefix
   regexes allow), when the scanner sees those lines together (a whole file, a run of added
-  lines; :func:`spans_lines`). They are the rule's keywords, so the regex never runs on
+  lines; :func:`~guardtrail.rules.spans_lines`). They are the rule's keywords, so the regex never runs on
   a line without one of them, and the lines after a name are looked at only when it occurs.
 - ``prefix``: a literal the value starts with (case-sensitive); without ``near`` it is the
   keyword.
@@ -35,13 +35,7 @@ from typing import Any
 
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import Category
-from guardtrail.rules import Examples, Rule, as_strings
-
-NEAR_SPAN = 40
-"""Characters allowed between a provider's name and its value (``SENDBIRD_API_TOKEN = "``),
-as TruffleHog's detectors allow."""
-_NEAR_GAP = f".{{0,{NEAR_SPAN}}}?"
-"""The gap between a provider's names and its value in a row's pattern: within one line."""
+from guardtrail.rules import NEAR_GAP, Examples, LazyExamples, Rule, as_strings
 
 ALPHABETS = {
     "hex": "0-9a-f",
@@ -211,23 +205,14 @@ def _pattern(near: tuple[str, ...], prefix: str, value: ValueSpec) -> str:
     if not near:
         return secret
     names = "|".join(_escape(word) for word in sorted(near, key=len, reverse=True))
-    return f"(?i:{names}){_NEAR_GAP}{secret}"
-
-
-def spans_lines(pattern: str | None) -> bool:
-    """Whether ``pattern`` is a row's: its names, :data:`NEAR_SPAN` characters at most, then the
-    value. Such a rule also finds a value whose name stands on the lines before it, a line break
-    counting as one character: the scanner runs the same pattern from a line holding one of the
-    names over that line and the few after it that start within the span, joined by spaces
-    (which the gap matches and no name or value holds). Per line, nothing changes."""
-    return pattern is not None and pattern.startswith("(?i:") and _NEAR_GAP in pattern
+    return f"(?i:{names}){NEAR_GAP}{secret}"
 
 
 def _env_name(word: str) -> str:
     return word.upper().replace("-", "_").replace(".", "_").replace("/", "_")
 
 
-class DerivedExamples(Examples):
+class DerivedExamples(LazyExamples):
     """A row's :func:`_examples`, built when first read: only the test suite reads them, and
     building them for every row would cost each run (a hook is one) 20 ms."""
 
@@ -236,17 +221,35 @@ class DerivedExamples(Examples):
     def __init__(self, rule_id: str, near: tuple[str, ...], prefix: str, value: ValueSpec) -> None:
         object.__setattr__(self, "_row", (rule_id, near, prefix, value))  # Examples is frozen
 
-    @functools.cached_property
-    def _built(self) -> Examples:
+    def build(self) -> Examples:
         return _examples(*self._row)
 
-    @property
-    def match(self) -> tuple[str, ...]:
-        return self._built.match
 
-    @property
-    def no_match(self) -> tuple[str, ...]:
-        return self._built.no_match
+def derived_record(examples: Examples) -> list[Any] | None:
+    """The row a :class:`DerivedExamples` is built from, as JSON values (the rule cache keeps
+    that, not the examples); None for examples of any other kind."""
+    if not isinstance(examples, DerivedExamples):
+        return None
+    rule_id, near, prefix, value = examples._row
+    return [rule_id, list(near), prefix, value.alphabet, value.low, value.high]
+
+
+def examples_from_record(record: Any) -> DerivedExamples:
+    """The :class:`DerivedExamples` of a :func:`derived_record`; TypeError for any other shape."""
+    if not isinstance(record, list) or len(record) != 6:
+        raise TypeError("derived examples")
+    rule_id, near, prefix, alphabet, low, high = record
+    if not (
+        isinstance(rule_id, str)
+        and isinstance(near, list)
+        and all(isinstance(word, str) for word in near)
+        and isinstance(prefix, str)
+        and (alphabet == "uuid" or alphabet in ALPHABETS)
+        and type(low) is int
+        and type(high) is int
+    ):
+        raise TypeError("derived examples")
+    return DerivedExamples(rule_id, tuple(near), prefix, ValueSpec(alphabet, low, high))
 
 
 def _examples(rule_id: str, near: tuple[str, ...], prefix: str, value: ValueSpec) -> Examples:

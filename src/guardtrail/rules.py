@@ -32,10 +32,37 @@ _KEYS = {
 }
 
 
+NEAR_SPAN = 40
+"""Characters allowed between a provider's name and its value (``SENDBIRD_API_TOKEN = "``),
+as TruffleHog's detectors allow."""
+NEAR_GAP = f".{{0,{NEAR_SPAN}}}?"
+"""The gap between a provider's names and its value in a provider rule's pattern: within one line."""
+
+
 @dataclass(frozen=True)
 class Examples:
     match: tuple[str, ...] = ()
     no_match: tuple[str, ...] = ()
+
+
+class LazyExamples(Examples):
+    """Examples built when first read, by :meth:`build`: only the test suite and the first
+    binary file of a run read them, and building hundreds would cost every run (a hook is one)."""
+
+    def build(self) -> Examples:
+        raise NotImplementedError
+
+    @functools.cached_property
+    def _built(self) -> Examples:
+        return self.build()
+
+    @property
+    def match(self) -> tuple[str, ...]:
+        return self._built.match
+
+    @property
+    def no_match(self) -> tuple[str, ...]:
+        return self._built.no_match
 
 
 @dataclass(frozen=True)
@@ -127,3 +154,12 @@ def rule_from_mapping(entry: Any, source: str) -> Rule:
             no_match=as_strings(examples.get("no-match"), where),
         ),
     )
+
+
+def spans_lines(pattern: str | None) -> bool:
+    """Whether ``pattern`` is a row's: its names, :data:`NEAR_SPAN` characters at most, then the
+    value. Such a rule also finds a value whose name stands on the lines before it, a line break
+    counting as one character: the scanner runs the same pattern from a line holding one of the
+    names over that line and the few after it that start within the span, joined by spaces
+    (which the gap matches and no name or value holds). Per line, nothing changes."""
+    return pattern is not None and pattern.startswith("(?i:") and NEAR_GAP in pattern

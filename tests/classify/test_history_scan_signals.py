@@ -112,3 +112,46 @@ def test_a_signal_stops_the_run_its_workers_and_git_and_writes_nothing(
     assert err.decode().strip().endswith("nothing was reported")
     assert left == []
     assert stopped_after < 5  # about 0.1 s on an idle machine; loose for a shared one
+
+
+@pytest.fixture(scope="module")
+def big_tree(big_history: Path) -> Path:
+    """The history's last commit checked out: about 50 MB of working-tree files."""
+    subprocess.run(["git", "reset", "-q", "--hard"], cwd=big_history, check=True)
+    return big_history
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
+@pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_a_working_tree_scan_and_its_workers_and_writes_nothing(
+    big_tree: Path, tmp_path: Path, sent: signal.Signals, code: int
+) -> None:
+    report = tmp_path / "report.json"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "guardtrail", "scan", "--format", "json", "--output", str(report)],
+        cwd=big_tree,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while sum("guardtrail" in line for _, line in _group(run.pid)) < 3:  # the main process and 2 workers
+            assert run.poll() is None, "the scan ended before its workers were seen: make the tree larger"
+            assert time.monotonic() < deadline, _group(run.pid)
+            time.sleep(0.02)
+
+        os.kill(run.pid, sent)
+        out, err = run.communicate(timeout=10)
+        time.sleep(0.2)
+        left = _group(run.pid)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+
+    assert run.returncode == code, err
+    assert out == b""
+    assert not report.exists()
+    assert err.decode().strip().endswith("nothing was reported")
+    assert left == []

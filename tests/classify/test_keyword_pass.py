@@ -100,3 +100,17 @@ def test_a_lower_case_regex_finds_in_folded_text_what_its_case_insensitive_self_
 
     assert [text for text in texts if bool(regex.search(secret_engine.fold_case(text))) != (text in hits)] == []
     assert any(text in hits for text in samples)
+
+
+def test_the_index_wakes_the_same_lines_once_it_has_built_its_dfa() -> None:
+    index = SecretScanner()._index
+    text = "\n".join(_LINES)
+    before = index.candidates(text)
+    nfa = index._automaton
+
+    index.candidates("x = 1\n" * (secrets.DFA_AFTER_CHARS // 6 + 1))  # enough to repay the DFA
+
+    assert index._searched >= secrets.DFA_AFTER_CHARS
+    assert index._automaton is not nfa
+    assert before
+    assert index.candidates(text) == before

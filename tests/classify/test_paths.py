@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from guardtrail.classify.paths import PathClassifier, compile_globs
+from guardtrail.classify.paths import PathClassifier, compile_globs, without_trailing_dots
 from guardtrail.rule_files import load_rules
 
 
@@ -90,3 +90,43 @@ def test_a_path_that_imitates_a_sensitive_one_is_caught(path: str, imitated: str
 )
 def test_honest_unicode_and_real_names_imitate_nothing(path: str) -> None:
     assert PathClassifier(load_rules("paths")).imitated(path) == ()
+
+
+def _variants(path: str) -> list[str]:
+    """``path`` as written, upper-cased, with the letters a case-insensitive regex folds to
+    ASCII (long s, Kelvin sign, dotted I), and with Windows' trailing dots."""
+    folded = path.replace("s", "\u017f").replace("k", "\u212a").replace("i", "\u0130")
+    return [path, path.upper(), folded, f"{path}.", path.replace("/", "./", 1), f"src/{path}"]
+
+
+@pytest.mark.parametrize("as_tools_see", [True, False])
+def test_the_literal_shortcut_never_passes_over_a_path_the_regex_matches(as_tools_see: bool) -> None:
+    rules = [rule for rule in load_rules("paths") if rule.paths]
+    paths = {
+        variant
+        for rule in rules
+        for example in (*rule.examples.match, *rule.examples.no_match, *rule.paths)
+        for variant in _variants(example.strip("/").replace("**", "x").replace("*", "y").replace("?", "z"))
+    }
+    matched = 0
+    for rule in rules:
+        shortcut = compile_globs(rule.paths, as_tools_see=as_tools_see)
+        regex = compile_globs(rule.paths, as_tools_see=as_tools_see)._regex
+        if regex is None:
+            continue
+        for path in paths:
+            seen = without_trailing_dots(path) if as_tools_see else path
+            if regex.fullmatch(seen):
+                matched += 1
+                assert shortcut._may_match(seen), (rule.id, path)
+        assert "_regex" not in vars(shortcut)
+    assert matched > 100
+
+
+def test_a_path_that_holds_no_literal_part_of_a_rule_compiles_nothing() -> None:
+    globs = compile_globs([".github/workflows/**", "*.mk"], as_tools_see=True)
+
+    assert not globs.matches("src/os.py")
+    assert "_regex" not in vars(globs)
+    assert globs.matches(".GITHUB/Workflows/ci.yml")
+    assert "_regex" in vars(globs)

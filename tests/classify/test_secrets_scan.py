@@ -70,6 +70,31 @@ def test_worktree_scan_reads_binaries_for_tokens_and_skips_oversized_files(
     assert (scan.too_large, scan.skipped) == (["huge.txt"], (("blob.bin", Skipped.BINARY),))
 
 
+def test_a_worktree_scan_in_workers_finds_what_one_process_finds(repo: GitRepo, scanner: SecretScanner) -> None:
+    repo.write("blob.bin", b"\x00" + GITHUB_TOKEN.encode())
+    repo.write("huge.txt", f"{GITHUB_TOKEN}\n" + "a" * MAX_FILE_BYTES)
+    repo.write("model.bin", "version https://git-lfs.github.com/spec/v1\noid sha256:" + "0" * 64 + "\nsize 12\n")
+    for number in range(40):  # tasks of about a megabyte: several per worker
+        repo.write(f"src/m{number:02}.py", f"# module {number}\n" + "x = 1\n" * 50_000 + f"T = '{NPM_TOKEN}'\n")
+    repo.write(f"src/{GITHUB_TOKEN}.txt", f"{STRIPE_KEY}\n")
+    repo.commit("add files")
+
+    alone = scan_worktree(repo.path, scanner=SecretScanner(), workers=1)
+    together = scan_worktree(repo.path, scanner=SecretScanner(), workers=2)
+
+    assert together == alone
+    assert [(f.rule, f.path, f.line) for f in together.findings] == [
+        ("secret.github-token", "blob.bin", None),
+        ("secret.github-token", f"src/{GITHUB_TOKEN}.txt", None),  # its name
+        ("secret.stripe-secret-key", f"src/{GITHUB_TOKEN}.txt", 1),
+        *(("secret.npm-token", f"src/m{number:02}.py", 50_002) for number in range(40)),
+    ]
+    assert (together.too_large, together.skipped) == (
+        ["huge.txt"],
+        (("blob.bin", Skipped.BINARY), ("model.bin", Skipped.LFS_POINTER)),
+    )
+
+
 def test_worktree_scan_refuses_paths_outside_the_repository(repo: GitRepo) -> None:
     with pytest.raises(GuardtrailError, match="outside the repository"):
         scan_worktree(repo.path, [str(repo.path.parent)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from guardtrail.classify.base import Blobs
 from guardtrail.classify.hidden import CONFUSABLE_PATH, HIDDEN, described, finding
 from guardtrail.classify.lookalike import disguising_characters, skeleton
+from guardtrail.classify.secrets.engine import fold_case
 from guardtrail.model import Category, FileChange, Finding, Severity
 from guardtrail.rules import Rule
 
@@ -77,16 +79,37 @@ class GlobSet:
     ``GNUMAKEFILE`` and ``CLAUDE.md.`` are the files the rules name there. A plain name then
     matches a file name in any case, and a folder only in its own case: ``BUILD`` names Bazel's
     file, not every ``build/`` folder.
+
+    The other globs become one regex, compiled when a path first holds one of their literal
+    parts (:func:`glob_needles`): a path that holds none cannot match, and most paths of a
+    commit hold none, so a hook compiles few of the rules' regexes, or none.
     """
 
     def __init__(self, globs: Sequence[str], *, as_tools_see: bool = False) -> None:
         names = frozenset(g.strip() for g in globs if not _WILDCARD.search(g.strip()))
         self._names = names
         self._folded = frozenset(name.casefold() for name in names) if as_tools_see else None
-        patterns = [_glob_regex(g) for g in globs if _WILDCARD.search(g.strip())]
+        wild = [g for g in globs if _WILDCARD.search(g.strip())]
+        self._patterns = [_glob_regex(g) for g in wild]
         # DOTALL: a file name may hold a newline, and must not slip past a rule because of it
-        flags = re.DOTALL | (re.IGNORECASE if as_tools_see else 0)
-        self._regex = re.compile("|".join(f"(?:{p})" for p in patterns), flags) if patterns else None
+        self._flags = re.DOTALL | (re.IGNORECASE if as_tools_see else 0)
+        self._needles = glob_needles(wild, folded=as_tools_see)
+        """Literal parts one of which every path the regex matches holds; None: no shortcut."""
+
+    @functools.cached_property
+    def _regex(self) -> re.Pattern[str] | None:
+        if not self._patterns:
+            return None
+        self._needles = None  # compiled: the regex alone is as quick as the look for literals
+        return re.compile("|".join(f"(?:{p})" for p in self._patterns), self._flags)
+
+    def _may_match(self, path: str) -> bool:
+        """False when ``path`` holds none of the literal parts the regex needs: it cannot match."""
+        needles = self._needles
+        if needles is None:
+            return True
+        probe = fold_case(path) if self._flags & re.IGNORECASE else path
+        return any(needle in probe for needle in needles)
 
     def matches(self, path: str) -> bool:
         if self._folded is not None:
@@ -95,7 +118,10 @@ class GlobSet:
                 return True
         if self._names and not self._names.isdisjoint(path.split("/")):
             return True
-        return self._regex is not None and self._regex.fullmatch(path) is not None
+        if not self._patterns or not self._may_match(path):
+            return False
+        regex = self._regex
+        return regex is not None and regex.fullmatch(path) is not None
 
 
 def without_trailing_dots(path: str) -> str:
@@ -106,6 +132,29 @@ def without_trailing_dots(path: str) -> str:
 
 
 _WILDCARD = re.compile(r"[*?\[/]")
+_NOT_LITERAL = frozenset({"**/", "/**", "**", "*", "?"})
+
+
+def glob_needles(globs: Sequence[str], *, folded: bool) -> tuple[str, ...] | None:
+    """For each glob, the longest run of literal characters in it, which every path the glob
+    matches (as :func:`_glob_regex` reads it) holds as written, or in any case when ``folded``
+    (as :func:`~guardtrail.classify.secrets.engine.fold_case` lowers it); None when a glob has
+    no such run, or one that is not ASCII (whose case folding :func:`fold_case` does not
+    promise to follow)."""
+    needles = []
+    for glob in globs:
+        pattern = glob.strip()
+        pattern = pattern.strip("/") if "/" in pattern.rstrip("/") else pattern.rstrip("/")
+        literals = [
+            token
+            for token in _GLOB_TOKEN.findall(pattern)
+            if token not in _NOT_LITERAL and not (token.startswith("[") and len(token) > 2)
+        ]
+        needle = max(literals, key=len, default="")
+        if not needle or not needle.isascii():
+            return None
+        needles.append(needle.lower() if folded else needle)
+    return tuple(dict.fromkeys(needles))
 
 
 def literal_glob(path: str) -> str:

@@ -17,12 +17,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from guardtrail.decide.authorship import Signal
 from guardtrail.decide.signatures import USER_PRESENT, USER_VERIFIED, SignatureCheck
-from guardtrail.decide.statements import StatementCheck
 from guardtrail.model import Commit, Person
 from guardtrail.policy import ApprovalRules, Approver
+
+if TYPE_CHECKING:  # statements are read and checked where signatures are verified, not in a hook
+    from guardtrail.decide.statements import StatementCheck
 
 APPROVED_BY = "Approved-by"
 ALLOW_SECRET = "Allow-secret"

@@ -25,14 +25,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from guardtrail.decide.approvals import Approval, Approvals, find_approvals
 from guardtrail.decide.authorship import Signal
 from guardtrail.decide.signatures import SignatureCheck
-from guardtrail.decide.statements import StatementCheck
 from guardtrail.model import Category, Commit, Confidence, Finding, Severity, Verdict
 from guardtrail.policy import Approver, Policy
+
+if TYPE_CHECKING:
+    from guardtrail.decide.statements import StatementCheck
 
 Judged = tuple[Finding, Verdict]
 """A finding as the decision left it, and its verdict."""

@@ -18,10 +18,13 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from guardtrail.decide.signatures import SignatureCheck, SignatureVerifier
-from guardtrail.git.repo import LineChange
 from guardtrail.model import Commit
+
+if TYPE_CHECKING:  # the hook judges statements without reading them: pygit2 (40 ms) stays unloaded
+    from guardtrail.git.repo import LineChange
 
 NAMESPACE = "guardtrail-approval@v1"
 """The SSHSIG namespace of statements (``ssh-keygen -Y sign -n``): never git's ``git``."""

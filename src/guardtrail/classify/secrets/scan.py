@@ -105,29 +105,81 @@ class WorktreeScan(NamedTuple):
 
 
 def scan_worktree(
-    repo_root: Path, paths: Sequence[str] = (), *, scanner: SecretScanner | None = None, max_bytes: int = MAX_FILE_BYTES
+    repo_root: Path,
+    paths: Sequence[str] = (),
+    *,
+    scanner: SecretScanner | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    workers: int | None = None,
+    threshold: int = PARALLEL_BYTES,
 ) -> WorktreeScan:
     """Secrets in the working tree's tracked files, or in ``paths`` (files or folders), those
-    over ``max_bytes`` left unread."""
+    over ``max_bytes`` left unread.
+
+    When the files hold ``threshold`` bytes or more and there is more than one worker (as for
+    :func:`scan_history`), forked workers read and scan them, about :data:`TASK_BYTES` at a
+    time; the findings are the same, in the same order."""
     scanner = scanner or SecretScanner()
+    relatives = _expand(repo_root, paths)
+    count = worker_count(workers)
+    tasks = _file_tasks(repo_root, relatives, threshold) if count > 1 else None
+    if tasks is None:
+        return _worktree_scan(_scan_files(repo_root, scanner, relatives, max_bytes))
+    scanner.prepare()  # once, before the fork: every worker shares it
+    work = ((_scan_files_task, (repo_root, task)) for task in tasks)
+    scanned = _in_workers(Repository(repo_root), scanner, max_bytes, work, count, "scanning the working tree")
+    try:
+        return _worktree_scan([finding for found in scanned for finding in found.get("", ())])
+    finally:
+        scanned.close()  # stops and reaps the workers now, however this ends
+
+
+def _file_tasks(repo_root: Path, relatives: Sequence[str], threshold: int) -> list[list[str]] | None:
+    """``relatives`` in consecutive tasks of about :data:`TASK_BYTES` of files each, or None
+    when they hold fewer than ``threshold`` bytes (forking would cost more than it saves)."""
+    tasks: list[list[str]] = [[]]
+    size = total = 0
+    for relative in relatives:
+        try:
+            length = os.lstat(repo_root / relative).st_size
+        except OSError:
+            length = 0
+        tasks[-1].append(relative)
+        size, total = size + length + 1, total + length
+        if size >= TASK_BYTES:
+            tasks.append([])
+            size = 0
+    return None if total < threshold else [task for task in tasks if task]
+
+
+def _scan_files(repo_root: Path, scanner: SecretScanner, relatives: Iterable[str], max_bytes: int) -> list[Finding]:
+    """Findings in the files ``relatives`` of the working tree, and a :func:`skipped_finding`
+    note for each file not read as text (:data:`Skipped.TOO_LARGE` for one over ``max_bytes``)."""
     findings: list[Finding] = []
-    too_large: list[str] = []
-    skipped: list[tuple[str, Skipped]] = []
     surfaces = SurfaceScanner(scanner)
-    for relative in _expand(repo_root, paths):
+    for relative in relatives:
         path = repo_root / relative
         findings.extend(surfaces.path("", relative))
         if _too_large(path, max_bytes):
-            too_large.append(relative)
+            findings.append(skipped_finding("", relative, Skipped.TOO_LARGE))
             continue
         text, reason = _read_text(path)
         if reason is not None:
-            skipped.append((relative, reason))
+            findings.append(skipped_finding("", relative, reason))
         if text is not None:
             findings.extend(scanner.scan_text("", relative, text))
         else:
             findings.extend(_unread_findings(scanner, relative, path, reason))
-    return WorktreeScan(findings, too_large, tuple(skipped))
+    return findings
+
+
+def _worktree_scan(found: Sequence[Finding]) -> WorktreeScan:
+    """What :func:`_scan_files` found, its notes of files not read taken out."""
+    unread: list[tuple[str, Skipped]] = []
+    findings = _without_skipped(found, unread)
+    too_large = [path for path, reason in unread if reason is Skipped.TOO_LARGE]
+    skipped = tuple((path, reason) for path, reason in unread if reason is not Skipped.TOO_LARGE)
+    return WorktreeScan(findings, too_large, skipped)
 
 
 def _too_large(path: Path, max_bytes: int) -> bool:
@@ -350,11 +402,17 @@ _Task = Task[dict[str, list[FindingRow]]]
 
 
 def _in_workers(
-    repo: Repository, scanner: SecretScanner, max_bytes: int, tasks: Iterable[_Task], count: int
+    repo: Repository,
+    scanner: SecretScanner,
+    max_bytes: int,
+    tasks: Iterable[_Task],
+    count: int,
+    what: str = "scanning the history",
 ) -> Generator[dict[str, list[Finding]], None, None]:
     """The results of ``tasks`` run in ``count`` forked processes (:func:`workers.in_workers`),
-    in the order of the tasks; the workers inherit ``repo``, ``scanner`` and ``max_bytes``."""
-    scanned = in_workers(tasks, count, (repo, scanner, max_bytes), "scanning the history")
+    in the order of the tasks; the workers inherit ``repo``, ``scanner`` and ``max_bytes``.
+    ``what`` names the work in the error shown when a worker dies."""
+    scanned = in_workers(tasks, count, (repo, scanner, max_bytes), what)
     try:
         for found in scanned:
             yield _from_rows(found)
@@ -369,6 +427,12 @@ def _inherited() -> tuple[Repository, SecretScanner, int]:
 def _scan_changes_task(changes: Sequence[LoggedChange]) -> dict[str, list[FindingRow]]:
     repo, scanner, max_bytes = _inherited()
     return _as_rows(_scan_changes(repo, scanner, changes, max_bytes))
+
+
+def _scan_files_task(files: tuple[Path, Sequence[str]]) -> dict[str, list[FindingRow]]:
+    _, scanner, max_bytes = _inherited()
+    repo_root, relatives = files
+    return _as_rows({"": _scan_files(repo_root, scanner, relatives, max_bytes)})
 
 
 def _scan_merges_task(merges: Sequence[str]) -> dict[str, list[FindingRow]]:

@@ -33,7 +33,7 @@ from guardtrail.classify.secrets.engine import fold_case
 from guardtrail.errors import GuardtrailError
 from guardtrail.model import AddedLine, Category, Confidence, FileChange, Finding, Severity, Skipped
 from guardtrail.rule_files import documented_examples, load_rules
-from guardtrail.rules import Rule
+from guardtrail.rules import NEAR_SPAN, Rule, spans_lines
 
 try:
     import ahocorasick_rs as _ahocorasick
@@ -80,6 +80,9 @@ MEMO_LINE_LENGTH = 512
 MAX_BINARY_BYTES = 32 * 1024 * 1024
 """Binary files larger than this are not searched for printable runs (disk images, archives
 of releases): the cost of a scan stays bounded whatever a commit adds."""
+DFA_AFTER_CHARS = 1 << 20
+"""Characters a keyword index searches with its NFA before it builds the DFA: about where the
+DFA's faster search has paid for its five more milliseconds of building."""
 MIN_PREFIX = 3
 """The shortest keyword that counts as a token's fixed prefix (``hf_``, ``xox``, ``ghp_``)."""
 DECODED_DETAIL = "found after decoding the line's \\u, \\x or percent escapes"
@@ -258,9 +261,12 @@ def alternation(words: Iterable[str]) -> str:
 class KeywordIndex:
     """One pass over a file's added text: which lines may hold which detectors' secrets.
 
-    The pass is an Aho-Corasick DFA (ahocorasick_rs) finding every occurrence of every
+    The pass is an Aho-Corasick automaton (ahocorasick_rs) finding every occurrence of every
     keyword; without the library, one compiled alternation finds the longest word at each
-    position and wakes the detectors of the words inside it too.
+    position and wakes the detectors of the words inside it too. The automaton starts as an
+    NFA, built in a millisecond, and becomes a DFA (six to build, twice as fast to search)
+    once the run has searched :data:`DFA_AFTER_CHARS`: a hook's few lines never pay for the
+    DFA, a tree or a history gets it.
     """
 
     def __init__(self, detectors: Sequence[Detector]) -> None:
@@ -272,7 +278,9 @@ class KeywordIndex:
         words = list(self._by_word)
         self._ids = tuple(self._by_word[word] for word in words)
         """The detector ids of each automaton pattern, by its index."""
-        self._automaton = _automaton(words) if _ahocorasick is not None else None
+        self._automaton = _automaton(words, dfa=False) if _ahocorasick is not None else None
+        self._searched = 0
+        """Characters the NFA has searched; past :data:`DFA_AFTER_CHARS` it is replaced."""
         triggers: dict[re.Pattern[str], set[int]] = {}
         sieved: dict[tuple[re.Pattern[str], ...], dict[re.Pattern[str], set[int]]] = {}
         for index, detector in enumerate(detectors):
@@ -282,6 +290,20 @@ class KeywordIndex:
             group.setdefault(detector.trigger, set()).add(index)
         self._triggers = tuple(triggers.items())
         self._sieved = tuple((sieve, tuple(group.items())) for sieve, group in sieved.items())
+
+    def prepare(self) -> None:
+        """Build the DFA now: the run is about to search more than :data:`DFA_AFTER_CHARS`."""
+        if self._automaton is not None and self._searched < DFA_AFTER_CHARS:
+            self._searcher(self._automaton, DFA_AFTER_CHARS)
+
+    def _searcher(self, automaton: _ahocorasick.AhoCorasick, chars: int) -> _ahocorasick.AhoCorasick:
+        """The automaton to search ``chars`` more characters with: ``automaton``, or the DFA
+        once the run has searched enough to repay building it."""
+        if self._searched < DFA_AFTER_CHARS:
+            self._searched += chars
+            if self._searched >= DFA_AFTER_CHARS:
+                automaton = self._automaton = _automaton(self._by_word, dfa=True) or automaton
+        return automaton
 
     @functools.cached_property
     def _pattern(self) -> re.Pattern[str] | None:
@@ -302,7 +324,8 @@ class KeywordIndex:
         lowered = fold_case(text) if lowered is None else lowered
         if self._automaton is not None:
             ids = self._ids
-            matches = self._automaton.find_matches_as_indexes(lowered, overlapping=True)
+            automaton = self._searcher(self._automaton, len(lowered))
+            matches = automaton.find_matches_as_indexes(lowered, overlapping=True)
             _wake(found, text, [(start, ids[word]) for word, start, _ in matches])
         elif self._pattern is not None:
             wakes = self._wakes
@@ -339,15 +362,15 @@ def _wake(found: dict[int, set[int]], text: str, hits: Iterable[tuple[int, Itera
         woken.update(ids)
 
 
-def _automaton(words: Iterable[str]) -> _ahocorasick.AhoCorasick | None:
-    """An Aho-Corasick DFA over ``words`` reporting every occurrence (overlapping ones too);
-    a match's pattern index is the word's position in ``words``."""
+def _automaton(words: Iterable[str], *, dfa: bool = True) -> _ahocorasick.AhoCorasick | None:
+    """An Aho-Corasick automaton over ``words`` reporting every occurrence (overlapping ones
+    too), a DFA or a contiguous NFA (the same matches, in the same order); a match's pattern
+    index is the word's position in ``words``."""
     chosen = list(words)
     if not chosen:
         return None
-    return _ahocorasick.AhoCorasick(
-        chosen, matchkind=_ahocorasick.MatchKind.Standard, implementation=_ahocorasick.Implementation.DFA
-    )
+    kind = _ahocorasick.Implementation.DFA if dfa else _ahocorasick.Implementation.ContiguousNFA
+    return _ahocorasick.AhoCorasick(chosen, matchkind=_ahocorasick.MatchKind.Standard, implementation=kind)
 
 
 class BinaryKeywords:
@@ -397,6 +420,19 @@ def _allowlisted(text: str, start: int, line: str, index: int, number: Callable[
         return False
     previous = text[text.rfind("\n", 0, start - 1) + 1 : start - 1]
     return bool(_PRAGMA_NEXTLINE.search(fold_case(previous)))
+
+
+def whole_file_lines(text: str) -> str:
+    """A file's lines joined by newlines, as :meth:`SecretScanner.scan_lines` joins them: each
+    without the ``\\r`` that ended it, no empty line after a final newline."""
+    body = text[:-1] if text.endswith("\n") else text
+    body = body.replace("\r\n", "\n") if "\r" in body else body
+    return body[:-1] if body.endswith("\r") else body
+
+
+def _line_number(index: int) -> int:
+    """The line number of the line at ``index`` of a whole file: lines count from 1."""
+    return index + 1
 
 
 def is_prefixed(rule: Rule) -> bool:
@@ -594,8 +630,11 @@ class SecretScanner:
         self._memo: dict[tuple[str, tuple[int, ...], object], tuple[tuple[Detector, str, str | None], ...]] = {}
 
     def prepare(self) -> None:
-        """Import detect-secrets and build its plugins now, instead of when a line first wakes one."""
+        """Get ready for a large scan now (before forking workers, which then share it): import
+        detect-secrets and build its plugins, instead of when a line first wakes one, and the
+        keyword DFA, instead of when the NFA has searched enough."""
         secret_engine.prepare(d.plugin for d in self._detectors if isinstance(d, PluginDetector))
+        self._index.prepare()
 
     def secret_types(self, rules: Iterable[str]) -> dict[str, str]:
         """The detect-secrets baseline ``type`` of each of ``rules`` (ids of this scanner's detectors)."""
@@ -701,12 +740,11 @@ class SecretScanner:
         return SecretScanner(rules, plugins)
 
     def scan_text(self, commit: str, path: str, text: str) -> list[Finding]:
-        """Findings in a whole file's ``text``, every line counting as added."""
-        pieces = text.split("\n")
-        if pieces[-1] == "":
-            pieces.pop()
-        lines = [AddedLine(number, line.removesuffix("\r")) for number, line in enumerate(pieces, start=1)]
-        return self.scan_lines(commit, path, lines, content=text if path.endswith(_SCOPED_SUFFIXES) else None)
+        """Findings in a whole file's ``text``, every line counting as added: the findings of
+        :meth:`scan_lines` on its lines (each without its ``\\r``), from the text in one piece
+        (a working-tree scan reads a line object per line of every file otherwise)."""
+        content = text if path.endswith(_SCOPED_SUFFIXES) else None
+        return self._scan(commit, path, whole_file_lines(text), _line_number, content)
 
     def scan_lines(
         self, commit: str, path: str, lines: Sequence[AddedLine], *, content: str | None = None
@@ -823,9 +861,7 @@ class SecretScanner:
     @functools.cached_property
     def _spanning(self) -> dict[int, RuleDetector]:
         """The detectors whose provider names may stand on the lines before the value
-        (:func:`rule_table.spans_lines`), by index."""
-        from guardtrail.rule_table import spans_lines  # loaded with the provider table, not on import
-
+        (:func:`~guardtrail.rules.spans_lines`), by index."""
         return {
             index: detector
             for index, detector in enumerate(self._detectors)
@@ -867,8 +903,6 @@ class SecretScanner:
         detector and the value. Only the lines ``candidates`` woke with such a provider are
         looked from, over the lines after them that start within the span and follow them in
         the file (a run of added lines, not the next hunk)."""
-        from guardtrail.rule_table import NEAR_SPAN
-
         spanning = self._spanning
         index = counted = 0  # the index of the line starting at ``counted``
         for start in sorted(candidates):
