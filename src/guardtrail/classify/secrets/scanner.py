@@ -307,7 +307,9 @@ class KeywordIndex:
 
     @functools.cached_property
     def _pattern(self) -> re.Pattern[str] | None:
-        return re.compile(alternation(self._by_word)) if self._by_word else None
+        # A lookahead, so a match consumes nothing: a word that starts inside another and ends
+        # past it ("_token=" in "segment_api_token=") is found at its own position.
+        return re.compile(f"(?=({alternation(self._by_word)}))") if self._by_word else None
 
     @functools.cached_property
     def _wakes(self) -> dict[str, frozenset[int]]:
@@ -329,7 +331,7 @@ class KeywordIndex:
             _wake(found, text, [(start, ids[word]) for word, start, _ in matches])
         elif self._pattern is not None:
             wakes = self._wakes
-            _wake(found, text, [(m.start(), wakes[m.group(0)]) for m in self._pattern.finditer(lowered)])
+            _wake(found, text, [(m.start(), wakes[m.group(1)]) for m in self._pattern.finditer(lowered)])
         for trigger, indices in self._triggers:
             _wake(found, text, [(match.start(), indices) for match in trigger.finditer(text)])
         for sieve, group in self._sieved:
