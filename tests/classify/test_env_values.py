@@ -97,5 +97,5 @@ def test_bare_uuid_and_hex_keys_are_found_by_their_names_alone(
         ("secret.named-key-value", "deploy/prod.env", 1),
         ("secret.named-key-value", "deploy/prod.env", 2),
         ("secret.token-setting", "deploy/prod.env", 3),
-        ("secret.named-key-value", "deploy/prod.env", 4),
+        ("secret.github-legacy-token", "deploy/prod.env", 4),  # GitHub's own rule claims it first
     }
