@@ -47,11 +47,11 @@ class _Rules(NamedTuple):
     automaton: ahocorasick_rs.AhoCorasick
     """The ``prefilter`` words in one automaton: a file's text is searched once, in Rust, not
     once per word."""
-    words: ahocorasick_rs.AhoCorasick
+    pieces: ahocorasick_rs.AhoCorasick
     """The words of the ``prefilter`` keywords (``ignore the``: ``ignore``, ``the``), all found
     where they overlap (:func:`may_address`)."""
     needs: tuple[frozenset[int], ...]
-    """Per ``prefilter`` keyword, the indexes of its words in ``words`` (and no words at all when
+    """Per ``prefilter`` keyword, the indexes of its words in ``pieces`` (and no words at all when
     a rule has no keyword: then every text may match)."""
 
 
@@ -81,7 +81,7 @@ def may_address(text: str) -> bool:
     where they take text away, so the words they leave were in ``text``, and every such rule
     asks for a keyword. False: the passage addresses no one and overrides nothing."""
     rules = injection_rules()
-    found = {index for index, _, _ in rules.words.find_matches_as_indexes(text.lower(), overlapping=True)}
+    found = {index for index, _, _ in rules.pieces.find_matches_as_indexes(text.lower(), overlapping=True)}
     return any(needed <= found for needed in rules.needs)
 
 
