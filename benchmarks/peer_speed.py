@@ -135,12 +135,12 @@ def timed(command: Sequence[str], cwd: Path, *, ok: Sequence[int] = (0,)) -> Run
 
 
 def workloads(
-    repo: Path, staged: Path, commits: int, betterleaks: str, report: Path
+    repo: Path, staged: Path, commits: int, betterleaks: str, report: Path, command: str
 ) -> dict[str, tuple[list[str], list[str]]]:
-    """Each workload's two commands. betterleaks writes its JSON report to ``report`` (it takes
-    only a path ending in ``.json``) and exits 0 whatever it finds; guardtrail's JSON goes to
-    stdout, which :func:`timed` discards."""
-    guardtrail = [guardtrail_script()]
+    """Each workload's two commands, ``command`` being guardtrail's. betterleaks writes its JSON
+    report to ``report`` (it takes only a path ending in ``.json``) and exits 0 whatever it
+    finds; guardtrail's JSON goes to stdout, which :func:`timed` discards."""
+    guardtrail = [command]
     quiet = ["--no-banner", "--no-color", "--silent", "--log-level", "error", "--exit-code", "0", "-o", str(report)]
     span = f"HEAD~{commits}"
     return {
@@ -193,15 +193,15 @@ def as_installed(scratch: Path) -> None:
     os.environ["XDG_CACHE_HOME"] = str(scratch / "cache")
 
 
-def measure(repo: Path, runs: int, commits: int) -> None:
+def measure(repo: Path, runs: int, commits: int, command: str) -> None:
     betterleaks = betterleaks_binary()
     with tempfile.TemporaryDirectory() as scratch:
         staged = stage_one_edit(repo, Path(scratch) / "staged")
-        table = workloads(repo, staged, commits, betterleaks, Path(scratch) / "betterleaks.json")
+        table = workloads(repo, staged, commits, betterleaks, Path(scratch) / "betterleaks.json", command)
         as_installed(Path(scratch))
         for name in ("hook", "tree"):  # warm the caches: the first run of each writes them
             timed(table[name][0], staged if name == "hook" else repo, ok=(0, 1))
-        print(f"{repo}: {runs} runs, PR range of {commits} commits; {guardtrail_script()} against {betterleaks}")
+        print(f"{repo}: {runs} runs, PR range of {commits} commits; {command} against {betterleaks}")
         print(
             f"{'workload':<9} {'guardtrail s':>12} {'betterleaks s':>13} {'ratio':>6} {'gt MiB':>7} {'bl MiB':>7}"
             f" {'gt PSS':>7} {'bl PSS':>7}"
@@ -233,18 +233,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--repo", type=Path, help="a full clone to measure on")
     where.add_argument("--from-tree", type=Path, help="replay this folder's text files into a history first")
+    parser.add_argument(
+        "--guardtrail",
+        help="the guardtrail command to time (default: the one beside this Python); a virtual"
+        " environment's, as pre-commit installs the hook, leaves out what this Python's own"
+        " site-packages run at every start (.pth files)",
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--range", type=int, default=500, help="commits in the PR range (HEAD~N..HEAD)")
     parser.add_argument("--commits", type=int, default=1000, help="with --from-tree: commits to replay")
     parser.add_argument("--edits", type=int, default=0, help="with --from-tree: commits that edit lines inside files")
     args = parser.parse_args(argv)
+    command = args.guardtrail or guardtrail_script()
     if args.repo is not None:
-        measure(args.repo.resolve(), args.runs, args.range)
+        measure(args.repo.resolve(), args.runs, args.range, command)
         return
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "replay"
         build(out, args.from_tree, args.commits, edits=args.edits)
-        measure(out, args.runs, min(args.range, args.commits + args.edits - 1))
+        measure(out, args.runs, min(args.range, args.commits + args.edits - 1), command)
 
 
 if __name__ == "__main__":
