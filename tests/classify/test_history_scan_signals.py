@@ -70,28 +70,23 @@ def _root(path: Path) -> str:
     return done.stdout.split()[0]
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
-@pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
-@pytest.mark.parametrize("command", ["scan", "check"])
-def test_a_signal_stops_the_run_its_workers_and_git_and_writes_nothing(
-    big_history: Path, tmp_path: Path, sent: signal.Signals, code: int, command: str
-) -> None:
-    report = tmp_path / "report.json"
-    args = ["scan", "--history"] if command == "scan" else ["check", "--base", _root(big_history)]
+def _interrupt(args: list[str], cwd: Path, sent: signal.Signals, *, with_git: bool) -> tuple[int, bytes, bytes, float]:
+    """Start ``guardtrail ARGS`` in ``cwd``, wait until its 2 workers (and a git child, when
+    ``with_git``) run, send ``sent``: its exit code, output, errors and how long it took to
+    stop. Asserts that no process of its group is left behind."""
     run = subprocess.Popen(
-        [sys.executable, "-m", "guardtrail", *args, "--format", "json", "--output", str(report)],
-        cwd=big_history,
+        [sys.executable, "-m", "guardtrail", *args],
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    wanted = 3  # the main process and its 2 workers
     try:
         deadline = time.monotonic() + 30
-        while sum("guardtrail" in line for _, line in _group(run.pid)) < wanted or not any(
-            line.startswith("git ") for _, line in _group(run.pid)
+        while sum("guardtrail" in line for _, line in _group(run.pid)) < 3 or (  # the main process and 2 workers
+            with_git and not any(line.startswith("git ") for _, line in _group(run.pid))
         ):
-            assert run.poll() is None, "the run ended before its children were seen: make the history larger"
+            assert run.poll() is None, "the run ended before its children were seen: make the input larger"
             assert time.monotonic() < deadline, _group(run.pid)
             time.sleep(0.02)
 
@@ -105,12 +100,27 @@ def test_a_signal_stops_the_run_its_workers_and_git_and_writes_nothing(
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
             run.wait()
+    assert left == []
+    return run.returncode, out, err, stopped_after
 
-    assert run.returncode == code, err
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
+@pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("command", ["scan", "check"])
+def test_a_signal_stops_the_run_its_workers_and_git_and_writes_nothing(
+    big_history: Path, tmp_path: Path, sent: signal.Signals, code: int, command: str
+) -> None:
+    report = tmp_path / "report.json"
+    args = ["scan", "--history"] if command == "scan" else ["check", "--base", _root(big_history)]
+
+    returncode, out, err, stopped_after = _interrupt(
+        [*args, "--format", "json", "--output", str(report)], big_history, sent, with_git=True
+    )
+
+    assert returncode == code, err
     assert out == b""
     assert not report.exists()
     assert err.decode().strip().endswith("nothing was reported")
-    assert left == []
     assert stopped_after < 5  # about 0.1 s on an idle machine; loose for a shared one
 
 
@@ -127,31 +137,12 @@ def test_a_signal_stops_a_working_tree_scan_and_its_workers_and_writes_nothing(
     big_tree: Path, tmp_path: Path, sent: signal.Signals, code: int
 ) -> None:
     report = tmp_path / "report.json"
-    run = subprocess.Popen(
-        [sys.executable, "-m", "guardtrail", "scan", "--format", "json", "--output", str(report)],
-        cwd=big_tree,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
+
+    returncode, out, err, _ = _interrupt(
+        ["scan", "--format", "json", "--output", str(report)], big_tree, sent, with_git=False
     )
-    try:
-        deadline = time.monotonic() + 30
-        while sum("guardtrail" in line for _, line in _group(run.pid)) < 3:  # the main process and 2 workers
-            assert run.poll() is None, "the scan ended before its workers were seen: make the tree larger"
-            assert time.monotonic() < deadline, _group(run.pid)
-            time.sleep(0.02)
 
-        os.kill(run.pid, sent)
-        out, err = run.communicate(timeout=10)
-        time.sleep(0.2)
-        left = _group(run.pid)
-    finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
-            run.wait()
-
-    assert run.returncode == code, err
+    assert returncode == code, err
     assert out == b""
     assert not report.exists()
     assert err.decode().strip().endswith("nothing was reported")
-    assert left == []
