@@ -99,3 +99,23 @@ def test_bare_uuid_and_hex_keys_are_found_by_their_names_alone(
         ("secret.token-setting", "deploy/prod.env", 3),
         ("secret.github-legacy-token", "deploy/prod.env", 4),  # GitHub's own rule claims it first
     }
+
+
+def test_values_that_start_with_a_symbol_are_found_in_env_files_and_code(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write(
+        "docker.env",
+        "SECRET_KEY=!1VlX8EOmqBU4uJl2x48NzJnIO%169rKa#Vry7@afo=5FDKqRa\n"
+        "OAUTH_CLIENT_SECRET=-lmMXM2mPwqoKrV1w6N1us3XABqwo-st\n"
+        "DEBUG_FLAGS=-Xms512m-Xmx2048m\n",
+    )
+    repo.write("settings.py", "password = '-VSa5jjF-QdT2iwdHg'\nmode = '-rw-r--r--'\n")
+    repo.write("ansible.yml", "db_password: !vault_2024\nadmin_password: *default_password_1\n")
+    repo.commit("settings")
+
+    assert _scan(repo, capsys) == {
+        ("secret.symbol-led-value", "docker.env", 1),
+        ("secret.symbol-led-value", "docker.env", 2),
+        ("secret.symbol-led-value", "settings.py", 1),
+    }
