@@ -119,3 +119,12 @@ def test_values_that_start_with_a_symbol_are_found_in_env_files_and_code(
         ("secret.symbol-led-value", "docker.env", 2),
         ("secret.symbol-led-value", "settings.py", 1),
     }
+
+
+def test_a_long_run_of_dashed_words_is_read_in_linear_time(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    # Once each "-" could start a setting name that ran to the line's end: minutes for this line.
+    # Not timed: if that came back, the suite would hang here.
+    repo.write("assets/app.min.js", "var k='" + "a-" * 40_000 + "' // key token secret password\n")
+    repo.commit("minified bundle")
+
+    assert _scan(repo, capsys) == set()
